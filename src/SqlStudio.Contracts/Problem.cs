@@ -1,0 +1,13 @@
+namespace SqlStudio.Contracts;
+
+/// <summary>The machine-readable error codes the API answers with (the <c>code</c> of a Problem Details body).</summary>
+public static class ErrorCodes
+{
+    public const string ValidationFailed = "validation_failed";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string MalformedJson = "malformed_json";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string InternalError = "internal_error";
+    public const string RateLimited = "rate_limited";
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace SqlStudio.Server.Data;
+
+public static class DataExtensions
+{
+    /// <summary>Registers the database provider chosen by <c>Database:Provider</c>, <see cref="Db"/> and migrations.</summary>
+    public static IServiceCollection AddData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+        services.AddSingleton<IDbProvider>(sp =>
+        {
+            var options = sp.GetRequiredService<DatabaseOptions>();
+            return options.Provider.ToLowerInvariant() switch
+            {
+                "sqlite" => new SqliteProvider(options),
+                var other => throw new InvalidOperationException(
+                    $"Database:Provider '{other}' is not available in this build; use 'sqlite'."),
+            };
+        });
+        services.AddSingleton<Db>();
+        services.AddSingleton(sp => new MigrationRunner(
+            sp.GetRequiredService<Db>(), Migration.Embedded(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<MigrationStartup>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return services;
+    }
+}
+
+/// <summary>
+/// Runs before the server takes requests: refuses to start on a changed applied migration, and applies
+/// pending ones when <c>Database:AutoMigrate</c> is on.
+/// </summary>
+internal sealed class MigrationStartup(MigrationRunner runner, DatabaseOptions options, ILogger<MigrationStartup> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await runner.VerifyAsync(cancellationToken);
+        if (!options.AutoMigrate)
+        {
+            var pending = await runner.PendingCountAsync(cancellationToken);
+            if (pending > 0)
+            {
+                logger.LogWarning("{Pending} migration(s) pending and Database:AutoMigrate is off; /health/ready reports unhealthy until `migrate up` runs", pending);
+            }
+            return;
+        }
+        foreach (var migration in await runner.UpAsync(cancellationToken: cancellationToken))
+        {
+            logger.LogInformation("Applied migration {Migration}", migration.Id);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Ready when the database answers and every migration of this build is applied.</summary>
+internal sealed class DatabaseHealthCheck(MigrationRunner runner) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var pending = await runner.PendingCountAsync(cancellationToken);
+            return pending == 0
+                ? HealthCheckResult.Healthy("database reachable, migrations current")
+                : HealthCheckResult.Unhealthy($"{pending} migration(s) pending");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("database unreachable", ex);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace SqlStudio.Server.Data;
+
+/// <summary>The <c>Database</c> configuration section (API.md, "Configuration keys").</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary><c>sqlite</c> (embedded file) or <c>libsql</c> (Turso / libSQL over HTTP).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>The embedded database file, relative to the working directory.</summary>
+    public string Path { get; set; } = "data/sqlstudio.db";
+
+    public string? Url { get; set; }
+
+    public string? AuthToken { get; set; }
+
+    public bool AutoMigrate { get; set; } = true;
+
+    /// <summary>How long SQLite waits on a lock before answering SQLITE_BUSY.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times a unit of work that met SQLITE_BUSY is run again.</summary>
+    public int BusyRetries { get; set; } = 5;
+}

@@ -1,0 +1,25 @@
+using System.Data.Common;
+
+namespace SqlStudio.Server.Data;
+
+/// <summary>
+/// What differs between the embedded SQLite file and a remote libSQL database. Features never see this:
+/// they go through <see cref="Db"/>, which is the same for every provider.
+/// </summary>
+public interface IDbProvider
+{
+    /// <summary>A short name for logs and health output, e.g. <c>sqlite</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Where the data lives, safe to print (no credentials).</summary>
+    string Describe();
+
+    /// <summary>Opens a connection with the per-connection settings applied (foreign keys, busy timeout...).</summary>
+    Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Starts a transaction that takes the write lock at once (<c>BEGIN IMMEDIATE</c>).</summary>
+    Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>True when the failure means "the database was busy, nothing was done": safe to run again.</summary>
+    bool IsBusy(Exception exception);
+}

@@ -1,0 +1,82 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace SqlStudio.Server.Data;
+
+/// <summary>The embedded database: one SQLite file in WAL mode.</summary>
+public sealed class SqliteProvider : IDbProvider
+{
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    private readonly string _connectionString;
+    private readonly string _pragmas;
+    private readonly string _path;
+    private int _initialised;
+
+    public SqliteProvider(DatabaseOptions options)
+    {
+        _path = System.IO.Path.GetFullPath(options.Path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString();
+        // foreign_keys is also in the connection string; the pragma keeps it explicit for every connection.
+        _pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}; " +
+                   "PRAGMA synchronous = NORMAL;";
+    }
+
+    public string Name => "sqlite";
+
+    public string Describe() => _path;
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        EnsureFolder();
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = _pragmas;
+            if (Interlocked.Exchange(ref _initialised, 1) == 0)
+            {
+                // journal_mode is stored in the file, so it is set once per process, not per connection.
+                command.CommandText = "PRAGMA journal_mode = WAL; " + _pragmas;
+            }
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        // Serializable + not deferred is Microsoft.Data.Sqlite's spelling of BEGIN IMMEDIATE: the write lock is
+        // taken up front, so two writers queue on busy_timeout instead of failing half-way through.
+        var transaction = ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false);
+        return Task.FromResult<DbTransaction>(transaction);
+    }
+
+    public bool IsBusy(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
+
+    private void EnsureFolder()
+    {
+        var folder = System.IO.Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+}

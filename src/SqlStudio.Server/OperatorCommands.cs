@@ -1,0 +1,95 @@
+using System.CommandLine;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server;
+
+/// <summary>
+/// Commands an operator runs on the server executable instead of starting it:
+/// <c>SqlStudio.Server migrate up|down [--to N]|status</c>. They read the same configuration as the server.
+/// </summary>
+public static class OperatorCommands
+{
+    private static readonly string[] Names = ["migrate"];
+
+    public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var root = new RootCommand("SQL Studio Cloud server. Run with no command to serve; these are operator commands.");
+        root.Subcommands.Add(MigrateCommand(output));
+        var parsed = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        try
+        {
+            return await parsed.InvokeAsync(configuration);
+        }
+        catch (MigrationException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return 1;
+        }
+    }
+
+    private static Command MigrateCommand(TextWriter output)
+    {
+        var to = new Option<int?>("--to") { Description = "Target version (up: apply up to and including it; down: keep it, revert the newer ones)." };
+        var up = new Command("up", "Apply pending migrations.") { to };
+        up.SetAction(async (result, ct) =>
+        {
+            var (runner, app) = Open(result.UnmatchedTokens);
+            await using var _ = app;
+            var applied = await runner.UpAsync(result.GetValue(to), ct);
+            await output.WriteLineAsync(applied.Count == 0
+                ? "Database is up to date; nothing applied."
+                : string.Join(Environment.NewLine, applied.Select(m => $"applied {m.Id}")));
+            return 0;
+        });
+
+        var down = new Command("down", "Revert the newest migration, or every migration newer than --to.") { to };
+        down.SetAction(async (result, ct) =>
+        {
+            var (runner, app) = Open(result.UnmatchedTokens);
+            await using var _ = app;
+            var reverted = await runner.DownAsync(result.GetValue(to), ct);
+            await output.WriteLineAsync(reverted.Count == 0
+                ? "Nothing to revert."
+                : string.Join(Environment.NewLine, reverted.Select(m => $"reverted {m.Id}")));
+            return 0;
+        });
+
+        var status = new Command("status", "List migrations and whether each is applied.");
+        status.SetAction(async (result, ct) =>
+        {
+            var (runner, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            await output.WriteLineAsync($"database: {app.Services.GetRequiredService<IDbProvider>().Describe()}");
+            foreach (var state in await runner.StatusAsync(ct))
+            {
+                var mark = state.Changed ? "CHANGED" : state.Applied ? "applied" : "pending";
+                var when = state.AppliedAt is { } at ? Clock.Format(at) : "";
+                await output.WriteLineAsync($"{state.Version:D4}_{state.Name,-30} {mark,-8} {when}".TrimEnd());
+            }
+            return 0;
+        });
+
+        foreach (var command in new[] { up, down, status })
+        {
+            // Options these commands do not know are configuration, as for the server: `--Database:Path=x.db`.
+            command.TreatUnmatchedTokensAsErrors = false;
+        }
+        return new Command("migrate", "Apply, revert or list schema migrations.") { up, down, status };
+    }
+
+    /// <summary>The server's configuration and services without starting it, so nothing auto-migrates.</summary>
+    private static (MigrationRunner Runner, WebApplication App) Open(IReadOnlyList<string> configuration)
+    {
+        if (configuration.FirstOrDefault(t => !t.StartsWith("--", StringComparison.Ordinal) || !t.Contains('=')) is { } unknown)
+        {
+            throw new MigrationException($"Unknown argument '{unknown}'. Configuration is given as --Section:Key=value.");
+        }
+        var app = ServerApp.CreateBuilder([.. configuration]).Build();
+        return (app.Services.GetRequiredService<MigrationRunner>(), app);
+    }
+}

@@ -1,0 +1,37 @@
+using SqlStudio.Server.Data;
+using SqlStudio.Server.Observability;
+using SqlStudio.Server.Web;
+
+namespace SqlStudio.Server;
+
+/// <summary>Builds the web application. Program.cs runs it; the tests start it on a loopback port.</summary>
+public static class ServerApp
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        // Content (pages' static files, appsettings.json) is read from beside the binary, so the server behaves
+        // the same from `dotnet run`, from the built dll and from the tests; data paths stay relative to the
+        // working directory, where an operator expects `data/` to appear.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+            ApplicationName = typeof(ServerApp).Assembly.GetName().Name,
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddWebDefaults();
+        builder.Services.AddData(builder.Configuration);
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder, Action<WebApplication>? mapMore = null)
+    {
+        var app = builder.Build();
+        app.UseWebDefaults();
+        app.MapHealth();
+        mapMore?.Invoke(app);
+        app.MapWebShell();
+        return app;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace SqlStudio.Server.Web;
+
+/// <summary>
+/// Every error leaves the server as RFC 9457 Problem Details with a <c>code</c> extension (API.md). Handlers
+/// that know the failure set the code themselves; this fills it in from the status for the rest (404, 405...).
+/// </summary>
+public static class ProblemCodes
+{
+    public static string ForStatus(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "bad_request",
+        StatusCodes.Status401Unauthorized => "unauthorized",
+        StatusCodes.Status402PaymentRequired => "subscription_required",
+        StatusCodes.Status403Forbidden => "forbidden",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+        StatusCodes.Status409Conflict => "conflict",
+        StatusCodes.Status410Gone => "gone",
+        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        StatusCodes.Status429TooManyRequests => "rate_limited",
+        StatusCodes.Status503ServiceUnavailable => "unavailable",
+        >= 500 => "internal_error",
+        _ => "error",
+    };
+
+    /// <summary>Adds <c>code</c> (unless set), a snake_case <c>trace_id</c>, and the validation code.</summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        if (problem is HttpValidationProblemDetails)
+        {
+            problem.Extensions.TryAdd("code", "validation_failed");
+        }
+        problem.Extensions.TryAdd("code", ForStatus(status));
+        if (problem.Extensions.Remove("traceId", out var traceId))
+        {
+            problem.Extensions["trace_id"] = traceId;
+        }
+        // Titles stay generic for 5xx: the detail an exception carries is for the logs, not the client.
+        if (status >= 500)
+        {
+            problem.Detail ??= "An unexpected error occurred. Quote the trace_id when reporting it.";
+        }
+    }
+}
+
+/// <summary>Turns exceptions into Problem Details: bad requests keep their 4xx status, the rest is a plain 500.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (413, "payload_too_large", "The request body is larger than this endpoint accepts."),
+            BadHttpRequestException { InnerException: JsonException } =>
+                (400, "malformed_json", "The request body is not valid JSON for this endpoint."),
+            BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 =>
+                (bad.StatusCode, ProblemCodes.ForStatus(bad.StatusCode), bad.StatusCode == 415
+                    ? "Send the body as application/json."
+                    : "The request could not be read: check the body and the parameters."),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
+                (499, "client_closed_request", "The client closed the request."),
+            _ => (500, "internal_error", "An unexpected error occurred. Quote the trace_id when reporting it."),
+        };
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = status == 500 ? "Internal server error" : ReasonPhrase(status),
+                Detail = detail,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+
+    private static string ReasonPhrase(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}

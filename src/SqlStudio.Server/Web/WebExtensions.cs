@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Scalar.AspNetCore;
+
+namespace SqlStudio.Server.Web;
+
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>Largest request body any endpoint accepts; larger ones get a 413 problem.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+public static class WebExtensions
+{
+    /// <summary>JSON in snake_case, Problem Details everywhere, body limits, JSON logs, OpenAPI, pages.</summary>
+    public static WebApplicationBuilder AddWebDefaults(this WebApplicationBuilder builder)
+    {
+        var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        builder.Services.Configure<KestrelServerOptions>(o =>
+        {
+            o.AddServerHeader = false;
+            o.Limits.MaxRequestBodySize = serverOptions.MaxRequestBodyBytes;
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            // Scopes carry the request id and trace id ASP.NET Core opens for every request.
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+        });
+
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+        });
+        // Bad JSON and bad parameters throw, so the exception handler answers them as Problem Details.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Customize);
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "SQL Studio Cloud API";
+            document.Info.Description = "Accounts, cloud sync and billing for SQL Studio's Individual tier.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddRazorComponents();
+        return builder;
+    }
+
+    public static WebApplication UseWebDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapWebShell(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs/api", o => o
+            .WithTitle("SQL Studio Cloud API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapRazorComponents<Components.App>();
+        return app;
+    }
+}
+
+/// <summary>Headers every response carries; the pages get a strict content security policy.</summary>
+internal sealed class SecurityHeaders(RequestDelegate next)
+{
+    private const string PagePolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; " +
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+        // The API reference page runs the Scalar bundle, which needs inline styles; it has its own policy.
+        headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs/api")
+            ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'"
+            : PagePolicy;
+        return next(context);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Server.Tests.Web;
+
+public sealed class ErrorHandlingServer : IAsyncLifetime
+{
+    public sealed record Echo(string Text, int Count);
+
+    public TestServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(o =>
+    {
+        o.Settings["Server:MaxRequestBodyBytes"] = "1024";
+        o.MapMore = app =>
+        {
+            app.MapPost("/test/echo", (Echo echo) => echo);
+            app.MapGet("/test/throw", string () => throw new InvalidOperationException("secret detail: connection string Password=hunter2"));
+        };
+    });
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>Every failure answers RFC 9457 Problem Details with a <c>code</c>, never a stack trace.</summary>
+public sealed class ErrorHandlingTests(ErrorHandlingServer fixture) : IClassFixture<ErrorHandlingServer>
+{
+    private HttpClient Client => fixture.Server.Client;
+
+    [Fact]
+    public async Task UnknownRoute_Returns404Problem()
+    {
+        var response = await Client.GetAsync("/api/no-such-thing");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound, "not_found");
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task WrongMethod_Returns405Problem()
+    {
+        var response = await Client.DeleteAsync("/test/echo");
+
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+    }
+
+    [Fact]
+    public async Task MalformedJson_Returns400Problem()
+    {
+        var response = await Client.PostAsync("/test/echo", new StringContent("{\"text\": \"a\", ", Encoding.UTF8, "application/json"));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "malformed_json");
+    }
+
+    [Fact]
+    public async Task WrongContentType_Returns415Problem()
+    {
+        var response = await Client.PostAsync("/test/echo", new StringContent("text=a", Encoding.UTF8, "text/plain"));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+    }
+
+    [Fact]
+    public async Task OversizeBody_Returns413Problem()
+    {
+        var body = JsonSerializer.Serialize(new { text = new string('x', 4096), count = 1 });
+
+        var response = await Client.PostAsync("/test/echo", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task ValidJson_IsBoundInSnakeCaseAndEchoed()
+    {
+        var response = await Client.PostAsJsonAsync("/test/echo", new Dictionary<string, object> { ["text"] = "hi", ["count"] = 2 });
+
+        response.EnsureSuccessStatusCode();
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("hi", json.GetProperty("text").GetString());
+        Assert.Equal(2, json.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task ThrowingHandler_Returns500ProblemWithoutDetails()
+    {
+        var response = await Client.GetAsync("/test/throw");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.InternalServerError, "internal_error");
+        var text = problem.GetRawText();
+        Assert.DoesNotContain("hunter2", text);
+        Assert.DoesNotContain("InvalidOperationException", text);
+        Assert.DoesNotContain(" at ", text);
+        Assert.True(problem.TryGetProperty("trace_id", out _));
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Server.Tests.Web;
+
+public sealed class ShellTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private HttpClient Client => fixture.Client;
+
+    [Fact]
+    public async Task Landing_Get_SaysWhatItIsWithSignUpAndLogIn()
+    {
+        var html = await Client.GetStringAsync("/");
+
+        Assert.Contains("SQL Studio Cloud", html);
+        Assert.Contains("href=\"/register\"", html);
+        Assert.Contains("href=\"/login\"", html);
+        Assert.Contains("lib/pico/pico.min.css", html);
+        Assert.Contains("width=device-width", html);
+    }
+
+    [Fact]
+    public async Task Stylesheets_AreServed()
+    {
+        var pico = await Client.GetAsync("/lib/pico/pico.min.css");
+        var site = await Client.GetAsync("/css/site.css");
+
+        Assert.Equal(HttpStatusCode.OK, pico.StatusCode);
+        Assert.Equal("text/css", pico.Content.Headers.ContentType?.MediaType);
+        Assert.True((await pico.Content.ReadAsByteArrayAsync()).Length > 10_000);
+        Assert.Equal(HttpStatusCode.OK, site.StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthReady_Migrated_Returns200Healthy()
+    {
+        var response = await Client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task HealthLive_Returns200()
+    {
+        var response = await Client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_IsValidJsonDocument()
+    {
+        var response = await Client.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString());
+        Assert.Equal("SQL Studio Cloud API", document.GetProperty("info").GetProperty("title").GetString());
+        Assert.Equal(JsonValueKind.Object, document.GetProperty("paths").ValueKind);
+    }
+
+    [Fact]
+    public async Task ApiReference_ServesPageAndItsScript()
+    {
+        var client = fixture.Server.CreateClient(followRedirects: true);
+
+        var page = await client.GetAsync("/docs/api");
+        var script = await client.GetAsync("/docs/api/scalar.js");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("SQL Studio Cloud API", await page.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+
+    [Fact]
+    public async Task Responses_CarrySecurityHeaders()
+    {
+        var response = await Client.GetAsync("/");
+
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.False(response.Headers.Contains("Server"));
+    }
+}

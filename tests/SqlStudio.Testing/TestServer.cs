@@ -1,0 +1,143 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using SqlStudio.Server;
+
+namespace SqlStudio.Testing;
+
+/// <summary>What a test may change about the server it starts.</summary>
+public sealed class TestServerOptions
+{
+    /// <summary>Configuration keys as in API.md, e.g. <c>["Auth:AccessTokenLifetime"] = "00:00:05"</c>.</summary>
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    /// <summary>When set, the server's clock: the test moves time instead of waiting for it.</summary>
+    public FakeTimeProvider? Time { get; set; }
+
+    /// <summary>Extra endpoints (e.g. one that throws), mapped before the pages.</summary>
+    public Action<WebApplication>? MapMore { get; set; }
+
+    /// <summary>Use this data folder instead of a new one (to restart a server on the same database).</summary>
+    public string? DataDirectory { get; set; }
+}
+
+/// <summary>
+/// The real server, in this process, listening on a free loopback port with a data folder of its own, so no
+/// test sees another's data.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly bool _ownsData;
+
+    private TestServer(WebApplication app, string dataDirectory, bool ownsData, Uri baseAddress)
+    {
+        _app = app;
+        _ownsData = ownsData;
+        DataDirectory = dataDirectory;
+        BaseAddress = baseAddress;
+        Client = CreateClient();
+    }
+
+    public string DataDirectory { get; }
+
+    public string DatabasePath => Path.Combine(DataDirectory, "sqlstudio.db");
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestServer> StartAsync(Action<TestServerOptions>? configure = null)
+    {
+        var options = new TestServerOptions();
+        configure?.Invoke(options);
+        var ownsData = options.DataDirectory is null;
+        var dataDirectory = options.DataDirectory ?? NewDataDirectory();
+        var app = Build(options, dataDirectory);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
+        return new TestServer(app, dataDirectory, ownsData, new Uri(address));
+    }
+
+    /// <summary>Builds the server without starting it, for tests about start-up itself.</summary>
+    public static WebApplication Build(TestServerOptions options, string dataDirectory)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Database:Path"] = Path.Combine(dataDirectory, "sqlstudio.db"),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware"] = "None",
+        };
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+        var args = settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var builder = ServerApp.CreateBuilder(args);
+        if (options.Time is { } time)
+        {
+            builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
+        }
+        return ServerApp.Build(builder, options.MapMore);
+    }
+
+    public static string NewDataDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "sqlstudio-tests", Guid.CreateVersion7().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>A client of its own (its own cookies), pointed at this server.</summary>
+    public HttpClient CreateClient(bool followRedirects = false) =>
+        new(new HttpClientHandler { AllowAutoRedirect = followRedirects, UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsData)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still open elsewhere; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+}
+
+/// <summary>One server per test class (xunit's class fixture): a fresh database for every class.</summary>
+public sealed class ServerFixture : Xunit.IAsyncLifetime
+{
+    private TestServer? _server;
+
+    public TestServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
+
+    public HttpClient Client => Server.Client;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}

@@ -73,6 +73,7 @@ public sealed class TestServer : IAsyncDisposable
             ["urls"] = "http://127.0.0.1:0",
             ["Database:Path"] = Path.Combine(dataDirectory, "sqlstudio.db"),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware"] = "None",
         };
         foreach (var (key, value) in options.Settings)

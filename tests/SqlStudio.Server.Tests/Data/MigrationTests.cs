@@ -91,7 +91,11 @@ public sealed class MigrationTests
             await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
         }
 
-        var ex = await Assert.ThrowsAsync<MigrationException>(() => TestServer.StartAsync(o => o.DataDirectory = data));
+        var ex = await Assert.ThrowsAsync<MigrationException>(() => TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["Logging:LogLevel:Microsoft.Extensions.Hosting"] = "None";
+        }));
 
         Assert.Contains("0001_initial", ex.Message);
         Assert.Contains("Refusing to start", ex.Message);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on a fresh machine that has the .NET SDK:
+#   installs what the tests need when it is missing (Debian's chromium for the browser tests, Node.js/npm for
+#   the front-end packages), builds, runs every test project, and prints one closing line:
+#   Tests: N passed, N failed, N skipped
+# Exits non-zero when anything failed or a test project did not report.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '==> %s\n' "$*"; }
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need_apt+=(chromium)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]} (apt-get)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null \
+    || { echo "could not install ${need_apt[*]}"; echo "Tests: 0 passed, 1 failed"; exit 1; }
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log "building"
+if ! dotnet build SqlStudio.slnx -c Release -nologo -clp:ErrorsOnly; then
+  echo "Tests: 0 passed, 1 failed"
+  exit 1
+fi
+
+results="$(mktemp -d)"
+projects=(tests/*.Tests/*.Tests.csproj)
+log "running ${#projects[@]} test projects"
+dotnet test SqlStudio.slnx -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" 2>&1 \
+  | grep -Ev '^\s*$' 
+test_exit=${PIPESTATUS[0]}
+
+passed=0; failed=0; skipped=0; reported=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  reported=$((reported + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${p:-0} - ${f:-0} - ${e:-0} - ${t:-0} - ${a:-0}))
+done
+if [ "$reported" -lt "${#projects[@]}" ]; then
+  echo "only $reported of ${#projects[@]} test projects reported results (a test host crashed?)"
+  failed=$((failed + ${#projects[@]} - reported))
+fi
+rm -rf "$results"
+
+status=0
+if [ "$failed" -gt 0 ] || [ "$test_exit" -ne 0 ]; then
+  status=1
+  [ "$failed" -eq 0 ] && failed=1
+fi
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

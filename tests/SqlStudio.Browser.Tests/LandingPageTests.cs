@@ -1,0 +1,48 @@
+using Microsoft.Playwright;
+
+namespace SqlStudio.Browser.Tests;
+
+public sealed class LandingPageTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Landing_Desktop_ShowsPitchStyledWithSignUpAndLogIn()
+    {
+        var page = await fixture.NewPageAsync();
+
+        var response = await page.GotoAsync("/");
+
+        Assert.Equal(200, response!.Status);
+        Assert.Contains("SQL Studio Cloud", await page.TitleAsync());
+        Assert.Equal("Your SQL workspace, on every machine", await page.Locator("h1").InnerTextAsync());
+        // Pico styles these links as buttons (role="button"); they still lead to the account pages.
+        Assert.Equal("/register", await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).GetAttributeAsync("href"));
+        Assert.True(await page.GetByRole(AriaRole.Link, new() { Name = "Log in" }).First.IsVisibleAsync());
+        // Pico.css applied: its container has a max width, an unstyled page would not.
+        var maxWidth = await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('main.container')).maxWidth");
+        Assert.NotEqual("none", maxWidth);
+    }
+
+    [Fact]
+    public async Task Landing_PhoneWidth_HasNoHorizontalScroll()
+    {
+        var page = await fixture.NewPageAsync(width: 375, height: 740);
+
+        await page.GotoAsync("/");
+
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"page is {overflow}px wider than a phone screen");
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Start a 14-day free trial" }).IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task ApiReference_Renders()
+    {
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync("/docs/api");
+
+        // Scalar renders the OpenAPI document's title once it has fetched and parsed /openapi/v1.json.
+        await page.GetByText("SQL Studio Cloud API").First.WaitForAsync(new() { Timeout = 20_000 });
+        Assert.Contains("/docs/api", page.Url);
+    }
+}

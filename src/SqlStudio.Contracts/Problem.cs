@@ -11,3 +11,14 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string RateLimited = "rate_limited";
 }
+
+/// <summary>Codes of the Auth endpoints (API.md).</summary>
+public static class AuthErrorCodes
+{
+    public const string CaptchaFailed = "captcha_failed";
+    public const string EmailTaken = "email_taken";
+    public const string TokenInvalid = "token_invalid";
+    public const string TokenReused = "token_reused";
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string EmailUnverified = "email_unverified";
+}

@@ -1,4 +1,6 @@
+using SqlStudio.Server.Auth;
 using SqlStudio.Server.Data;
+using SqlStudio.Server.Email;
 using SqlStudio.Server.Observability;
 using SqlStudio.Server.Web;
 
@@ -22,6 +24,8 @@ public static class ServerApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddWebDefaults();
         builder.Services.AddData(builder.Configuration);
+        builder.Services.AddEmail(builder.Configuration);
+        builder.AddAuth();
         return builder;
     }
 
@@ -30,6 +34,7 @@ public static class ServerApp
         var app = builder.Build();
         app.UseWebDefaults();
         app.MapHealth();
+        app.MapAuthApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

@@ -9,6 +9,12 @@ namespace SqlStudio.Server.Data;
 /// </summary>
 public sealed class Db(IDbProvider provider, DatabaseOptions options, ILogger<Db> logger)
 {
+    static Db()
+    {
+        // Columns are snake_case, records PascalCase: user_id fills UserId.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
     public IDbProvider Provider => provider;
 
     public Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>

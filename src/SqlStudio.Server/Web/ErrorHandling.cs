@@ -51,7 +51,7 @@ public static class ProblemCodes
 }
 
 /// <summary>Turns exceptions into Problem Details: bad requests keep their 4xx status, the rest is a plain 500.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -69,6 +69,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
                 (499, "client_closed_request", "The client closed the request."),
             _ => (500, "internal_error", "An unexpected error occurred. Quote the trace_id when reporting it."),
         };
+        if (status == 500)
+        {
+            // The only place the exception is recorded: the client sees a trace id, the log the details.
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

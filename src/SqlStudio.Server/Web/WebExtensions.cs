@@ -60,6 +60,9 @@ public static class WebExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeaders>();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

@@ -1,0 +1,213 @@
+using System.Net.Mail;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Auth;
+
+/// <summary>Registration, email verification, password reset and change: the account's life outside sessions.</summary>
+public sealed class Accounts(
+    Db db, AccountStore store, Passwords passwords, SessionTokens sessions, AccountMail mail, AccountRateLimits limits,
+    AuthOptions options, TimeProvider time)
+{
+    public const string VerifyPurpose = "verify_email";
+    public const string ResetPurpose = "reset_password";
+
+    public async Task<Outcome<RegisterResponse>> RegisterAsync(RegisterRequest request, ClientInfo client)
+    {
+        var email = request.Email?.Trim() ?? "";
+        var name = request.Name?.Trim() ?? "";
+        var errors = new Dictionary<string, string[]>();
+        if (EmailProblem(email) is { } emailProblem)
+        {
+            errors["email"] = [emailProblem];
+        }
+        if (name.Length == 0)
+        {
+            errors["name"] = ["Enter your name."];
+        }
+        else if (name.Length > 100)
+        {
+            errors["name"] = ["Use at most 100 characters."];
+        }
+        if (PasswordPolicy.Check(request.Password) is { Count: > 0 } passwordProblems)
+        {
+            errors["password"] = [.. passwordProblems];
+        }
+        if (errors.Count > 0)
+        {
+            return Failure.Validation(errors);
+        }
+
+        // Hashing is slow on purpose; it happens before the write lock is taken.
+        var hash = passwords.Hash(request.Password!);
+        var userId = Guid.CreateVersion7().ToString();
+        var created = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            if (await AccountStore.EmailExistsAsync(c, t, email))
+            {
+                return (string?)null;
+            }
+            await AccountStore.InsertUserAsync(c, t, userId, email, name, hash, Clock.Format(now), verified: false);
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent), Clock.Format(now));
+            return await AccountStore.IssueEmailTokenAsync(c, t, userId, VerifyPurpose, now, options.EmailVerificationLifetime);
+        });
+        if (created is not { } token)
+        {
+            return new Failure(409, AuthErrorCodes.EmailTaken,
+                "An account with this email already exists. Log in, or reset your password if you have forgotten it.",
+                new Dictionary<string, string[]> { ["email"] = ["An account with this email already exists."] });
+        }
+        var user = (await store.FindByIdAsync(userId))!;
+        await mail.VerificationAsync(user, token);
+        return new RegisterResponse(userId, email, VerificationSent: true);
+    }
+
+    public async Task<Outcome<UserRow>> VerifyEmailAsync(string? token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 200)
+        {
+            return TokenInvalid("verification");
+        }
+        var userId = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            if (await AccountStore.ConsumeEmailTokenAsync(c, t, token, VerifyPurpose, now) is not { } id)
+            {
+                return null;
+            }
+            await AccountStore.MarkVerifiedAsync(c, t, id, Clock.Format(now));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.EmailVerified, id), Clock.Format(now));
+            return id;
+        });
+        return userId is null ? TokenInvalid("verification") : (await store.FindByIdAsync(userId))!;
+    }
+
+    /// <summary>Always "accepted" for the caller; sends only to an existing, unverified account.</summary>
+    public async Task<Failure?> ResendVerificationAsync(string? email)
+    {
+        email = email?.Trim() ?? "";
+        if (limits.ResendVerification(email) is { } limited)
+        {
+            return limited;
+        }
+        if (await store.FindByEmailAsync(email) is not { EmailVerified: false } user)
+        {
+            return null;
+        }
+        var token = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.VerificationSent, user.UserId), Clock.Format(now));
+            return await AccountStore.IssueEmailTokenAsync(c, t, user.UserId, VerifyPurpose, now, options.EmailVerificationLifetime);
+        });
+        await mail.VerificationAsync(user, token);
+        return null;
+    }
+
+    /// <summary>Always "accepted" for the caller, whether or not the account exists.</summary>
+    public async Task<Failure?> ForgotPasswordAsync(string? email, ClientInfo client)
+    {
+        email = email?.Trim() ?? "";
+        if (limits.ForgotPassword(email) is { } limited)
+        {
+            return limited;
+        }
+        if (await store.FindByEmailAsync(email) is not { DisabledAt: null } user)
+        {
+            return null;
+        }
+        var token = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordResetRequested, user.UserId, client.Ip, client.UserAgent), Clock.Format(now));
+            return await AccountStore.IssueEmailTokenAsync(c, t, user.UserId, ResetPurpose, now, options.PasswordResetLifetime);
+        });
+        await mail.ResetAsync(user, token);
+        return null;
+    }
+
+    /// <summary>Sets a new password from a reset link, signs out every session, and does not sign in.</summary>
+    public async Task<Failure?> ResetPasswordAsync(string? token, string? newPassword, ClientInfo client)
+    {
+        if (PasswordPolicy.Check(newPassword) is { Count: > 0 } problems)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["new_password"] = [.. problems] });
+        }
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 200)
+        {
+            return TokenInvalid("reset");
+        }
+        var hash = passwords.Hash(newPassword!);
+        var userId = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            if (await AccountStore.ConsumeEmailTokenAsync(c, t, token, ResetPurpose, now) is not { } id)
+            {
+                return null;
+            }
+            await AccountStore.SetPasswordAsync(c, t, id, hash, Clock.Format(now));
+            // Proving control of the mailbox also proves the address.
+            await AccountStore.MarkVerifiedAsync(c, t, id, Clock.Format(now));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordReset, id, client.Ip, client.UserAgent), Clock.Format(now));
+            return id;
+        });
+        if (userId is null)
+        {
+            return TokenInvalid("reset");
+        }
+        await sessions.RevokeAsync(userId, null, null, "password_reset");
+        await mail.PasswordChangedAsync((await store.FindByIdAsync(userId))!);
+        return null;
+    }
+
+    /// <summary>Changes the password of a signed-in user and signs out their other sessions.</summary>
+    public async Task<Failure?> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request, ClientInfo client)
+    {
+        if (await store.FindByIdAsync(userId) is not { } user)
+        {
+            return new Failure(401, "unauthorized", "Sign in again.");
+        }
+        var errors = new Dictionary<string, string[]>();
+        if (!passwords.Verify(user.PasswordHash, request.CurrentPassword ?? "").Ok)
+        {
+            errors["current_password"] = [user.PasswordHash is null ? "This account has no password yet." : "The current password is not right."];
+        }
+        if (PasswordPolicy.Check(request.NewPassword) is { Count: > 0 } problems)
+        {
+            errors["new_password"] = [.. problems];
+        }
+        if (errors.Count > 0)
+        {
+            return Failure.Validation(errors);
+        }
+        var hash = passwords.Hash(request.NewPassword!);
+        await db.WriteAsync(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            await AccountStore.SetPasswordAsync(c, t, userId, hash, now);
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordChanged, userId, client.Ip, client.UserAgent, currentSessionId), now);
+        });
+        await sessions.RevokeAsync(userId, null, currentSessionId, "password_changed");
+        await mail.PasswordChangedAsync(user);
+        return null;
+    }
+
+    public static string? EmailProblem(string email)
+    {
+        if (email.Length == 0)
+        {
+            return "Enter your email address.";
+        }
+        if (email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !parsed.Host.Contains('.'))
+        {
+            return "Enter a valid email address, like name@example.com.";
+        }
+        return null;
+    }
+
+    private static Failure TokenInvalid(string kind) =>
+        new(400, AuthErrorCodes.TokenInvalid, kind == "reset"
+            ? "This reset link is not valid: it was already used, a newer one was sent, or it expired. Ask for a new one."
+            : "This verification link is not valid: it was already used, a newer one was sent, or it expired. Ask for a new one.");
+}

@@ -1,0 +1,140 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth.Captcha;
+using SqlStudio.Server.Billing;
+
+namespace SqlStudio.Server.Auth;
+
+/// <summary>The Auth rows of API.md.</summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/.well-known/jwks.json", (SigningKeys keys) => TypedResults.Json(keys.Jwks()))
+            .WithTags("Auth").WithSummary("Public keys that verify access tokens");
+
+        var auth = endpoints.MapGroup("/api/auth").WithTags("Auth");
+        auth.MapGet("/captcha", Captcha).WithSummary("A new ALTCHA challenge");
+        auth.MapPost("/register", Register).RequireRateLimiting(AuthRateLimiting.Register);
+        auth.MapPost("/verify-email", VerifyEmail);
+        auth.MapPost("/resend-verification", ResendVerification);
+        auth.MapPost("/login", Login).RequireRateLimiting(AuthRateLimiting.Login);
+        auth.MapPost("/refresh", Refresh);
+        auth.MapPost("/forgot-password", ForgotPassword).RequireRateLimiting(AuthRateLimiting.ForgotPassword);
+        auth.MapPost("/reset-password", ResetPassword);
+
+        var signedIn = auth.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
+        signedIn.MapPost("/logout", Logout);
+        signedIn.MapPost("/logout-all", LogoutAll);
+        signedIn.MapGet("/sessions", ListSessions);
+        signedIn.MapDelete("/sessions/{id}", RevokeSession);
+        signedIn.MapPost("/change-password", ChangePassword);
+        signedIn.MapGet("/me", Me);
+        return endpoints;
+    }
+
+    public static ClientInfo Client(this HttpContext context, string? deviceId = null, string? deviceName = null, string? platform = null) =>
+        new(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            deviceId, deviceName, platform);
+
+    private static Results<Ok<object>, NotFound> Captcha(ICaptcha captcha) =>
+        captcha.CreateChallenge() is { } challenge ? TypedResults.Ok(challenge) : TypedResults.NotFound();
+
+    private static async Task<IResult> Register(RegisterRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
+    {
+        if (!await captcha.VerifyAsync(request.Captcha, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted))
+        {
+            return CaptchaFailed().ToProblem();
+        }
+        var outcome = await accounts.RegisterAsync(request, context.Client());
+        return outcome.Value is { } created
+            ? TypedResults.Created($"/api/auth/me", created)
+            : outcome.Failure!.ToProblem(context);
+    }
+
+    private static async Task<IResult> VerifyEmail(VerifyEmailRequest request, Accounts accounts)
+    {
+        var outcome = await accounts.VerifyEmailAsync(request.Token);
+        return outcome.Value is not null ? TypedResults.Ok(new VerifyEmailResponse(true)) : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<IResult> ResendVerification(EmailRequest request, Accounts accounts, HttpContext context) =>
+        await accounts.ResendVerificationAsync(request.Email) is { } failure ? failure.ToProblem(context) : TypedResults.Accepted((string?)null);
+
+    private static async Task<IResult> Login(LoginRequest request, Logins logins, HttpContext context)
+    {
+        var outcome = await logins.LoginAsync(request, context.Client(request.DeviceId, request.DeviceName, request.Platform));
+        return outcome.Value is { } tokens ? TypedResults.Ok(tokens) : outcome.Failure!.ToProblem(context);
+    }
+
+    private static async Task<IResult> Refresh(RefreshRequest request, SessionTokens sessions, AccountStore accounts, HttpContext context)
+    {
+        var outcome = await sessions.RefreshAsync(request.RefreshToken, accounts);
+        return outcome.Value is { } tokens ? TypedResults.Ok(tokens) : outcome.Failure!.ToProblem(context);
+    }
+
+    private static async Task<IResult> ForgotPassword(EmailRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
+    {
+        if (!await captcha.VerifyAsync(request.Captcha, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted))
+        {
+            return CaptchaFailed().ToProblem();
+        }
+        return await accounts.ForgotPasswordAsync(request.Email, context.Client()) is { } failure
+            ? failure.ToProblem(context)
+            : TypedResults.Accepted((string?)null);
+    }
+
+    private static async Task<IResult> ResetPassword(ResetPasswordRequest request, Accounts accounts, HttpContext context)
+    {
+        // The page that carries the token must not leak it to other sites through the Referer header.
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return await accounts.ResetPasswordAsync(request.Token, request.NewPassword, context.Client()) is { } failure
+            ? failure.ToProblem()
+            : TypedResults.Ok(new ResetPasswordResponse(true));
+    }
+
+    private static async Task<NoContent> Logout(ClaimsPrincipal user, SessionTokens sessions, HttpContext context)
+    {
+        await sessions.RevokeAsync(user.UserId(), user.SessionId(), null, "logout",
+            new AuditEvent(AuditEvents.Logout, user.UserId(), context.Connection.RemoteIpAddress?.ToString(), SessionId: user.SessionId()));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> LogoutAll(ClaimsPrincipal user, SessionTokens sessions, HttpContext context)
+    {
+        await sessions.RevokeAsync(user.UserId(), null, null, "logout_all",
+            new AuditEvent(AuditEvents.LogoutAll, user.UserId(), context.Connection.RemoteIpAddress?.ToString(), SessionId: user.SessionId()));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<List<SessionInfo>>> ListSessions(ClaimsPrincipal user, SessionStore store, TimeProvider time)
+    {
+        var rows = await store.ListActiveAsync(user.UserId(), time.GetUtcNow());
+        return TypedResults.Ok(rows.Select(s => new SessionInfo(s.SessionId, s.DeviceId, s.DeviceName, s.Platform, s.UserAgent, s.Ip,
+            s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SessionId == user.SessionId())).ToList());
+    }
+
+    private static async Task<IResult> RevokeSession(string id, ClaimsPrincipal user, SessionTokens sessions, HttpContext context)
+    {
+        var revoked = await sessions.RevokeAsync(user.UserId(), id, null, "revoked_by_user",
+            new AuditEvent(AuditEvents.SessionRevoked, user.UserId(), context.Connection.RemoteIpAddress?.ToString(), SessionId: id));
+        // Another user's session, an unknown id and an already revoked one look the same from here.
+        return revoked.Count > 0
+            ? TypedResults.NoContent()
+            : new Failure(404, "not_found", "No active session with this id.").ToProblem();
+    }
+
+    private static async Task<IResult> ChangePassword(ChangePasswordRequest request, ClaimsPrincipal user, Accounts accounts, HttpContext context) =>
+        await accounts.ChangePasswordAsync(user.UserId(), user.SessionId(), request, context.Client()) is { } failure
+            ? failure.ToProblem()
+            : TypedResults.NoContent();
+
+    private static async Task<IResult> Me(ClaimsPrincipal user, AccountStore accounts, TierService tiers) =>
+        await accounts.FindByIdAsync(user.UserId()) is { } row
+            ? TypedResults.Ok(new MeResponse(row.UserId, row.Email, row.Name, row.EmailVerified, tiers.TierFor(row.EmailVerified), row.CreatedAt))
+            : TypedResults.Unauthorized();
+
+    private static Failure CaptchaFailed() =>
+        new(400, AuthErrorCodes.CaptchaFailed, "The CAPTCHA answer is missing, wrong, expired or was already used. Solve it again.");
+}

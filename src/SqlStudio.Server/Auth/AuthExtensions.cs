@@ -1,0 +1,128 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using SqlStudio.Server.Auth.Captcha;
+using SqlStudio.Server.Billing;
+
+namespace SqlStudio.Server.Auth;
+
+public static class AuthExtensions
+{
+    /// <summary>API endpoints: bearer access tokens only (cookies never authorize an API call, so no CSRF).</summary>
+    public const string ApiPolicy = "api";
+
+    /// <summary>Pages: the cookie session.</summary>
+    public const string PagePolicy = "page";
+
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
+    public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        Bind<AppOptions>(services, configuration, AppOptions.Section);
+        Bind<AuthOptions>(services, configuration, AuthOptions.Section);
+        Bind<CaptchaOptions>(services, configuration, CaptchaOptions.Section);
+        var rateLimits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddSingleton(rateLimits);
+
+        services.AddMemoryCache();
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<Passwords>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<SessionValidator>();
+        services.AddSingleton<AccountMail>();
+        services.AddSingleton<AccountRateLimits>();
+        services.AddSingleton<SessionTokens>();
+        services.AddSingleton<Logins>();
+        services.AddSingleton<Accounts>();
+        services.AddSingleton<WebSessions>();
+        services.AddSingleton<TierService>();
+        AddCaptcha(services);
+        services.AddAuthRateLimiting(rateLimits);
+
+        var keysPath = configuration["DataProtection:KeysPath"] ?? "data/keys/dataprotection";
+        services.AddDataProtection().SetApplicationName("SqlStudio.Server").PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath)));
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(o =>
+            {
+                o.MapInboundClaims = false;
+                o.Events = new JwtBearerEvents { OnTokenValidated = RejectEndedSessionAsync };
+            })
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = "sqlstudio_session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/login";
+                o.AccessDeniedPath = "/login";
+                o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = RejectEndedCookieSessionAsync;
+            });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<AccessTokens>((o, tokens) => o.TokenValidationParameters = tokens.ValidationParameters());
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<AuthOptions>((o, auth) => o.ExpireTimeSpan = auth.RefreshTokenLifetime);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+            .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
+        return builder;
+    }
+
+    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class
+    {
+        services.Configure<T>(configuration.GetSection(section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<T>>().Value);
+    }
+
+    private static void AddCaptcha(IServiceCollection services)
+    {
+        services.AddHttpClient<TurnstileCaptcha>();
+        services.AddSingleton<ICaptcha>(sp =>
+        {
+            var options = sp.GetRequiredService<CaptchaOptions>();
+            return options.Provider.ToLowerInvariant() switch
+            {
+                "altcha" => ActivatorUtilities.CreateInstance<AltchaCaptcha>(sp, options.Altcha),
+                "turnstile" => ActivatorUtilities.CreateInstance<TurnstileCaptcha>(sp,
+                    sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(TurnstileCaptcha)), options.Turnstile),
+                "none" => new NoCaptcha(),
+                var other => throw new InvalidOperationException($"Captcha:Provider '{other}' is not known; use altcha, turnstile or none."),
+            };
+        });
+    }
+
+    private static async Task RejectEndedSessionAsync(TokenValidatedContext context)
+    {
+        var principal = context.Principal!;
+        var validator = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
+        if (principal.FindFirstValue(JwtRegisteredClaimNames.Sid) is not { } sid ||
+            principal.FindFirstValue(JwtRegisteredClaimNames.Sub) is not { } sub ||
+            !await validator.IsActiveAsync(sid, sub))
+        {
+            context.Fail("The session of this token has ended.");
+        }
+    }
+
+    private static async Task RejectEndedCookieSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var principal = context.Principal!;
+        var validator = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
+        if (principal.FindFirstValue(JwtRegisteredClaimNames.Sid) is not { } sid ||
+            principal.FindFirstValue(JwtRegisteredClaimNames.Sub) is not { } sub ||
+            !await validator.IsActiveAsync(sid, sub))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieScheme);
+        }
+    }
+}

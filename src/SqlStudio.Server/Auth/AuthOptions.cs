@@ -1,0 +1,48 @@
+namespace SqlStudio.Server.Auth;
+
+/// <summary>The <c>App</c> section: where the server is reached from outside.</summary>
+public sealed class AppOptions
+{
+    public const string Section = "App";
+
+    /// <summary>Base of every link the server sends; never taken from the request's Host header.</summary>
+    public string PublicUrl { get; set; } = "http://localhost:5080";
+
+    public string Link(string pathAndQuery) => PublicUrl.TrimEnd('/') + pathAndQuery;
+}
+
+/// <summary>The <c>Auth</c> section (API.md): token and session lifetimes, lockout, key location.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan RememberMeLifetime { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromDays(90);
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan EmailVerificationLifetime { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan PasswordResetLifetime { get; set; } = TimeSpan.FromHours(1);
+    public string SigningKeyPath { get; set; } = "data/keys/signing.pem";
+
+    /// <summary>The <c>iss</c> of access tokens; defaults to <c>App:PublicUrl</c>.</summary>
+    public string? Issuer { get; set; }
+
+    public string Audience { get; set; } = "sqlstudio-api";
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations (OWASP: at least 210,000).</summary>
+    public int PasswordIterations { get; set; } = 210_000;
+
+    /// <summary>Failed logins within <see cref="LockoutWindow"/> that lock the account.</summary>
+    public int LockoutFailures { get; set; } = 10;
+    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a session's "still active" answer is cached per instance (revocation clears it).</summary>
+    public TimeSpan SessionCacheLifetime { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a session's last-seen time is written while it is in use.</summary>
+    public TimeSpan SessionTouchInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+}

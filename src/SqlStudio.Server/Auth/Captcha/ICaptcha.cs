@@ -1,0 +1,25 @@
+namespace SqlStudio.Server.Auth.Captcha;
+
+/// <summary>Proves a human (or at least some work) is behind register and forgot-password.</summary>
+public interface ICaptcha
+{
+    /// <summary><c>altcha</c>, <c>turnstile</c> or <c>none</c>: which widget the pages show.</summary>
+    string Provider { get; }
+
+    /// <summary>The public site key a widget needs (Turnstile), if any.</summary>
+    string? SiteKey => null;
+
+    /// <summary>A new challenge for <c>GET /api/auth/captcha</c> (ALTCHA only).</summary>
+    object? CreateChallenge() => null;
+
+    /// <summary>True when the widget's answer is valid, unexpired and not seen before.</summary>
+    Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken);
+}
+
+/// <summary><c>Captcha:Provider=none</c>: every request passes (for self-hosting behind other protection, and tests).</summary>
+public sealed class NoCaptcha : ICaptcha
+{
+    public string Provider => "none";
+
+    public Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken) => Task.FromResult(true);
+}

@@ -1,0 +1,88 @@
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Auth;
+
+/// <summary>
+/// Password sign-in for the API and the pages. Unknown email, wrong password, locked or disabled account all
+/// fail the same way and take the same work (a full hash check and an audit write).
+/// </summary>
+public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, SessionTokens sessions, AccountMail mail, AuthOptions options, TimeProvider time)
+{
+    public static readonly Failure InvalidCredentials =
+        new(401, AuthErrorCodes.InvalidCredentials, "The email or password is not right.");
+
+    /// <summary>Checks email and password; the user when they match and the account may sign in.</summary>
+    public async Task<Outcome<UserRow>> CheckAsync(string? email, string? password, ClientInfo client)
+    {
+        email = email?.Trim() ?? "";
+        password ??= "";
+        var user = email.Length is > 0 and <= 320 ? await accounts.FindByEmailAsync(email) : null;
+        var now = time.GetUtcNow();
+        if (user is null)
+        {
+            passwords.VerifyDummy(password);
+            await RecordFailureAsync(null, email, client, "unknown_email");
+            return InvalidCredentials;
+        }
+        var (ok, needsRehash) = passwords.Verify(user.PasswordHash, password);
+        var locked = user.LockedUntil is { } until && Clock.Parse(until) > now;
+        if (!ok || locked || user.DisabledAt is not null)
+        {
+            var reason = !ok ? "wrong_password" : locked ? "locked" : "disabled";
+            await RecordFailureAsync(user, email, client, reason);
+            return InvalidCredentials;
+        }
+        if (needsRehash)
+        {
+            await accounts.UpdateHashAsync(user.UserId, passwords.Hash(password));
+        }
+        return user;
+    }
+
+    public async Task<Outcome<TokenResponse>> LoginAsync(LoginRequest request, ClientInfo client)
+    {
+        var checkedUser = await CheckAsync(request.Email, request.Password, client);
+        if (checkedUser.Value is not { } user)
+        {
+            return checkedUser.Failure!;
+        }
+        return await db.WriteAsync(async (c, t) =>
+        {
+            var (sessionId, tokens) = await sessions.OpenAsync(c, t, user, request.RememberMe, client);
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId),
+                Clock.Format(time.GetUtcNow()));
+            return tokens!;
+        });
+    }
+
+    /// <summary>Audits the failure and locks the account after too many in the window (emailing its owner once).</summary>
+    private async Task RecordFailureAsync(UserRow? user, string email, ClientInfo client, string reason)
+    {
+        var lockedNow = await db.WriteAsync(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            await AccountStore.AuditAsync(c, t,
+                new AuditEvent(AuditEvents.LoginFailed, user?.UserId, client.Ip, client.UserAgent, Detail: $"{reason}: {Truncate(email, 320)}"),
+                Clock.Format(now));
+            if (user is null || reason is "locked" or "disabled")
+            {
+                return false;
+            }
+            var failures = await AccountStore.CountEventsSinceAsync(c, t, user.UserId, AuditEvents.LoginFailed, Clock.Format(now - options.LockoutWindow));
+            if (failures < options.LockoutFailures)
+            {
+                return false;
+            }
+            await AccountStore.LockAsync(c, t, user.UserId, Clock.Format(now + options.LockoutDuration));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.AccountLocked, user.UserId, client.Ip, client.UserAgent), Clock.Format(now));
+            return true;
+        });
+        if (lockedNow)
+        {
+            await mail.LockedAsync(user!);
+        }
+    }
+
+    private static string Truncate(string value, int max) => value.Length > max ? value[..max] : value;
+}

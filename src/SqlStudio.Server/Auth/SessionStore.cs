@@ -1,0 +1,84 @@
+using System.Data.Common;
+using Dapper;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Auth;
+
+/// <summary>Where a session was opened from: kept on the session row and shown on the account page.</summary>
+public sealed record ClientInfo(string? Ip, string? UserAgent, string? DeviceId = null, string? DeviceName = null, string? Platform = null);
+
+public sealed record SessionRow(
+    string SessionId, string UserId, string Kind, string? DeviceId, string? DeviceName, string? Platform, string? UserAgent,
+    string? Ip, long RememberMe, string CreatedAt, string LastSeenAt, string ExpiresAt, string? RevokedAt);
+
+public sealed record RefreshRow(
+    string TokenHash, string SessionId, string UserId, string IssuedAt, string ExpiresAt, string? UsedAt, string? ReplacementSealed,
+    long RememberMe, string SessionCreatedAt, string SessionExpiresAt, string? SessionRevokedAt);
+
+/// <summary>SQL for sessions and their rotating refresh tokens.</summary>
+public sealed class SessionStore(Db db)
+{
+    private const string SessionColumns =
+        "session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me, created_at, last_seen_at, expires_at, revoked_at";
+
+    public static Task InsertSessionAsync(DbConnection c, DbTransaction t, SessionRow s) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO sessions (session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me,
+                                  created_at, last_seen_at, expires_at)
+            VALUES (@SessionId, @UserId, @Kind, @DeviceId, @DeviceName, @Platform, @UserAgent, @Ip, @RememberMe,
+                    @CreatedAt, @LastSeenAt, @ExpiresAt)
+            """, s, t);
+
+    public static Task InsertRefreshAsync(DbConnection c, DbTransaction t, string tokenHash, string sessionId, string issuedAt, string expiresAt) =>
+        c.ExecuteAsync(
+            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES (@tokenHash, @sessionId, @issuedAt, @expiresAt)",
+            new { tokenHash, sessionId, issuedAt, expiresAt }, t);
+
+    public static Task<RefreshRow?> FindRefreshAsync(DbConnection c, DbTransaction t, string tokenHash) =>
+        c.QuerySingleOrDefaultAsync<RefreshRow>(
+            """
+            SELECT r.token_hash, r.session_id, s.user_id, r.issued_at, r.expires_at, r.used_at, r.replacement_sealed,
+                   s.remember_me, s.created_at AS session_created_at, s.expires_at AS session_expires_at,
+                   s.revoked_at AS session_revoked_at
+            FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id
+            WHERE r.token_hash = @tokenHash
+            """, new { tokenHash }, t);
+
+    public static Task MarkRotatedAsync(DbConnection c, DbTransaction t, string tokenHash, string usedAt, string replacedBy, string sealedPair) =>
+        c.ExecuteAsync(
+            "UPDATE refresh_tokens SET used_at = @usedAt, replaced_by = @replacedBy, replacement_sealed = @sealedPair WHERE token_hash = @tokenHash",
+            new { tokenHash, usedAt, replacedBy, sealedPair }, t);
+
+    public static Task ExtendAsync(DbConnection c, DbTransaction t, string sessionId, string now, string expiresAt) =>
+        c.ExecuteAsync("UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt WHERE session_id = @sessionId",
+            new { sessionId, now, expiresAt }, t);
+
+    /// <summary>Revokes the sessions that match and returns their ids (already revoked ones are left alone).</summary>
+    public static async Task<IReadOnlyList<string>> RevokeAsync(
+        DbConnection c, DbTransaction t, string userId, string? sessionId, string? exceptSessionId, string reason, string now)
+    {
+        var ids = await c.QueryAsync<string>(
+            """
+            UPDATE sessions SET revoked_at = @now, revoke_reason = @reason
+            WHERE user_id = @userId AND revoked_at IS NULL
+              AND (@sessionId IS NULL OR session_id = @sessionId)
+              AND (@exceptSessionId IS NULL OR session_id <> @exceptSessionId)
+            RETURNING session_id
+            """, new { userId, sessionId, exceptSessionId, reason, now }, t);
+        return ids.ToList();
+    }
+
+    public async Task<IReadOnlyList<SessionRow>> ListActiveAsync(string userId, DateTimeOffset now) =>
+        (await db.ReadAsync(c => c.QueryAsync<SessionRow>(
+            $"SELECT {SessionColumns} FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now ORDER BY last_seen_at DESC",
+            new { userId, now = Clock.Format(now) }))).ToList();
+
+    public Task<SessionRow?> FindAsync(string sessionId) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SessionRow>(
+            $"SELECT {SessionColumns} FROM sessions WHERE session_id = @sessionId", new { sessionId }));
+
+    public Task TouchAsync(string sessionId, string now) =>
+        db.WriteAsync((c, t) => c.ExecuteAsync("UPDATE sessions SET last_seen_at = @now WHERE session_id = @sessionId AND revoked_at IS NULL",
+            new { sessionId, now }, t));
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace SqlStudio.Server.Email;
+
+public static class EmailExtensions
+{
+    /// <summary>Email in the mode <c>Email:Mode</c> names: <c>pickup</c> (default) or <c>smtp</c>.</summary>
+    public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<EmailOptions>(configuration.GetSection(EmailOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value);
+        services.AddSingleton<IEmailSender>(sp =>
+        {
+            var options = sp.GetRequiredService<EmailOptions>();
+            return options.Mode.ToLowerInvariant() switch
+            {
+                "pickup" => ActivatorUtilities.CreateInstance<PickupEmailSender>(sp),
+                "smtp" when !string.IsNullOrWhiteSpace(options.Smtp.Host) => new SmtpEmailSender(options),
+                "smtp" => throw new InvalidOperationException("Email:Mode is smtp but Email:Smtp:Host is not set."),
+                var other => throw new InvalidOperationException($"Email:Mode '{other}' is not known; use 'pickup' or 'smtp'."),
+            };
+        });
+        services.AddSingleton<EmailOutbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmailOutbox>());
+        services.AddSingleton<EmailComposer>();
+        return services;
+    }
+}

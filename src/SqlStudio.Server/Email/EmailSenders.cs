@@ -1,0 +1,62 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace SqlStudio.Server.Email;
+
+/// <summary>Delivers one message. Two implementations: a pickup folder (default) and SMTP through MailKit.</summary>
+public interface IEmailSender
+{
+    Task SendAsync(EmailMessage message, CancellationToken cancellationToken);
+}
+
+internal static class Mime
+{
+    public static MimeMessage Build(EmailOptions options, EmailMessage message)
+    {
+        var mime = new MimeMessage();
+        mime.From.Add(MailboxAddress.Parse(options.From));
+        mime.To.Add(new MailboxAddress(message.ToName, message.To));
+        mime.Subject = message.Subject;
+        mime.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = message.Html }.ToMessageBody();
+        return mime;
+    }
+}
+
+/// <summary>
+/// Writes each message as an <c>.eml</c> file, so a fresh checkout works without a mail server. The links are
+/// logged too, for a developer following a verification or reset by hand; production uses SMTP.
+/// </summary>
+public sealed class PickupEmailSender(EmailOptions options, ILogger<PickupEmailSender> logger) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetFullPath(options.PickupDirectory);
+        Directory.CreateDirectory(folder);
+        var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{Guid.CreateVersion7():N}.eml";
+        var temp = Path.Combine(folder, name + ".tmp");
+        await Mime.Build(options, message).WriteToAsync(temp, cancellationToken);
+        // Renamed into place so a reader never sees half a message.
+        File.Move(temp, Path.Combine(folder, name));
+        logger.LogInformation("Email \"{Subject}\" written to {File}; links: {Links}", message.Subject, name, string.Join(" ", message.Links));
+    }
+}
+
+public sealed class SmtpEmailSender(EmailOptions options) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        var smtp = options.Smtp;
+        using var client = new SmtpClient();
+        var security = !smtp.UseTls ? SecureSocketOptions.None
+            : smtp.Port == 465 ? SecureSocketOptions.SslOnConnect
+            : SecureSocketOptions.StartTls;
+        await client.ConnectAsync(smtp.Host ?? "localhost", smtp.Port, security, cancellationToken);
+        if (!string.IsNullOrEmpty(smtp.Username))
+        {
+            await client.AuthenticateAsync(smtp.Username, smtp.Password ?? "", cancellationToken);
+        }
+        await client.SendAsync(Mime.Build(options, message), cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+    }
+}

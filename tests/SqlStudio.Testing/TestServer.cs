@@ -42,7 +42,12 @@ public sealed class TestServer : IAsyncDisposable
         Client = CreateClient();
     }
 
+    /// <summary>What the server puts in links it sends: deliberately not the address it listens on.</summary>
+    public const string PublicUrl = "http://sqlstudio.test";
+
     public string DataDirectory { get; }
+
+    public Mailbox Mailbox => new(Path.Combine(DataDirectory, "mail"));
 
     public string DatabasePath => Path.Combine(DataDirectory, "sqlstudio.db");
 
@@ -72,10 +77,23 @@ public sealed class TestServer : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Database:Path"] = Path.Combine(dataDirectory, "sqlstudio.db"),
+            ["App:PublicUrl"] = PublicUrl,
+            ["Email:PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
+            ["Auth:SigningKeyPath"] = Path.Combine(dataDirectory, "keys", "signing.pem"),
+            ["DataProtection:KeysPath"] = Path.Combine(dataDirectory, "keys", "dataprotection"),
+            ["Captcha:Altcha:KeyPath"] = Path.Combine(dataDirectory, "keys", "altcha.key"),
+            // Tests hash many passwords; the production cost (210,000) is proven by its own test.
+            ["Auth:PasswordIterations"] = "1000",
+            ["Captcha:Provider"] = "none",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware"] = "None",
         };
+        foreach (var rule in new[] { "Register", "Login", "ForgotPassword", "ForgotPasswordAccount", "ResendVerification", "Refresh" })
+        {
+            // Every test class shares 127.0.0.1; the limits themselves are proven by their own tests.
+            settings[$"RateLimits:{rule}:PermitLimit"] = "100000";
+        }
         foreach (var (key, value) in options.Settings)
         {
             settings[key] = value;
@@ -133,6 +151,26 @@ public sealed class ServerFixture : Xunit.IAsyncLifetime
     public HttpClient Client => Server.Client;
 
     public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One server per test class whose clock the tests move (a <see cref="FakeTimeProvider"/>).</summary>
+public sealed class TimedServerFixture : Xunit.IAsyncLifetime
+{
+    private TestServer? _server;
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public TestServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o.Time = Time);
 
     public async Task DisposeAsync()
     {

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Server.Tests.Auth;
+
+/// <summary>Access tokens: ES256 pinned; none, key confusion, wrong issuer/audience, expiry and tampering refused.</summary>
+public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixture<TimedServerFixture>
+{
+    private readonly AuthClient _client = new(fixture.Server);
+
+    [Fact]
+    public async Task Token_HasClaimsAndKidFromJwks()
+    {
+        var tokens = await _client.RegisterVerifiedAsync();
+
+        var jwt = new JsonWebToken(tokens.AccessToken);
+        var jwks = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/jwks.json")).RootElement.GetProperty("keys")[0];
+
+        Assert.Equal("ES256", jwt.Alg);
+        Assert.Equal(jwks.GetProperty("kid").GetString(), jwt.Kid);
+        Assert.Equal("EC", jwks.GetProperty("kty").GetString());
+        Assert.False(jwks.TryGetProperty("d", out _));
+        foreach (var claim in new[] { "sub", "sid", "jti", "iat", "exp", "iss", "aud" })
+        {
+            Assert.True(jwt.TryGetPayloadValue<object>(claim, out _), $"missing {claim}");
+        }
+        Assert.Equal(tokens.SessionId, jwt.GetClaim("sid").Value);
+        // The JWKS alone verifies the token, as any other service would.
+        var key = new JsonWebKey(jwks.GetRawText());
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(tokens.AccessToken, new TokenValidationParameters
+        {
+            IssuerSigningKey = key, ValidAudience = "sqlstudio-api", ValidIssuer = TestServer.PublicUrl,
+            LifetimeValidator = (_, _, _, _) => true,
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+    }
+
+    [Fact]
+    public async Task Token_AlgNone_IsRefused()
+    {
+        var tokens = await _client.RegisterVerifiedAsync();
+        var parts = tokens.AccessToken.Split('.');
+        var header = Encode("""{"alg":"none","typ":"JWT"}""");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync($"{header}.{parts[1]}."));
+    }
+
+    [Fact]
+    public async Task Token_Hs256SignedWithPublicKey_IsRefused()
+    {
+        var tokens = await _client.RegisterVerifiedAsync();
+        var payload = tokens.AccessToken.Split('.')[1];
+        var header = Encode("""{"alg":"HS256","typ":"JWT"}""");
+        var publicPem = Encoding.UTF8.GetBytes(ServerKey().ExportSubjectPublicKeyInfoPem());
+        var signature = WebEncoders.Base64UrlEncode(HMACSHA256.HashData(publicPem, Encoding.ASCII.GetBytes($"{header}.{payload}")));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync($"{header}.{payload}.{signature}"));
+    }
+
+    [Fact]
+    public async Task Token_TamperedPayload_IsRefused()
+    {
+        var victim = await _client.RegisterVerifiedAsync();
+        var attacker = await _client.RegisterVerifiedAsync();
+        var parts = attacker.AccessToken.Split('.');
+        var payload = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(parts[1])).Replace(attacker.User.UserId, victim.User.UserId);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync($"{parts[0]}.{Encode(payload)}.{parts[2]}"));
+    }
+
+    [Theory]
+    [InlineData("issuer")]
+    [InlineData("audience")]
+    [InlineData("foreign-key")]
+    public async Task Token_SignedWrongly_IsRefused(string defect)
+    {
+        var tokens = await _client.RegisterVerifiedAsync();
+        var now = fixture.Time.GetUtcNow().UtcDateTime;
+        var key = defect == "foreign-key" ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : ServerKey();
+        var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = defect == "issuer" ? "https://evil.example" : TestServer.PublicUrl,
+            Audience = defect == "audience" ? "other-api" : "sqlstudio-api",
+            IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(5),
+            Claims = new Dictionary<string, object> { ["sub"] = tokens.User.UserId, ["sid"] = tokens.SessionId, ["jti"] = "x" },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256),
+        });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(token));
+    }
+
+    [Fact]
+    public async Task Token_ServerSignedCorrectly_IsAccepted()
+    {
+        // The control for the test above: the same construction with nothing wrong passes.
+        var tokens = await _client.RegisterVerifiedAsync();
+        var now = fixture.Time.GetUtcNow().UtcDateTime;
+        var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = TestServer.PublicUrl, Audience = "sqlstudio-api", IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(5),
+            Claims = new Dictionary<string, object> { ["sub"] = tokens.User.UserId, ["sid"] = tokens.SessionId, ["jti"] = "x" },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(ServerKey()), SecurityAlgorithms.EcdsaSha256),
+        });
+
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(token));
+    }
+
+    [Fact]
+    public async Task Token_AfterFifteenMinutes_IsRefused()
+    {
+        var tokens = await _client.RegisterVerifiedAsync();
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(tokens.AccessToken));
+
+        fixture.Time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(31));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(tokens.AccessToken));
+    }
+
+    [Fact]
+    public void SigningKey_File_IsOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var mode = File.GetUnixFileMode(Path.Combine(fixture.Server.DataDirectory, "keys", "signing.pem"));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+    }
+
+    private async Task<HttpStatusCode> MeStatusAsync(string token) =>
+        (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", token)).StatusCode;
+
+    private ECDsa ServerKey()
+    {
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(Path.Combine(fixture.Server.DataDirectory, "keys", "signing.pem")));
+        return key;
+    }
+
+    private static string Encode(string json) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(json));
+}

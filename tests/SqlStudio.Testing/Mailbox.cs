@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace SqlStudio.Testing;
+
+/// <summary>The pickup folder the server writes email to, read the way a person reads their inbox.</summary>
+public sealed partial class Mailbox(string directory)
+{
+    /// <summary>Waits (up to 10 s: email goes out in the background) for the n-th message to an address.</summary>
+    public async Task<MimeMessage> WaitForAsync(string to, string subjectContains, int count = 1)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var matches = All(to).Where(m => (m.Subject ?? "").Contains(subjectContains, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matches.Count >= count)
+            {
+                return matches[count - 1];
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No email #{count} to {to} about \"{subjectContains}\" (have: {string.Join("; ", All(to).Select(m => m.Subject))}).");
+            }
+            await Task.Delay(25);
+        }
+    }
+
+    public IReadOnlyList<MimeMessage> All(string to)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+        return Directory.GetFiles(directory, "*.eml").Order()
+            .Select(f => MimeMessage.Load(f))
+            .Where(m => m.To.Mailboxes.Any(a => string.Equals(a.Address, to, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+    }
+
+    /// <summary>The token of the first link to <paramref name="path"/> in the message's text part.</summary>
+    public static string TokenFrom(MimeMessage message, string path)
+    {
+        var match = Regex.Match(message.TextBody ?? "", Regex.Escape(path) + @"\?token=([A-Za-z0-9_\-%]+)");
+        if (!match.Success)
+        {
+            throw new InvalidOperationException($"No {path} link in: {message.TextBody}");
+        }
+        return Uri.UnescapeDataString(match.Groups[1].Value);
+    }
+
+    /// <summary>The first link to <paramref name="path"/> in the message, as sent.</summary>
+    public static string LinkFrom(MimeMessage message, string path)
+    {
+        var match = Regex.Match(message.TextBody ?? "", @"https?://\S+" + Regex.Escape(path) + @"\S*");
+        return match.Success ? match.Value : throw new InvalidOperationException($"No {path} link in: {message.TextBody}");
+    }
+}

@@ -6,7 +6,7 @@ namespace SqlStudio.Server.Auth;
 
 /// <summary>Registration, email verification, password reset and change: the account's life outside sessions.</summary>
 public sealed class Accounts(
-    Db db, AccountStore store, Passwords passwords, SessionTokens sessions, AccountMail mail, AccountRateLimits limits,
+    Db db, AccountStore store, Passwords passwords, SessionTokens sessions, AccountMail mail, AuthRateLimits limits,
     AuthOptions options, TimeProvider time)
 {
     public const string VerifyPurpose = "verify_email";

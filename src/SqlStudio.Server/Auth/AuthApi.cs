@@ -16,12 +16,12 @@ public static class AuthApi
 
         var auth = endpoints.MapGroup("/api/auth").WithTags("Auth");
         auth.MapGet("/captcha", Captcha).WithSummary("A new ALTCHA challenge");
-        auth.MapPost("/register", Register).RequireRateLimiting(AuthRateLimiting.Register);
+        auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip)));
         auth.MapPost("/verify-email", VerifyEmail);
         auth.MapPost("/resend-verification", ResendVerification);
-        auth.MapPost("/login", Login).RequireRateLimiting(AuthRateLimiting.Login);
+        auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip)));
         auth.MapPost("/refresh", Refresh);
-        auth.MapPost("/forgot-password", ForgotPassword).RequireRateLimiting(AuthRateLimiting.ForgotPassword);
+        auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip)));
         auth.MapPost("/reset-password", ResetPassword);
 
         var signedIn = auth.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
@@ -33,6 +33,17 @@ public static class AuthApi
         signedIn.MapGet("/me", Me);
         return endpoints;
     }
+
+    /// <summary>Answers 429 before the handler runs when the client's address is over the limit.</summary>
+    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> PerIp(
+        Func<AuthRateLimits, string?, Failure?> acquire) => async (context, next) =>
+    {
+        var http = context.HttpContext;
+        var limits = http.RequestServices.GetRequiredService<AuthRateLimits>();
+        return acquire(limits, http.Connection.RemoteIpAddress?.ToString()) is { } limited
+            ? limited.ToProblem(http)
+            : await next(context);
+    };
 
     public static ClientInfo Client(this HttpContext context, string? deviceId = null, string? deviceName = null, string? platform = null) =>
         new(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,

@@ -20,6 +20,8 @@ public static class AuthExtensions
 
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
+    private const string DefaultScheme = "bearer-or-cookie";
+
     public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -38,19 +40,23 @@ public static class AuthExtensions
         services.AddSingleton<AccountStore>();
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<AccountMail>();
-        services.AddSingleton<AccountRateLimits>();
+        services.AddSingleton<AuthRateLimits>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<Logins>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<WebSessions>();
         services.AddSingleton<TierService>();
         AddCaptcha(services);
-        services.AddAuthRateLimiting(rateLimits);
 
         var keysPath = configuration["DataProtection:KeysPath"] ?? "data/keys/dataprotection";
         services.AddDataProtection().SetApplicationName("SqlStudio.Server").PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath)));
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        // Requests with a bearer token are API calls; everything else is a browser with (maybe) a cookie.
+        services.AddAuthentication(DefaultScheme)
+            .AddPolicyScheme(DefaultScheme, "Bearer or cookie", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : CookieScheme)
             .AddJwtBearer(o =>
             {
                 o.MapInboundClaims = false;

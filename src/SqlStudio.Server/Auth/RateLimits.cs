@@ -31,15 +31,25 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Limits keyed by something only known inside the handler (an account's email, a session): the same
-/// System.Threading.RateLimiting limiters the middleware uses for per-IP policies. Keyed by the email as
-/// typed, whether or not an account has it, so a 429 never tells that an account exists.
+/// The auth limits, as ASP.NET Core's partitioned fixed-window rate limiters (System.Threading.RateLimiting),
+/// shared by the API and the pages so that neither is a way around the other. Per-IP limits are keyed by the
+/// client address; per-account ones by the email as typed, whether or not an account has it, so a 429 never
+/// tells that an account exists; the refresh limit by session.
 /// </summary>
-public sealed class AccountRateLimits(RateLimitOptions options) : IDisposable
+public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
 {
+    private readonly PartitionedRateLimiter<string> _register = Create(options.Register);
+    private readonly PartitionedRateLimiter<string> _login = Create(options.Login);
+    private readonly PartitionedRateLimiter<string> _forgotIp = Create(options.ForgotPassword);
     private readonly PartitionedRateLimiter<string> _forgot = Create(options.ForgotPasswordAccount);
     private readonly PartitionedRateLimiter<string> _resend = Create(options.ResendVerification);
     private readonly PartitionedRateLimiter<string> _refresh = Create(options.Refresh);
+
+    public Failure? Register(string? ip) => Acquire(_register, ip ?? "unknown");
+
+    public Failure? Login(string? ip) => Acquire(_login, ip ?? "unknown");
+
+    public Failure? ForgotPasswordFromIp(string? ip) => Acquire(_forgotIp, ip ?? "unknown");
 
     public Failure? ForgotPassword(string email) => Acquire(_forgot, email.Trim().ToLowerInvariant());
 
@@ -49,6 +59,9 @@ public sealed class AccountRateLimits(RateLimitOptions options) : IDisposable
 
     public void Dispose()
     {
+        _register.Dispose();
+        _login.Dispose();
+        _forgotIp.Dispose();
         _forgot.Dispose();
         _resend.Dispose();
         _refresh.Dispose();

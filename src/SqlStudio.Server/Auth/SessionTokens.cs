@@ -12,7 +12,7 @@ namespace SqlStudio.Server.Auth;
 /// remember-me) but never past the session's absolute end (90 days).
 /// </summary>
 public sealed class SessionTokens(
-    Db db, AccessTokens accessTokens, SessionValidator validator, AccountMail mail, AccountRateLimits limits,
+    Db db, AccessTokens accessTokens, SessionValidator validator, AccountMail mail, AuthRateLimits limits,
     AuthOptions options, TierService tiers, TimeProvider time)
 {
     private sealed record SealedPair(string AccessToken, string RefreshToken, DateTimeOffset AccessExpiresAt, DateTimeOffset RefreshExpiresAt);

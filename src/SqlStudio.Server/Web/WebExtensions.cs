@@ -62,7 +62,6 @@ public static class WebExtensions
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

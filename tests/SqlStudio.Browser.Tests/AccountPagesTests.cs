@@ -1,0 +1,203 @@
+using Microsoft.Playwright;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Browser.Tests;
+
+/// <summary>The account pages, driven as a person would in Chromium.</summary>
+public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private const string Password = "Pages-are-fine-42";
+
+    [Fact]
+    public async Task Register_VerifyFromPickupFolder_LogIn_SeeSessions_LogOut()
+    {
+        var page = await fixture.NewPageAsync();
+        var email = AuthClient.NewEmail("browser");
+
+        await RegisterAsync(page, email, "Linus");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Check your inbox");
+
+        var message = await fixture.Server.Mailbox.WaitForAsync(email, "Confirm your email");
+        await page.GotoAsync(Local(Mailbox.LinkFrom(message, "/verify-email")));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my email address" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Email confirmed");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Expect(page.GetByText("Your email is confirmed")).ToBeVisibleAsync();
+        await LogInAsync(page, email, Password);
+
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account$"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Your account");
+        await Expect(page.GetByText("(this browser)")).ToBeVisibleAsync();
+        await Expect(page.GetByText("confirmed", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator(".events")).ToContainTextAsync("Email confirmed");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log out", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("You are signed out.")).ToBeVisibleAsync();
+        await page.GotoAsync("/account");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login\\?ReturnUrl=%2Faccount"));
+    }
+
+    [Fact]
+    public async Task ForgotThenReset_ThenLogInWithNewPassword()
+    {
+        var email = AuthClient.NewEmail("reset");
+        await new AuthClient(fixture.Server).RegisterAsync(email, Password, "Margaret");
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync("/forgot-password");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send reset link" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent it a link");
+
+        var message = await fixture.Server.Mailbox.WaitForAsync(email, "Reset your");
+        var response = await page.GotoAsync(Local(Mailbox.LinkFrom(message, "/reset-password")));
+        Assert.Equal("no-referrer", await response!.HeaderValueAsync("referrer-policy"));
+        await page.GetByLabel("New password").FillAsync("Fresh-start-2026!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set new password" }).ClickAsync();
+        await Expect(page.GetByText("Your password was changed")).ToBeVisibleAsync();
+
+        await LogInAsync(page, email, Password);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The email or password is not right.");
+        await LogInAsync(page, email, "Fresh-start-2026!");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Your account");
+    }
+
+    [Fact]
+    public async Task Register_BadFields_ShowsFieldErrorsAndLiveStrength()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/register");
+
+        await page.GetByLabel("Password").FillAsync("abc");
+        await Expect(page.Locator(".strength-rules li.met")).ToHaveCountAsync(0);
+        await page.GetByLabel("Password").FillAsync("abcdefgh1!");
+        await Expect(page.Locator(".strength-rules li.met")).ToHaveCountAsync(3);
+        await Expect(page.Locator(".strength-label")).ToContainTextAsync("Strength:");
+
+        await page.GetByLabel("Email").FillAsync("not-an-email");
+        await page.GetByLabel("Password").FillAsync("P@ssw0rd");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+
+        await Expect(page.Locator("#name-error")).ToContainTextAsync("Enter your name.");
+        await Expect(page.Locator("#email-error")).ToContainTextAsync("valid email");
+        await Expect(page.Locator("#password-error")).ToContainTextAsync("most common");
+        await Expect(page.GetByLabel("Email")).ToHaveValueAsync("not-an-email");
+        await Expect(page.GetByLabel("Email")).ToHaveAttributeAsync("aria-invalid", "true");
+    }
+
+    [Fact]
+    public async Task Login_WrongPassword_ShowsOneMessage()
+    {
+        var email = AuthClient.NewEmail();
+        await new AuthClient(fixture.Server).RegisterAsync(email, Password);
+        var page = await fixture.NewPageAsync();
+
+        await LogInAsync(page, email, "Not-the-password-1");
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The email or password is not right.");
+        await Expect(page.GetByLabel("Email")).ToHaveValueAsync(email);
+    }
+
+    [Fact]
+    public async Task Register_PhoneWidth_HasNoHorizontalScroll()
+    {
+        var page = await fixture.NewPageAsync(width: 360, height: 740);
+
+        await page.GotoAsync("/register");
+        await page.GetByLabel("Password").FillAsync("Some-password-1");
+
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"page is {overflow}px wider than the phone");
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task Account_ScriptInName_IsShownLiterally()
+    {
+        const string name = "<script>window.pwned=1</script><b>Eve</b>";
+        var email = AuthClient.NewEmail();
+        await new AuthClient(fixture.Server).RegisterAsync(email, Password, name);
+        var page = await fixture.NewPageAsync();
+
+        await LogInAsync(page, email, Password);
+
+        await Expect(page.Locator("dd").First).ToHaveTextAsync(name);
+        Assert.Null(await page.EvaluateAsync<int?>("window.pwned"));
+        Assert.Equal(0, await page.Locator("dd b").CountAsync());
+    }
+
+    [Fact]
+    public async Task Account_RevokeOtherSession_SignsItOut()
+    {
+        var email = AuthClient.NewEmail();
+        var api = new AuthClient(fixture.Server);
+        await api.RegisterAsync(email, Password);
+        var desktop = await api.LoginAsync(email, Password, deviceName: "Build server");
+        var page = await fixture.NewPageAsync();
+        await LogInAsync(page, email, Password);
+
+        var card = page.Locator($"article[data-session='{desktop.SessionId}']");
+        await Expect(card).ToContainTextAsync("Build server");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        await Expect(page.GetByText("That session is signed out.")).ToBeVisibleAsync();
+        await Expect(page.Locator($"article[data-session='{desktop.SessionId}']")).ToHaveCountAsync(0);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized,
+            (await api.SendAsync(HttpMethod.Get, "/api/auth/me", desktop.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Settings["Captcha:Provider"] = "altcha";
+            o.Settings["Captcha:Altcha:CounterMin"] = "1000";
+            o.Settings["Captcha:Altcha:CounterMax"] = "5000";
+        });
+        var page = await fixture.NewPageAsync(server: server);
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+
+        await page.GotoAsync("/register");
+        await page.GetByLabel("Name").FillAsync("Widget User");
+        await page.GetByLabel("Email").FillAsync(AuthClient.NewEmail("altcha"));
+        await page.GetByLabel("Password").FillAsync(Password);
+        // As a person does: tick "I'm not a robot"; the widget fetches a challenge and solves it in a worker.
+        await page.Locator("altcha-widget label").First.ClickAsync();
+        await Expect(page.Locator("altcha-widget .altcha[data-state=verified]")).ToBeAttachedAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("altcha-widget input[type=hidden][name=captcha]")).Not.ToHaveValueAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Check your inbox");
+        Assert.Empty(errors);
+    }
+
+    private static async Task RegisterAsync(IPage page, string email, string name)
+    {
+        await page.GotoAsync("/register");
+        await page.GetByLabel("Name").FillAsync(name);
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+    }
+
+    private static async Task LogInAsync(IPage page, string email, string password)
+    {
+        if (!page.Url.Contains("/login"))
+        {
+            await page.GotoAsync("/login");
+        }
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+    }
+
+    /// <summary>Links in email start at App:PublicUrl; the test server listens elsewhere, so keep path and query.</summary>
+    private static string Local(string link) => new Uri(link).PathAndQuery;
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    private static IPageAssertions Expect(IPage page) => Assertions.Expect(page);
+}

@@ -31,6 +31,11 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByText("(this browser)")).ToBeVisibleAsync();
         await Expect(page.GetByText("confirmed", new() { Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".events")).ToContainTextAsync("Email confirmed");
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "sqlstudio_session");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Lax, cookie.SameSite);
+        // The cookie signs in pages only: an API call carrying just the cookie is refused (no CSRF through the API).
+        Assert.Equal(401, (await page.Context.APIRequest.GetAsync("/api/auth/me")).Status);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out", Exact = true }).ClickAsync();
         await Expect(page.GetByText("You are signed out.")).ToBeVisibleAsync();

@@ -56,6 +56,19 @@ public static class WebExtensions
 
     public static WebApplication UseWebDefaults(this WebApplication app)
     {
+        if (app.Configuration.GetValue<bool>("Server:TrustForwardedHeaders"))
+        {
+            // Behind a TLS-terminating proxy: the scheme and client address come from X-Forwarded-*, so cookies
+            // are marked Secure and rate limits see the real client. Only turn on when a proxy always sets them.
+            var forwarded = new ForwardedHeadersOptions
+            {
+                ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor |
+                                   Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+            };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeaders>();
@@ -78,11 +91,15 @@ public static class WebExtensions
 }
 
 /// <summary>Headers every response carries; the pages get a strict content security policy.</summary>
-internal sealed class SecurityHeaders(RequestDelegate next)
+internal sealed class SecurityHeaders(RequestDelegate next, SqlStudio.Server.Auth.Captcha.CaptchaOptions captcha)
 {
-    private const string PagePolicy =
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; " +
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    // Turnstile is the one third-party script a page may load, and only when it is the configured CAPTCHA.
+    private readonly string _pagePolicy = captcha.Provider.Equals("turnstile", StringComparison.OrdinalIgnoreCase)
+        ? "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' https://challenges.cloudflare.com; " +
+          "frame-src https://challenges.cloudflare.com; connect-src 'self' https://challenges.cloudflare.com; object-src 'none'; " +
+          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        : "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; worker-src 'self'; object-src 'none'; " +
+          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -93,7 +110,7 @@ internal sealed class SecurityHeaders(RequestDelegate next)
         // The API reference page runs the Scalar bundle, which needs inline styles; it has its own policy.
         headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs/api")
             ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'"
-            : PagePolicy;
+            : _pagePolicy;
         return next(context);
     }
 }

@@ -1,4 +1,5 @@
 using SqlStudio.Server.Auth;
+using SqlStudio.Server.Auth.OAuth;
 using SqlStudio.Server.Data;
 using SqlStudio.Server.Email;
 using SqlStudio.Server.Observability;
@@ -35,6 +36,7 @@ public static class ServerApp
         app.UseWebDefaults();
         app.MapHealth();
         app.MapAuthApi();
+        app.MapOAuthApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using SqlStudio.Server.Auth.Captcha;
+using SqlStudio.Server.Auth.OAuth;
 using SqlStudio.Server.Billing;
 
 namespace SqlStudio.Server.Auth;
@@ -52,7 +53,8 @@ public static class AuthExtensions
         services.AddDataProtection().SetApplicationName("SqlStudio.Server").PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath)));
 
         // Requests with a bearer token are API calls; everything else is a browser with (maybe) a cookie.
-        services.AddAuthentication(DefaultScheme)
+        var authentication = services.AddAuthentication(DefaultScheme);
+        authentication
             .AddPolicyScheme(DefaultScheme, "Bearer or cookie", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? JwtBearerDefaults.AuthenticationScheme
@@ -73,6 +75,7 @@ public static class AuthExtensions
                 o.SlidingExpiration = true;
                 o.Events.OnValidatePrincipal = RejectEndedCookieSessionAsync;
             });
+        builder.AddExternalSignIn(authentication);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<AccessTokens>((o, tokens) => o.TokenValidationParameters = tokens.ValidationParameters());
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme)

@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.AspNetCore.WebUtilities;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+using SqlStudio.Server.Email;
+
+namespace SqlStudio.Server.Auth.OAuth;
+
+public sealed record LinkedLogin(string Provider, string? Email, string CreatedAt);
+
+/// <summary>
+/// Maps a provider's identity to an account: a known external login signs in its user; a provider-verified
+/// email equal to an existing account's links to it (and tells the owner); an unverified one never links nor
+/// signs in; otherwise a new account is created, without a password. Also the desktop flow's one-time codes.
+/// </summary>
+public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens sessions, EmailComposer email, AppOptions app, TimeProvider time)
+{
+    public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
+
+    public async Task<Outcome<UserRow>> ResolveAsync(ExternalIdentity identity, ClientInfo client)
+    {
+        var linked = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string>(
+            "SELECT user_id FROM external_logins WHERE provider = @Provider AND provider_user_id = @ProviderUserId", identity));
+        if (linked is not null)
+        {
+            return await accounts.FindByIdAsync(linked) is { DisabledAt: null } known ? known : Refused("This account is disabled.");
+        }
+        var address = identity.Email?.Trim();
+        if (string.IsNullOrEmpty(address) || Accounts.EmailProblem(address) is not null)
+        {
+            return Refused($"{Display(identity.Provider)} did not share an email address with us. Make one visible there, or sign up with email.");
+        }
+        if (await accounts.FindByEmailAsync(address) is { } existing)
+        {
+            if (!identity.EmailVerified)
+            {
+                // Anyone can put any unverified address on a provider account: it proves nothing.
+                return Refused($"The email on your {Display(identity.Provider)} account is not verified there, so we cannot connect it to " +
+                               "your SQL Studio account. Log in with your password, or verify the address at the provider first.");
+            }
+            await LinkAsync(existing.UserId, identity, client, markVerified: true);
+            await email.SendAsync(existing.Email, existing.Name, new EmailContent(
+                $"{Display(identity.Provider)} sign-in was added to your SQL Studio Cloud account",
+                $"Hi {existing.Name},",
+                [$"Your {Display(identity.Provider)} account ({address}) can now sign you in to SQL Studio Cloud, because it has the same verified email address.",
+                 "If this was not you, remove it on your account page and change your password."],
+                "Review your account", app.Link("/account")));
+            return (await accounts.FindByIdAsync(existing.UserId))!;
+        }
+        return await CreateAsync(identity, address, client);
+    }
+
+    public async Task<IReadOnlyList<LinkedLogin>> LinkedAsync(string userId) =>
+        (await db.ReadAsync(c => c.QueryAsync<LinkedLogin>(
+            "SELECT provider, email, created_at FROM external_logins WHERE user_id = @userId ORDER BY provider", new { userId }))).ToList();
+
+    /// <summary>Removes a provider while another way to sign in (a password or another provider) remains.</summary>
+    public async Task<Failure?> UnlinkAsync(string userId, string provider)
+    {
+        return await db.WriteAsync<Failure?>(async (c, t) =>
+        {
+            var hasPassword = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE user_id = @userId AND password_hash IS NOT NULL", new { userId }, t) > 0;
+            var others = await c.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM external_logins WHERE user_id = @userId AND provider <> @provider", new { userId, provider }, t);
+            if (!hasPassword && others == 0)
+            {
+                return new Failure(409, "last_sign_in_method",
+                    $"{Display(provider)} is your only way to sign in. Set a password (Forgot password sends a link) or link another provider first.");
+            }
+            var removed = await c.ExecuteAsync("DELETE FROM external_logins WHERE user_id = @userId AND provider = @provider", new { userId, provider }, t);
+            if (removed == 0)
+            {
+                return new Failure(404, "not_found", "That provider is not linked.");
+            }
+            await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_removed", userId, Detail: provider), Clock.Format(time.GetUtcNow()));
+            return null;
+        });
+    }
+
+    /// <summary>A one-time code for the desktop app, bound to its PKCE challenge and loopback address.</summary>
+    public async Task<string> IssueCodeAsync(string userId, string provider, string codeChallenge, string redirectUri)
+    {
+        var code = Secrets.NewToken();
+        var now = time.GetUtcNow();
+        await db.WriteAsync((c, t) => c.ExecuteAsync(
+            """
+            INSERT INTO oauth_codes (code_hash, user_id, provider, code_challenge, redirect_uri, created_at, expires_at)
+            VALUES (@hash, @userId, @provider, @codeChallenge, @redirectUri, @created, @expires)
+            """,
+            new { hash = Secrets.Hash(code), userId, provider, codeChallenge, redirectUri, created = Clock.Format(now), expires = Clock.Format(now + CodeLifetime) }, t));
+        return code;
+    }
+
+    /// <summary>Spends a code (whatever the outcome, so a wrong verifier cannot be retried) and opens a session.</summary>
+    public async Task<Outcome<TokenResponse>> ExchangeAsync(string? code, string? verifier, ClientInfo client)
+    {
+        var invalid = new Failure(400, AuthErrorCodes.TokenInvalid, "The sign-in code is unknown, used, expired, or does not match the verifier. Sign in again.");
+        if (string.IsNullOrWhiteSpace(code) || string.IsNullOrWhiteSpace(verifier) || code.Length > 200 || verifier.Length is < 43 or > 128)
+        {
+            return invalid;
+        }
+        var result = await db.WriteAsync<TokenResponse?>(async (c, t) =>
+        {
+            var now = time.GetUtcNow();
+            var row = await c.QuerySingleOrDefaultAsync<(string UserId, string CodeChallenge, string Provider)>(
+                """
+                UPDATE oauth_codes SET used_at = @now
+                WHERE code_hash = @hash AND used_at IS NULL AND expires_at > @now
+                RETURNING user_id, code_challenge, provider
+                """, new { hash = Secrets.Hash(code), now = Clock.Format(now) }, t);
+            if (row.UserId is null || !Secrets.FixedTimeEquals(Challenge(verifier), row.CodeChallenge))
+            {
+                return null;
+            }
+            var user = await c.QuerySingleAsync<UserRow>(
+                "SELECT user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until FROM users WHERE user_id = @UserId",
+                new { row.UserId }, t);
+            var (sessionId, tokens) = await sessions.OpenAsync(c, t, user, rememberMe: true, client with { Platform = client.Platform ?? "desktop" });
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId, $"{row.Provider} (desktop)"),
+                Clock.Format(now));
+            return tokens;
+        });
+        return result is null ? invalid : result;
+    }
+
+    /// <summary>The S256 code challenge of a verifier: BASE64URL(SHA256(ASCII(verifier))).</summary>
+    public static string Challenge(string verifier) =>
+        WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+
+    public static string Display(string provider) => provider switch
+    {
+        "github" => "GitHub",
+        "google" => "Google",
+        _ => provider,
+    };
+
+    private async Task<UserRow> CreateAsync(ExternalIdentity identity, string address, ClientInfo client)
+    {
+        var userId = Guid.CreateVersion7().ToString();
+        var name = string.IsNullOrWhiteSpace(identity.Name) ? address.Split('@')[0] : identity.Name.Trim();
+        await db.WriteAsync(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            await AccountStore.InsertUserAsync(c, t, userId, address, name.Length > 100 ? name[..100] : name, passwordHash: null, now, identity.EmailVerified);
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent, Detail: identity.Provider), now);
+            await InsertLinkAsync(c, t, userId, identity, now);
+        });
+        return (await accounts.FindByIdAsync(userId))!;
+    }
+
+    private Task LinkAsync(string userId, ExternalIdentity identity, ClientInfo client, bool markVerified) =>
+        db.WriteAsync(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            await InsertLinkAsync(c, t, userId, identity, now);
+            if (markVerified)
+            {
+                await AccountStore.MarkVerifiedAsync(c, t, userId, now);
+            }
+            await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_added", userId, client.Ip, client.UserAgent, Detail: identity.Provider), now);
+        });
+
+    private static Task InsertLinkAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, string userId, ExternalIdentity identity, string now) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO external_logins (provider, provider_user_id, user_id, email, created_at)
+            VALUES (@Provider, @ProviderUserId, @userId, @Email, @now)
+            ON CONFLICT (user_id, provider) DO UPDATE SET provider_user_id = excluded.provider_user_id, email = excluded.email
+            """, new { identity.Provider, identity.ProviderUserId, identity.Email, userId, now }, t);
+
+    private static Failure Refused(string detail) => new(403, "external_login_refused", detail);
+}

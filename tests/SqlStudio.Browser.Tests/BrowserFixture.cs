@@ -7,7 +7,7 @@ namespace SqlStudio.Browser.Tests;
 /// A real server and Debian's Chromium, driven by Playwright. Playwright never downloads a browser here: it
 /// launches the system one (<c>/usr/bin/chromium</c>, or <c>CHROMIUM_PATH</c>), which the test command installs.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
 
@@ -19,7 +19,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await TestServer.StartAsync();
+        Server = await StartServerAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -33,6 +33,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
+    protected virtual Task<TestServer> StartServerAsync() => TestServer.StartAsync();
+
     /// <summary>A fresh browser context (own cookies and storage) at the given viewport.</summary>
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 800, TestServer? server = null)
     {
@@ -44,7 +46,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {

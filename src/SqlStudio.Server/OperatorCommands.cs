@@ -9,7 +9,7 @@ namespace SqlStudio.Server;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Names = ["migrate"];
+    private static readonly string[] Names = ["migrate", "integrity-check"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -19,6 +19,7 @@ public static class OperatorCommands
         error ??= Console.Error;
         var root = new RootCommand("SQL Studio Cloud server. Run with no command to serve; these are operator commands.");
         root.Subcommands.Add(MigrateCommand(output));
+        root.Subcommands.Add(IntegrityCommand(output));
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         try
@@ -80,6 +81,37 @@ public static class OperatorCommands
             command.TreatUnmatchedTokensAsErrors = false;
         }
         return new Command("migrate", "Apply, revert or list schema migrations.") { up, down, status };
+    }
+
+    private static Command IntegrityCommand(TextWriter output)
+    {
+        var user = new Option<string?>("--user") { Description = "Check only this account (email)." };
+        var command = new Command("integrity-check", "Check foreign keys, orphans, cursor monotonicity and full-text indexes; exit 1 on a problem.") { user };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var (_, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            string? userId = null;
+            if (result.GetValue(user) is { } email)
+            {
+                userId = (await app.Services.GetRequiredService<Auth.AccountStore>().FindByEmailAsync(email))?.UserId;
+                if (userId is null)
+                {
+                    await output.WriteLineAsync($"No account with email {email}.");
+                    return 2;
+                }
+            }
+            var findings = await app.Services.GetRequiredService<Sync.IntegrityService>().CheckAsync(userId);
+            foreach (var finding in findings)
+            {
+                await output.WriteLineAsync($"{(finding.Ok ? "ok     " : "PROBLEM")}  {finding.Check}: {finding.Detail}");
+            }
+            var problems = findings.Count(f => !f.Ok);
+            await output.WriteLineAsync(problems == 0 ? "No problems found." : $"{problems} problem(s) found.");
+            return problems == 0 ? 0 : 1;
+        });
+        return command;
     }
 
     /// <summary>The server's configuration and services without starting it, so nothing auto-migrates.</summary>

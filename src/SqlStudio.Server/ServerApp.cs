@@ -3,6 +3,7 @@ using SqlStudio.Server.Auth.OAuth;
 using SqlStudio.Server.Data;
 using SqlStudio.Server.Email;
 using SqlStudio.Server.Observability;
+using SqlStudio.Server.Sync;
 using SqlStudio.Server.Web;
 
 namespace SqlStudio.Server;
@@ -27,6 +28,7 @@ public static class ServerApp
         builder.Services.AddData(builder.Configuration);
         builder.Services.AddEmail(builder.Configuration);
         builder.AddAuth();
+        builder.Services.AddSync(builder.Configuration);
         return builder;
     }
 
@@ -34,9 +36,11 @@ public static class ServerApp
     {
         var app = builder.Build();
         app.UseWebDefaults();
+        app.UseSyncWire();
         app.MapHealth();
         app.MapAuthApi();
         app.MapOAuthApi();
+        app.MapSyncApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

@@ -1,4 +1,4 @@
-namespace SqlStudio.Server.Auth;
+namespace SqlStudio.Server.Web;
 
 /// <summary>An expected failure: what the API answers as Problem Details and a page shows as a message.</summary>
 public sealed record Failure(int Status, string Code, string Detail, IDictionary<string, string[]>? Errors = null)

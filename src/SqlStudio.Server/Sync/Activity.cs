@@ -1,0 +1,29 @@
+using Dapper;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>The sync activity log: one row per push, pull, import or resolution, shown on /account/sync.</summary>
+public static class Activity
+{
+    public static Task RecordAsync(Db db, string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
+        TimeSpan duration, string? error, TimeProvider time) =>
+        db.WriteAsync((c, t) => c.ExecuteAsync(
+            """
+            INSERT INTO sync_activity (activity_id, user_id, device_id, kind, records, conflicts, bytes, duration_ms, error, created_at)
+            VALUES (@id, @userId, @deviceId, @kind, @records, @conflicts, @bytes, @ms, @error, @now)
+            """,
+            new
+            {
+                id = Guid.CreateVersion7().ToString(), userId, deviceId, kind, records, conflicts, bytes,
+                ms = (long)duration.TotalMilliseconds, error, now = Clock.Format(time.GetUtcNow()),
+            }, t));
+
+    public static async Task<IReadOnlyList<ActivityInfo>> RecentAsync(Db db, string userId, int limit) =>
+        (await db.ReadAsync(c => c.QueryAsync<ActivityInfo>(
+            """
+            SELECT activity_id, device_id, kind, records, conflicts, bytes, duration_ms, error, created_at
+            FROM sync_activity WHERE user_id = @userId ORDER BY created_at DESC, activity_id DESC LIMIT @limit
+            """, new { userId, limit }))).ToList();
+}

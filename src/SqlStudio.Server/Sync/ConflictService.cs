@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>Recorded conflicts: listed for the user, resolved by keeping either side or a merged value.</summary>
+public sealed class ConflictService(Db db, TimeProvider time)
+{
+    private sealed record ConflictRow(
+        string ConflictId, string EntityType, string EntityId, string Fields, string LocalData, string RemoteData, string? LocalDeviceId,
+        string? RemoteDeviceId, string? LocalUpdatedAt, string? RemoteUpdatedAt, string Winner, string Status, string? Resolution,
+        string CreatedAt, string? ResolvedAt);
+
+    private const string Columns =
+        "conflict_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id, remote_device_id, local_updated_at, " +
+        "remote_updated_at, winner, status, resolution, created_at, resolved_at";
+
+    public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200)
+    {
+        var rows = await db.ReadAsync(c => c.QueryAsync<ConflictRow>(
+            $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
+            new { userId, all = !unresolvedOnly, limit }));
+        return rows.Select(ToInfo).ToList();
+    }
+
+    /// <summary>Applies the chosen side as a new version of the record, which every device then pulls.</summary>
+    public async Task<Outcome<JsonObject>> ResolveAsync(string userId, string conflictId, ResolveRequest request)
+    {
+        if (request.Choice is not ("local" or "remote" or "custom"))
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["choice"] = ["choice is 'local', 'remote' or 'custom'."] });
+        }
+        var deviceId = PushService.IsId(request.DeviceId) ? request.DeviceId : "conflict-resolution";
+        return await db.WriteAsync<Outcome<JsonObject>>(async (c, t) =>
+        {
+            var conflict = await c.QuerySingleOrDefaultAsync<ConflictRow>(
+                $"SELECT {Columns} FROM sync_conflicts WHERE conflict_id = @conflictId AND user_id = @userId", new { conflictId, userId }, t);
+            if (conflict is null)
+            {
+                return new Failure(404, "not_found", "No conflict with this id.");
+            }
+            if (conflict.Status == "resolved")
+            {
+                return new Failure(409, "already_resolved", $"This conflict was already resolved ({conflict.Resolution}).");
+            }
+            var spec = EntityCatalogue.Find(conflict.EntityType)!;
+            var existing = await SyncStore.LoadAsync(c, t, spec, userId, conflict.EntityId);
+            var chosen = request.Choice switch
+            {
+                "local" => JsonDocument.Parse(conflict.LocalData).RootElement,
+                "remote" => JsonDocument.Parse(conflict.RemoteData).RootElement,
+                _ => request.Data ?? default,
+            };
+            var deleted = chosen.ValueKind == JsonValueKind.Object && chosen.TryGetProperty(SyncRecords.DeletedField, out var d) ? d.ValueKind == JsonValueKind.True : (bool?)null;
+            var (values, error) = SyncRecords.Read(spec, chosen, isNew: existing is null);
+            if (error is not null)
+            {
+                return Failure.Validation(new Dictionary<string, string[]> { ["data"] = [error.Message] });
+            }
+            if (deleted is { } del)
+            {
+                values![SyncRecords.DeletedField] = del;
+            }
+            else if (existing is { Deleted: true })
+            {
+                values![SyncRecords.DeletedField] = false;
+            }
+            var now = Clock.Format(time.GetUtcNow());
+            var row = await SyncWriter.WriteAsync(c, t, spec, userId, conflict.EntityId, existing, values!, now, deviceId, now);
+            await c.ExecuteAsync(
+                "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId",
+                new { conflictId, choice = request.Choice, now }, t);
+            return SyncRecords.ToJson(spec, row);
+        });
+    }
+
+    private static ConflictInfo ToInfo(ConflictRow r) => new(
+        r.ConflictId, r.EntityType, r.EntityId, JsonSerializer.Deserialize<List<string>>(r.Fields) ?? [],
+        JsonNode.Parse(r.LocalData)!.AsObject(), JsonNode.Parse(r.RemoteData)!.AsObject(), r.LocalDeviceId, r.RemoteDeviceId,
+        r.LocalUpdatedAt, r.RemoteUpdatedAt, r.Winner, r.Status, r.Resolution, r.CreatedAt, r.ResolvedAt);
+}

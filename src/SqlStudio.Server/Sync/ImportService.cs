@@ -1,0 +1,199 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text.Json;
+using Dapper;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>
+/// Import of a local (Phase 1) export in batches: duplicates skipped or updated, per-record errors that do not
+/// stop the batch, and a journal of what each record was before, so an import can be undone exactly.
+/// </summary>
+public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time)
+{
+    private const string ImportDevice = "import";
+
+    public async Task<Outcome<ImportResponse>> ImportAsync(string userId, ImportRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!PushService.IsId(request.ImportId))
+        {
+            errors["import_id"] = ["import_id is required: up to 100 letters, digits, '-', '_', '.' or ':'."];
+        }
+        if (request.OnDuplicate is not ("skip" or "update"))
+        {
+            errors["on_duplicate"] = ["on_duplicate is 'skip' or 'update'."];
+        }
+        var records = request.Records ?? [];
+        if (records.Keys.FirstOrDefault(k => EntityCatalogue.Find(k) is null) is { } unknown)
+        {
+            errors["records"] = [$"Unknown type '{unknown}'."];
+        }
+        var total = records.Values.Sum(l => l?.Count ?? 0);
+        if (total == 0 || total > options.MaxImportRecords)
+        {
+            errors["records"] = [$"Send 1 to {options.MaxImportRecords} records per call."];
+        }
+        if (errors.Count > 0)
+        {
+            return Failure.Validation(errors);
+        }
+
+        var watch = Stopwatch.StartNew();
+        var outcome = await db.WriteAsync<Outcome<ImportResponse>>(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @ImportId",
+                new { userId, request.ImportId }, t);
+            if (status == "undone")
+            {
+                return new Failure(409, "import_undone", "This import was undone; start a new one with a new import_id.");
+            }
+            if (status is null)
+            {
+                await c.ExecuteAsync(
+                    "INSERT INTO imports (import_id, user_id, on_duplicate, created_at) VALUES (@ImportId, @userId, @OnDuplicate, @now)",
+                    new { request.ImportId, userId, request.OnDuplicate, now }, t);
+            }
+            var seq = await c.ExecuteScalarAsync<long>(
+                "SELECT coalesce(max(seq), 0) FROM import_journal WHERE user_id = @userId AND import_id = @ImportId", new { userId, request.ImportId }, t);
+            var (inserted, updated, skipped) = (0, 0, 0);
+            var failures = new List<ImportError>();
+            foreach (var spec in EntityCatalogue.All.Where(s => records.ContainsKey(s.Type)))
+            {
+                foreach (var record in records[spec.Type] ?? [])
+                {
+                    var id = record.ValueKind == JsonValueKind.Object && record.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String
+                        ? idValue.GetString() : null;
+                    if (!PushService.IsId(id))
+                    {
+                        failures.Add(new ImportError(spec.Type, id, "invalid_id", "Each record needs an id: up to 100 letters, digits, '-', '_', '.' or ':'."));
+                        continue;
+                    }
+                    await t.SaveAsync("record");
+                    try
+                    {
+                        var result = await ImportOneAsync(c, t, spec, userId, id!, record, request, ++seq, now);
+                        switch (result)
+                        {
+                            case "inserted": inserted++; break;
+                            case "updated": updated++; break;
+                            case "skipped": skipped++; seq--; break;
+                            default:
+                                seq--;
+                                var error = JsonSerializer.Deserialize<RecordError>(result)!;
+                                failures.Add(new ImportError(spec.Type, id, error.Code, error.Message));
+                                break;
+                        }
+                        await t.ReleaseAsync("record");
+                    }
+                    catch (DbException ex)
+                    {
+                        // One bad record must not cost the batch: undo its statements and carry on.
+                        await t.RollbackAsync("record");
+                        seq--;
+                        failures.Add(new ImportError(spec.Type, id, "rejected", $"The database refused this record: {ex.Message}"));
+                    }
+                }
+            }
+            await c.ExecuteAsync(
+                """
+                UPDATE imports SET inserted = inserted + @inserted, updated = updated + @updated, skipped = skipped + @skipped, failed = failed + @failed
+                WHERE user_id = @userId AND import_id = @ImportId
+                """, new { inserted, updated, skipped, failed = failures.Count, userId, request.ImportId }, t);
+            return new ImportResponse(inserted, updated, skipped, failures);
+        });
+        if (outcome.Value is { } response)
+        {
+            metrics.Record("import", response.Inserted + response.Updated, 0, response.Errors.Count, watch.Elapsed);
+            await Activity.RecordAsync(db, userId, ImportDevice, "import", response.Inserted + response.Updated, 0, 0, watch.Elapsed,
+                response.Errors.FirstOrDefault()?.Code, time);
+        }
+        return outcome;
+    }
+
+    /// <summary>"inserted", "updated", "skipped", or a serialized <see cref="RecordError"/>.</summary>
+    private static async Task<string> ImportOneAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
+        JsonElement record, ImportRequest request, long seq, string now)
+    {
+        var existing = await SyncStore.LoadAsync(c, t, spec, userId, id);
+        if (existing is { Deleted: false } && (request.OnDuplicate == "skip" || spec.AppendOnly))
+        {
+            return "skipped";
+        }
+        var (values, error) = SyncRecords.Read(spec, record, isNew: existing is null);
+        error ??= values is null ? null : await PushService.CheckRulesAsync(c, t, spec, userId, id, existing, values);
+        if (error is not null)
+        {
+            return JsonSerializer.Serialize(error);
+        }
+        if (existing is { Deleted: true })
+        {
+            values![SyncRecords.DeletedField] = false;
+        }
+        var updatedAt = record.TryGetProperty("updated_at", out var u) && SyncRecords.NormalizeTime(u.GetString()) is { } time ? time : now;
+        await c.ExecuteAsync(
+            """
+            INSERT INTO import_journal (user_id, import_id, seq, entity_type, entity_id, action, before_data)
+            VALUES (@userId, @ImportId, @seq, @type, @id, @action, @before)
+            """,
+            new
+            {
+                userId, request.ImportId, seq, type = spec.Type, id,
+                action = existing is null ? "inserted" : "updated",
+                before = existing is null ? null : SyncRecords.FieldsToJson(spec, existing.Values, existing.Deleted).ToJsonString(),
+            }, t);
+        await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, values!, updatedAt, ImportDevice, now);
+        return existing is null or { Deleted: true } ? "inserted" : "updated";
+    }
+
+    /// <summary>Puts every record the import touched back as it was: created ones deleted, updated ones restored.</summary>
+    public async Task<Outcome<UndoImportResponse>> UndoAsync(string userId, string importId)
+    {
+        return await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @importId",
+                new { userId, importId }, t);
+            if (status is null)
+            {
+                return new Failure(404, "not_found", "No import with this id.");
+            }
+            if (status == "undone")
+            {
+                return new Failure(409, "already_undone", "This import was already undone.");
+            }
+            var journal = await c.QueryAsync<(string EntityType, string EntityId, string Action, string? BeforeData)>(
+                "SELECT entity_type, entity_id, action, before_data FROM import_journal WHERE user_id = @userId AND import_id = @importId ORDER BY seq DESC",
+                new { userId, importId }, t);
+            var (removed, restored) = (0, 0);
+            foreach (var entry in journal)
+            {
+                var spec = EntityCatalogue.Find(entry.EntityType)!;
+                var current = await SyncStore.LoadAsync(c, t, spec, userId, entry.EntityId);
+                if (entry.Action == "inserted")
+                {
+                    if (current is { Deleted: false })
+                    {
+                        var row = await SyncWriter.WriteAsync(c, t, spec, userId, entry.EntityId, current,
+                            new Dictionary<string, object?> { [SyncRecords.DeletedField] = true }, now, ImportDevice, now);
+                        await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, row, ImportDevice, now);
+                        removed++;
+                    }
+                    continue;
+                }
+                using var before = JsonDocument.Parse(entry.BeforeData!);
+                var (values, _) = SyncRecords.Read(spec, before.RootElement, isNew: current is null);
+                var wasDeleted = before.RootElement.TryGetProperty(SyncRecords.DeletedField, out var d) && d.ValueKind == JsonValueKind.True;
+                values![SyncRecords.DeletedField] = wasDeleted;
+                await SyncWriter.WriteAsync(c, t, spec, userId, entry.EntityId, current, values, now, ImportDevice, now);
+                restored++;
+            }
+            await c.ExecuteAsync("UPDATE imports SET status = 'undone', undone_at = @now WHERE user_id = @userId AND import_id = @importId",
+                new { userId, importId, now }, t);
+            return new UndoImportResponse(removed, restored);
+        });
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth;
+using SqlStudio.Server.Billing;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>A larger body limit for one endpoint (push, import), applied before the body is read.</summary>
+public sealed record BodySizeLimit(long Bytes);
+
+/// <summary>The Sync rows of API.md, plus device listing and revocation.</summary>
+public static class SyncApi
+{
+    public static IEndpointRouteBuilder MapSyncApi(this IEndpointRouteBuilder endpoints)
+    {
+        var sync = endpoints.MapGroup("/api/sync").WithTags("Sync")
+            .RequireAuthorization(AuthExtensions.ApiPolicy)
+            .AddEndpointFilter(RequireVerifiedEmail);
+        var bigBody = new BodySizeLimit(endpoints.ServiceProvider.GetRequiredService<SyncOptions>().MaxBodyBytes);
+
+        sync.MapPost("/devices", RegisterDevice);
+        sync.MapGet("/devices", ListDevices);
+        sync.MapDelete("/devices/{deviceId}", RevokeDevice);
+        sync.MapGet("/head", Head).WithSummary("Cheap poll: the current cursor and record counts");
+        sync.MapGet("/changes", Changes).WithSummary("Changes after a cursor, a page at a time");
+        sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
+        sync.MapGet("/conflicts", Conflicts);
+        sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier);
+        sync.MapPost("/import", Import).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
+        sync.MapDelete("/import/{importId}", UndoImport).AddEndpointFilter(RequireIndividualTier);
+        sync.MapGet("/integrity", Integrity);
+        sync.MapGet("/activity", RecentActivity);
+        return endpoints;
+    }
+
+    private static async Task<IResult> RegisterDevice(DeviceRequest request, ClaimsPrincipal user, Devices devices) =>
+        Respond(await devices.RegisterAsync(user.UserId(), request));
+
+    private static async Task<IResult> ListDevices(ClaimsPrincipal user, Devices devices) =>
+        TypedResults.Ok(await devices.ListAsync(user.UserId()));
+
+    private static async Task<IResult> RevokeDevice(string deviceId, ClaimsPrincipal user, Devices devices) =>
+        await devices.RevokeAsync(user.UserId(), deviceId)
+            ? TypedResults.NoContent()
+            : new Failure(404, "not_found", "No active device with this id.").ToProblem();
+
+    private static async Task<IResult> Head(ClaimsPrincipal user, PullService pull) =>
+        TypedResults.Ok(await pull.HeadAsync(user.UserId()));
+
+    private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, long? cursor, int? limit, string? types, string? device_id) =>
+        Respond(await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id));
+
+    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push) =>
+        Respond(await push.PushAsync(user.UserId(), request));
+
+    private static async Task<IResult> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status)
+    {
+        if (status is not (null or "unresolved" or "all"))
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["status"] = ["status is 'unresolved' or 'all'."] }).ToProblem();
+        }
+        return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all"));
+    }
+
+    private static async Task<IResult> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts) =>
+        Respond(await conflicts.ResolveAsync(user.UserId(), conflictId, request));
+
+    private static async Task<IResult> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports) =>
+        Respond(await imports.ImportAsync(user.UserId(), request));
+
+    private static async Task<IResult> UndoImport(string importId, ClaimsPrincipal user, ImportService imports) =>
+        Respond(await imports.UndoAsync(user.UserId(), importId));
+
+    private static async Task<IResult> Integrity(ClaimsPrincipal user, IntegrityService integrity) =>
+        TypedResults.Ok(await integrity.SummaryAsync(user.UserId()));
+
+    private static async Task<IResult> RecentActivity(ClaimsPrincipal user, Db db, int? limit) =>
+        TypedResults.Ok(await Activity.RecentAsync(db, user.UserId(), Math.Clamp(limit ?? 50, 1, 500)));
+
+    private static IResult Respond<T>(Outcome<T> outcome) =>
+        outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
+
+    /// <summary>Sync needs a confirmed email (API.md): an unverified account can sign in, not sync.</summary>
+    private static async ValueTask<object?> RequireVerifiedEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var account = await http.RequestServices.GetRequiredService<AccountStore>().FindByIdAsync(http.User.UserId());
+        if (account is not { EmailVerified: true })
+        {
+            return new Failure(403, AuthErrorCodes.EmailUnverified,
+                "Confirm your email address to turn on sync: open the link we sent you, or ask for a new one on your account page.").ToProblem();
+        }
+        http.Items[typeof(UserRow)] = account;
+        return await next(context);
+    }
+
+    /// <summary>Writing needs the Individual tier; reading stays allowed so nobody loses their own data.</summary>
+    private static async ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var account = (UserRow)http.Items[typeof(UserRow)]!;
+        if (http.RequestServices.GetRequiredService<TierService>().TierFor(account.EmailVerified) != Tiers.Individual)
+        {
+            return new Failure(402, SyncErrorCodes.SubscriptionRequired,
+                "Syncing changes needs the Individual plan. Start a trial or subscribe on the billing page; your synced data stays readable.").ToProblem();
+        }
+        return await next(context);
+    }
+}

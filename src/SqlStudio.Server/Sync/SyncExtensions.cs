@@ -1,0 +1,59 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+
+namespace SqlStudio.Server.Sync;
+
+public static class SyncExtensions
+{
+    public static IServiceCollection AddSync(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<SyncOptions>(configuration.GetSection(SyncOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SyncOptions>>().Value);
+        services.AddSingleton<SyncMetrics>();
+        services.AddSingleton<Devices>();
+        services.AddSingleton<PushService>();
+        services.AddSingleton<PullService>();
+        services.AddSingleton<ConflictService>();
+        services.AddSingleton<ImportService>();
+        services.AddSingleton<IntegrityService>();
+        services.AddSingleton<TombstonePurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<TombstonePurger>());
+
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/problem+json"]);
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.AddRequestDecompression();
+        return services;
+    }
+
+    /// <summary>
+    /// For /api/sync only: per-endpoint body limits, gzip/brotli request bodies, compressed responses. (Pages
+    /// and auth responses stay uncompressed: they reflect input next to secrets, the BREACH pattern.)
+    /// </summary>
+    public static WebApplication UseSyncWire(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api/sync"), branch =>
+        {
+            branch.Use((context, next) =>
+            {
+                if (context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>() is { } limit &&
+                    context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+                {
+                    feature.MaxRequestBodySize = limit.Bytes;
+                }
+                return next(context);
+            });
+            branch.UseRequestDecompression();
+            branch.UseResponseCompression();
+        });
+        return app;
+    }
+}

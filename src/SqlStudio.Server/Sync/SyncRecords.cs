@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>A synced row as stored: its sync columns and its field values in database form.</summary>
+public sealed class SyncRow
+{
+    public required string Id { get; init; }
+    public long Version { get; set; }
+    public long ServerSeq { get; set; }
+    public Dictionary<string, FieldStamp> FieldVersions { get; set; } = new();
+    public required string UpdatedAt { get; set; }
+    public string? UpdatedByDevice { get; set; }
+    public string? DeletedAt { get; set; }
+    public required string CreatedAt { get; init; }
+    public Dictionary<string, object?> Values { get; } = new();
+
+    public bool Deleted => DeletedAt is not null;
+}
+
+/// <summary>A field error found while reading a record: what the push result's <c>error</c> carries.</summary>
+public sealed record RecordError(string Code, string Message);
+
+/// <summary>Turns JSON records into database values (validated against the catalogue) and rows back into JSON.</summary>
+public static class SyncRecords
+{
+    /// <summary>The pseudo-field that versions a record's deletion, so delete-vs-edit conflicts like any field.</summary>
+    public const string DeletedField = "deleted";
+
+    private static readonly HashSet<string> MetaFields =
+        ["id", "version", "server_seq", "updated_at", "updated_by_device", "deleted", "created_at", "user_id", "field_versions"];
+
+    /// <summary>
+    /// Reads the fields of <paramref name="data"/>: only catalogue fields, of the right kind, within their limits.
+    /// Meta fields a client echoes back (id, version...) are ignored; anything else is an error.
+    /// </summary>
+    public static (Dictionary<string, object?>? Values, RecordError? Error) Read(EntitySpec spec, JsonElement data, bool isNew)
+    {
+        if (data.ValueKind != JsonValueKind.Object)
+        {
+            return (null, new RecordError("invalid_data", "data must be a JSON object of the record's fields."));
+        }
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in data.EnumerateObject())
+        {
+            if (spec.SecretFields?.Contains(property.Name) == true)
+            {
+                return (null, new RecordError("secret_field",
+                    $"'{property.Name}' is a secret and never leaves the device; strip it before syncing."));
+            }
+            if (MetaFields.Contains(property.Name))
+            {
+                continue;
+            }
+            if (!spec.ByName.TryGetValue(property.Name, out var field))
+            {
+                return (null, new RecordError("unknown_field", $"{spec.Type} has no field '{property.Name}'."));
+            }
+            var (value, error) = ReadValue(field, property.Value);
+            if (error is not null)
+            {
+                return (null, error);
+            }
+            values[field.Name] = value;
+        }
+        if (spec == EntityCatalogue.Connections && values.TryGetValue("options", out var options) && options is string json &&
+            ContainsSecretKey(json))
+        {
+            return (null, new RecordError("secret_field", "options carries a password, key or passphrase; strip secrets before syncing."));
+        }
+        foreach (var field in spec.Fields.Where(f => f.Required))
+        {
+            var present = values.TryGetValue(field.Name, out var v);
+            if ((isNew && !present) || (present && v is null))
+            {
+                return (null, new RecordError("missing_field", $"{spec.Type}.{field.Name} is required."));
+            }
+        }
+        if (isNew)
+        {
+            foreach (var field in spec.Fields.Where(f => f.Default is not null))
+            {
+                if (!values.TryGetValue(field.Name, out var v) || v is null)
+                {
+                    values[field.Name] = field.Default;
+                }
+            }
+        }
+        else
+        {
+            foreach (var field in spec.Fields.Where(f => f.Default is not null && values.ContainsKey(f.Name) && values[f.Name] is null))
+            {
+                values[field.Name] = field.Default;
+            }
+        }
+        return (values, null);
+    }
+
+    private static (object? Value, RecordError? Error) ReadValue(FieldSpec field, JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return (null, null);
+        }
+        switch (field.Kind)
+        {
+            case FieldKind.Text when value.ValueKind == JsonValueKind.String:
+                var text = value.GetString()!;
+                if (Encoding.UTF8.GetByteCount(text) > field.MaxBytes)
+                {
+                    return (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."));
+                }
+                if (field.Allowed is { } allowed && !allowed.Contains(text))
+                {
+                    return (null, new RecordError("invalid_field", $"{field.Name} must be one of: {string.Join(", ", allowed)}."));
+                }
+                return (text, null);
+            case FieldKind.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number):
+                if ((field.Min is { } min && number < min) || (field.Max is { } max && number > max))
+                {
+                    return (null, new RecordError("invalid_field", $"{field.Name} must be between {field.Min} and {field.Max}."));
+                }
+                return (number, null);
+            case FieldKind.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                return (value.GetBoolean() ? 1L : 0L, null);
+            case FieldKind.Json:
+                var raw = value.GetRawText();
+                return Encoding.UTF8.GetByteCount(raw) > field.MaxBytes
+                    ? (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."))
+                    : (raw, null);
+            default:
+                return (null, new RecordError("invalid_field", $"{field.Name} must be {Article(field.Kind)}."));
+        }
+    }
+
+    /// <summary>The record as it goes out: fields in JSON form, plus id and the sync metadata.</summary>
+    public static JsonObject ToJson(EntitySpec spec, SyncRow row)
+    {
+        var record = new JsonObject { ["id"] = row.Id };
+        if (!row.Deleted)
+        {
+            foreach (var field in spec.Fields)
+            {
+                record[field.Name] = ToJsonValue(field, row.Values.GetValueOrDefault(field.Name));
+            }
+        }
+        record["version"] = row.Version;
+        record["server_seq"] = row.ServerSeq;
+        record["updated_at"] = row.UpdatedAt;
+        record["updated_by_device"] = row.UpdatedByDevice;
+        record["deleted"] = row.Deleted;
+        return record;
+    }
+
+    /// <summary>Database values of some fields as a JSON object (for conflict rows and the import journal).</summary>
+    public static JsonObject FieldsToJson(EntitySpec spec, IReadOnlyDictionary<string, object?> values, bool? deleted = null)
+    {
+        var json = new JsonObject();
+        foreach (var (name, value) in values)
+        {
+            if (spec.ByName.TryGetValue(name, out var field))
+            {
+                json[name] = ToJsonValue(field, value);
+            }
+        }
+        if (deleted is { } d)
+        {
+            json[DeletedField] = d;
+        }
+        return json;
+    }
+
+    public static JsonNode? ToJsonValue(FieldSpec field, object? value) => value switch
+    {
+        null => null,
+        _ when field.Kind == FieldKind.Boolean => Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0,
+        _ when field.Kind == FieldKind.Integer => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+        string json when field.Kind == FieldKind.Json => JsonNode.Parse(json),
+        _ => value.ToString(),
+    };
+
+    /// <summary>Parses a device's ISO-8601 time and writes it in the one stored format.</summary>
+    public static string? NormalizeTime(string? time)
+    {
+        if (time is null || !DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return null;
+        }
+        return Clock.Format(parsed);
+    }
+
+    private static bool ContainsSecretKey(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) is JsonObject o && o.Any(p => EntityCatalogue.ConnectionSecrets.Contains(p.Key.ToLowerInvariant()) ||
+                                                                      p.Key.Equals("private_key", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string Describe(int bytes) => bytes >= EntityCatalogue.MiB ? $"{bytes / EntityCatalogue.MiB} MiB"
+        : bytes >= EntityCatalogue.KiB ? $"{bytes / EntityCatalogue.KiB} KiB" : $"{bytes} bytes";
+
+    private static string Article(FieldKind kind) => kind switch
+    {
+        FieldKind.Text => "a string",
+        FieldKind.Integer => "an integer",
+        FieldKind.Boolean => "true or false",
+        _ => "JSON",
+    };
+}

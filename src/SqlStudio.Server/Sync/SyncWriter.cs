@@ -1,0 +1,102 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+
+namespace SqlStudio.Server.Sync;
+
+/// <summary>
+/// The one way a synced row changes: a new row version, the next cursor value, and a stamp on every field
+/// written. Push, conflict resolution and import all write through here.
+/// </summary>
+public static class SyncWriter
+{
+    /// <summary>
+    /// Writes <paramref name="changes"/> (field values in database form; <c>deleted</c> true/false for the
+    /// tombstone) as a new version of the row, or as a new row when <paramref name="existing"/> is null.
+    /// </summary>
+    public static async Task<SyncRow> WriteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
+        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now)
+    {
+        var seq = await SyncStore.NextSeqAsync(c, t, userId);
+        var row = existing ?? new SyncRow { Id = id, UpdatedAt = updatedAt, CreatedAt = now, Version = 0 };
+        row.Version++;
+        row.ServerSeq = seq;
+        row.UpdatedByDevice = deviceId;
+        row.UpdatedAt = existing is null || FieldStamp.Compare(updatedAt, deviceId, existing.UpdatedAt, existing.UpdatedByDevice) > 0
+            ? updatedAt
+            : existing.UpdatedAt;
+        foreach (var (field, value) in changes)
+        {
+            if (field == SyncRecords.DeletedField)
+            {
+                row.DeletedAt = value is true ? updatedAt : null;
+            }
+            else
+            {
+                row.Values[field] = value;
+            }
+            row.FieldVersions[field] = new FieldStamp(row.Version, updatedAt, deviceId);
+        }
+        if (existing is null)
+        {
+            await SyncStore.InsertAsync(c, t, spec, userId, row);
+        }
+        else
+        {
+            await SyncStore.UpdateAsync(c, t, spec, userId, row, changes.Keys);
+        }
+        return row;
+    }
+
+    /// <summary>
+    /// Deleting a chat deletes its messages too, as tombstones every device pulls (rather than leaving live
+    /// messages of a deleted chat behind, or removing them where no device would hear of it).
+    /// </summary>
+    public static async Task<int> CascadeDeleteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow parent,
+        string? deviceId, string now)
+    {
+        if (!parent.Deleted)
+        {
+            return 0;
+        }
+        var children = EntityCatalogue.All.Where(s => s.ParentType == spec.Type).ToList();
+        var count = 0;
+        foreach (var child in children)
+        {
+            var ids = await c.QueryAsync<string>(
+                $"SELECT id FROM {child.Table} WHERE user_id = @userId AND {child.Parent!.Name} = @parentId AND deleted_at IS NULL",
+                new { userId, parentId = parent.Id }, t);
+            foreach (var id in ids.ToList())
+            {
+                var row = await SyncStore.LoadAsync(c, t, child, userId, id);
+                await WriteAsync(c, t, child, userId, id, row, new Dictionary<string, object?> { [SyncRecords.DeletedField] = true },
+                    parent.DeletedAt!, deviceId, now);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Records a conflict: both sides of the fields in question, and which one is in the row now.</summary>
+    public static async Task<string> RecordConflictAsync(DbConnection c, DbTransaction t, string userId, EntitySpec spec, string entityId,
+        IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
+        bool localWon, string now)
+    {
+        var conflictId = Guid.CreateVersion7().ToString();
+        await c.ExecuteAsync(
+            """
+            INSERT INTO sync_conflicts (conflict_id, user_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id,
+                                        remote_device_id, local_updated_at, remote_updated_at, winner, status, created_at)
+            VALUES (@conflictId, @userId, @type, @entityId, @fields, @local, @remote, @deviceId, @remoteDevice, @localUpdatedAt,
+                    @remoteUpdatedAt, @winner, 'unresolved', @now)
+            """,
+            new
+            {
+                conflictId, userId, type = spec.Type, entityId, fields = JsonSerializer.Serialize(fields), local = local.ToJsonString(),
+                remote = remote.ToJsonString(), deviceId, remoteDevice = rival.DeviceId, localUpdatedAt, remoteUpdatedAt = rival.UpdatedAt,
+                winner = localWon ? "local" : "remote", now,
+            }, t);
+        return conflictId;
+    }
+}

@@ -176,24 +176,31 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         string? conflictId = null;
         if (decision is MergeDecision.ConflictWon or MergeDecision.ConflictLost)
         {
-            var before = existing.Values.Where(v => changes.ContainsKey(v.Key)).ToDictionary();
-            var local = SyncRecords.FieldsToJson(spec, changes,
-                changes.TryGetValue(SyncRecords.DeletedField, out var d) ? (bool?)(d is true) : null);
-            var remote = SyncRecords.FieldsToJson(spec, before, changes.ContainsKey(SyncRecords.DeletedField) ? existing.Deleted : null);
+            // Both sides of the fields in question, for the side-by-side view and for resolving later.
+            var pushed = changes.Where(c => conflicting.Contains(c.Key)).ToDictionary();
+            var before = existing.Values.Where(v => conflicting.Contains(v.Key)).ToDictionary();
+            var deletedInQuestion = conflicting.Contains(SyncRecords.DeletedField);
+            var local = SyncRecords.FieldsToJson(spec, pushed, deletedInQuestion ? changes[SyncRecords.DeletedField] is true : null);
+            var remote = SyncRecords.FieldsToJson(spec, before, deletedInQuestion ? existing.Deleted : null);
             conflictId = await SyncWriter.RecordConflictAsync(c, t, userId, spec, id, conflicting, local, remote, deviceId, updatedAt, rival!,
                 decision == MergeDecision.ConflictWon, nowText);
         }
-        if (decision == MergeDecision.ConflictLost)
+        // Losing keeps the server's value of the conflicting fields only; the mutation's other fields still count.
+        var toApply = decision == MergeDecision.ConflictLost
+            ? changes.Where(change => !conflicting.Contains(change.Key)).ToDictionary()
+            : changes;
+        if (toApply.Count == 0)
         {
             return new MutationResult(mutationId, MutationStatus.ConflictLost, existing.Version, existing.ServerSeq, SyncRecords.ToJson(spec, existing), conflictId);
         }
-        var written = await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, changes, updatedAt, deviceId, nowText);
+        var written = await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, toApply, updatedAt, deviceId, nowText);
         await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, written, deviceId, nowText);
         var status = decision switch
         {
             MergeDecision.Applied => MutationStatus.Applied,
             MergeDecision.Merged => MutationStatus.Merged,
-            _ => MutationStatus.ConflictWon,
+            MergeDecision.ConflictWon => MutationStatus.ConflictWon,
+            _ => MutationStatus.ConflictLost,
         };
         return new MutationResult(mutationId, status, written.Version, written.ServerSeq, SyncRecords.ToJson(spec, written), conflictId);
     }

@@ -18,6 +18,7 @@ public static class SyncExtensions
         services.AddSingleton<ConflictService>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<IntegrityService>();
+        services.AddSingleton<SyncSettings>();
         services.AddSingleton<TombstonePurger>();
         services.AddHostedService(sp => sp.GetRequiredService<TombstonePurger>());
 

@@ -67,3 +67,38 @@ public sealed class MigrateCommandTests
         return (code, output.ToString());
     }
 }
+
+public sealed class IntegrityCommandTests
+{
+    [Fact]
+    public async Task IntegrityCheck_HealthyDatabase_ExitsZero_CorruptedCursor_ExitsOne()
+    {
+        var data = TestServer.NewDataDirectory();
+        string email;
+        await using (var server = await TestServer.StartAsync(o => o.DataDirectory = data))
+        {
+            var user = await SyncClient.NewUserAsync(server);
+            email = user.Tokens.User.Email;
+            await user.PushAsync("a", SyncClient.Upsert("saved_queries", "q", 0, "2026-11-20T10:00:00Z",
+                new System.Text.Json.Nodes.JsonObject { ["title"] = "t", ["sql"] = "select 1" }));
+        }
+        var config = $"--Database:Path={Path.Combine(data, "sqlstudio.db")}";
+
+        var healthy = new StringWriter();
+        var healthyCode = await OperatorCommands.RunAsync(["integrity-check", "--user", email, config], healthy, healthy);
+
+        // A record whose cursor is ahead of its user's sequence: what a bug in the write path would leave.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "sqlstudio.db")};Pooling=False"))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE saved_queries SET server_seq = 999");
+        }
+        var broken = new StringWriter();
+        var brokenCode = await OperatorCommands.RunAsync(["integrity-check", config], broken, broken);
+
+        Assert.True(healthyCode == 0, healthy.ToString());
+        Assert.Contains("No problems found.", healthy.ToString());
+        Assert.Contains("full-text index saved_queries_fts", healthy.ToString());
+        Assert.Equal(1, brokenCode);
+        Assert.Contains("PROBLEM  cursor: no record ahead of its user's sync_seq: 1 found", broken.ToString());
+    }
+}

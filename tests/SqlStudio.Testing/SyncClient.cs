@@ -35,7 +35,7 @@ public sealed class SyncClient
         ["op"] = "upsert",
         ["base_version"] = baseVersion,
         ["updated_at"] = updatedAt,
-        ["data"] = data,
+        ["data"] = data.DeepClone(),
     };
 
     public static JsonObject Delete(string type, string id, long baseVersion, string updatedAt, string? mutationId = null) => new()

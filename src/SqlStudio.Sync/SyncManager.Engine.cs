@@ -1,0 +1,229 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dapper;
+using SqlStudio.Contracts;
+
+namespace SqlStudio.Sync;
+
+public sealed partial class SyncManager
+{
+    private static readonly HashSet<string> Meta = ["id", "version", "server_seq", "updated_at", "updated_by_device", "deleted"];
+
+    /// <summary>Pushes everything waiting (due or not), then pulls; fails if either could not finish.</summary>
+    public async Task<SyncResult> SyncNowAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await _round.WaitAsync(cancellationToken);
+        try
+        {
+            Publish(SyncState.Syncing);
+            var (pushed, conflicts, rejected) = await PushCoreAsync(dueOnly: false, progress, cancellationToken);
+            var pulled = await PullCoreAsync(progress, cancellationToken);
+            Publish(SyncState.Idle, syncedAt: _time.GetUtcNow());
+            await _store.SetMetaAsync("last_synced_at", Stamp(_time.GetUtcNow()));
+            return new SyncResult(pushed, pulled, conflicts, rejected);
+        }
+        catch (OfflineException ex)
+        {
+            Publish(SyncState.Offline, ex.Message);
+            throw;
+        }
+        catch (SignedOutException ex)
+        {
+            Publish(SyncState.SignedOut, ex.Message);
+            throw;
+        }
+        catch (SyncApiException ex)
+        {
+            Publish(SyncState.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            _round.Release();
+        }
+    }
+
+    /// <summary>Pushes what is due now (what the background worker does each round); the number of mutations sent.</summary>
+    public async Task<int> PushDueAsync(CancellationToken cancellationToken = default)
+    {
+        await _round.WaitAsync(cancellationToken);
+        try
+        {
+            return (await PushCoreAsync(dueOnly: true, null, cancellationToken)).Pushed;
+        }
+        finally
+        {
+            _round.Release();
+        }
+    }
+
+    /// <summary>Pulls every change since the stored cursor, a page per local transaction.</summary>
+    public async Task<int> PullChangesAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await _round.WaitAsync(cancellationToken);
+        try
+        {
+            return await PullCoreAsync(progress, cancellationToken);
+        }
+        finally
+        {
+            _round.Release();
+        }
+    }
+
+    private async Task<(int Pushed, int Conflicts, List<MutationResult> Rejected)> PushCoreAsync(bool dueOnly, IProgress<SyncProgress>? progress, CancellationToken ct)
+    {
+        var deviceId = await DeviceIdAsync();
+        var (pushed, conflicts) = (0, 0);
+        var rejected = new List<MutationResult>();
+        var total = await _store.PendingCountAsync();
+        while (true)
+        {
+            var batch = await _store.OutboxAsync(dueOnly ? Stamp(_time.GetUtcNow()) : null, _options.PushBatchSize);
+            if (batch.Count == 0)
+            {
+                return (pushed, conflicts, rejected);
+            }
+            var mutations = batch.Select(e => new JsonObject
+            {
+                ["mutation_id"] = e.MutationId, ["entity_type"] = e.Type, ["entity_id"] = e.Id, ["op"] = e.Op,
+                ["base_version"] = e.BaseVersion, ["updated_at"] = e.UpdatedAt, ["data"] = e.Data?.DeepClone(),
+            }).ToList();
+            PushRequests++;
+            var response = await _api.PushAsync(Server, deviceId, mutations, ct);
+            var notices = await _store.WriteAsync(async (c, t) =>
+            {
+                var found = new List<ConflictNotice>();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var (entry, result) = (batch[i], response.Results[i]);
+                    var current = await LocalStore.PendingAsync(c, t, entry.Type, entry.Id);
+                    var unchanged = current?.MutationId == entry.MutationId;
+                    if (unchanged)
+                    {
+                        await c.ExecuteAsync("DELETE FROM outbox WHERE seq = @Seq", new { current!.Seq }, t);
+                    }
+                    if (result.Status == MutationStatus.Rejected)
+                    {
+                        rejected.Add(result);
+                        continue;
+                    }
+                    if (result.Record is { } record)
+                    {
+                        await ApplyServerRecordAsync(c, t, entry.Type, record, unchanged ? null : current);
+                        if (!unchanged && current is not null)
+                        {
+                            // Changed again while this push was in flight: the new change builds on what the server now has.
+                            await c.ExecuteAsync("UPDATE outbox SET base_version = @v WHERE seq = @s",
+                                new { v = record["version"]!.GetValue<long>(), s = current.Seq }, t);
+                        }
+                    }
+                    else if (unchanged && result.Version > 0)
+                    {
+                        await c.ExecuteAsync("UPDATE records SET version = max(version, @v) WHERE type = @type AND id = @id",
+                            new { v = result.Version, type = entry.Type, id = entry.Id }, t);
+                    }
+                    if (result.ConflictId is { } conflictId && result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost)
+                    {
+                        await c.ExecuteAsync("INSERT OR IGNORE INTO conflicts (conflict_id, type, id, detail) VALUES (@conflictId, @Type, @Id, @status)",
+                            new { conflictId, entry.Type, entry.Id, status = result.Status }, t);
+                        found.Add(new ConflictNotice(conflictId, entry.Type, entry.Id, result.Status));
+                    }
+                }
+                return found;
+            });
+            pushed += batch.Count;
+            conflicts += notices.Count;
+            foreach (var notice in notices)
+            {
+                ConflictDetected?.Invoke(this, notice);
+            }
+            progress?.Report(new SyncProgress("push", Math.Min(pushed, total), Math.Max(total, pushed)));
+            if (batch.Count < _options.PushBatchSize && dueOnly)
+            {
+                return (pushed, conflicts, rejected);
+            }
+        }
+    }
+
+    private async Task<int> PullCoreAsync(IProgress<SyncProgress>? progress, CancellationToken ct)
+    {
+        var deviceId = await DeviceIdAsync();
+        var start = long.Parse(await _store.GetMetaAsync("cursor") ?? "0");
+        var cursor = start;
+        var pulled = 0;
+        long? total = null;
+        while (true)
+        {
+            ChangesResponse page;
+            try
+            {
+                page = await _api.ChangesAsync(Server, cursor, deviceId, ct);
+            }
+            catch (SyncApiException ex) when (ex.Status == HttpStatusCode.Gone)
+            {
+                // Offline longer than deletions are kept: rebuild from scratch, keeping what is still to push.
+                await _store.WriteAsync(async (c, t) =>
+                {
+                    await c.ExecuteAsync("DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = records.type AND o.id = records.id)", transaction: t);
+                    await LocalStore.SetMetaAsync(c, t, "cursor", "0");
+                    return true;
+                });
+                (cursor, start) = (0, 0);
+                continue;
+            }
+            total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
+            await _store.WriteAsync(async (c, t) =>
+            {
+                foreach (var (type, records) in page.Changes)
+                {
+                    foreach (var record in records)
+                    {
+                        var pending = await LocalStore.PendingAsync(c, t, type, record["id"]!.GetValue<string>());
+                        await ApplyServerRecordAsync(c, t, type, record, pending);
+                    }
+                }
+                await LocalStore.SetMetaAsync(c, t, "cursor", page.NextCursor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return true;
+            });
+            pulled += page.Changes.Values.Sum(l => l.Count);
+            cursor = page.NextCursor;
+            progress?.Report(new SyncProgress("pull", Math.Min(cursor - start, total.Value), total.Value));
+            if (!page.HasMore)
+            {
+                return pulled;
+            }
+        }
+    }
+
+    /// <summary>Stores the server's record; fields with a local change still waiting keep the local value.</summary>
+    private static async Task ApplyServerRecordAsync(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, string type,
+        JsonObject record, OutboxEntry? pending)
+    {
+        var id = record["id"]!.GetValue<string>();
+        var deleted = record["deleted"]?.GetValue<bool>() ?? false;
+        var existing = await LocalStore.GetAsync(c, t, type, id);
+        var data = deleted && existing is not null ? (JsonObject)existing.Data.DeepClone() : new JsonObject();
+        if (!deleted)
+        {
+            foreach (var (field, value) in record.Where(p => !Meta.Contains(p.Key)))
+            {
+                data[field] = value?.DeepClone();
+            }
+        }
+        if (pending is { Op: "upsert", Data: { } changes })
+        {
+            foreach (var (field, value) in changes)
+            {
+                data[field] = value?.DeepClone();
+            }
+            deleted = false;
+        }
+        else if (pending is { Op: "delete" })
+        {
+            deleted = true;
+        }
+        await LocalStore.PutAsync(c, t, type, id, record["version"]!.GetValue<long>(), record["server_seq"]!.GetValue<long>(), data, deleted,
+            record["updated_at"]!.GetValue<string>());
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SqlStudio.Contracts;
+
+namespace SqlStudio.Sync;
+
+public sealed record ImportReport(string ImportId, int Inserted, int Updated, int Skipped, IReadOnlyList<ImportError> Errors);
+
+public sealed partial class SyncManager
+{
+    public async Task<DeviceInfo> RegisterDeviceAsync(string name, string platform, string appVersion, CancellationToken ct = default) =>
+        await _api.SendAsync<DeviceInfo>(Server, HttpMethod.Post, "/api/sync/devices",
+            new { device_id = await DeviceIdAsync(), name, platform, app_version = appVersion }, ct);
+
+    public Task<List<ConflictInfo>> ConflictsAsync(bool includeResolved = false, CancellationToken ct = default) =>
+        _api.SendAsync<List<ConflictInfo>>(Server, HttpMethod.Get, $"/api/sync/conflicts?status={(includeResolved ? "all" : "unresolved")}", null, ct);
+
+    /// <summary>Keeps one side of a conflict (a new version every device pulls), then pulls it here.</summary>
+    public async Task ResolveConflictAsync(string conflictId, string choice, JsonObject? data = null, CancellationToken ct = default)
+    {
+        await _api.SendAsync<JsonObject>(Server, HttpMethod.Post, $"/api/sync/conflicts/{Uri.EscapeDataString(conflictId)}/resolve",
+            new { choice, data, device_id = await DeviceIdAsync() }, ct);
+        await _store.WriteAsync(async (c, t) => await Dapper.SqlMapper.ExecuteAsync(c, "DELETE FROM conflicts WHERE conflict_id = @conflictId", new { conflictId }, t));
+        await PullChangesAsync(null, ct);
+    }
+
+    /// <summary>
+    /// Imports a Phase-1 export (docs/import-format.md) in batches of 50 with progress; connection secrets stay on
+    /// this device. The records then arrive here with the next pull.
+    /// </summary>
+    public async Task<ImportReport> ImportAsync(string file, string onDuplicate, IProgress<SyncProgress>? progress = null, CancellationToken ct = default)
+    {
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(file, ct));
+        var root = document.RootElement;
+        if (!root.TryGetProperty("format", out var format) || format.GetString() != "sqlstudio-export")
+        {
+            throw new InvalidDataException("Not a SQL Studio export: the file needs \"format\": \"sqlstudio-export\".");
+        }
+        var records = new List<(string Type, JsonObject Record)>();
+        foreach (var type in EntityTypes.All)
+        {
+            if (root.TryGetProperty(type, out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in list.EnumerateArray())
+                {
+                    var record = JsonNode.Parse(item.GetRawText())!.AsObject();
+                    var (shareable, secrets) = SyncPolicy.StripSecrets(type, record);
+                    if (secrets.Count > 0 && record["id"]?.ToString() is { } id)
+                    {
+                        await _store.WriteAsync(async (c, t) =>
+                        {
+                            foreach (var (field, value) in secrets)
+                            {
+                                await Dapper.SqlMapper.ExecuteAsync(c, "INSERT OR REPLACE INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value)",
+                                    new { type, id, field, value }, t);
+                            }
+                            return true;
+                        });
+                    }
+                    records.Add((type, shareable));
+                }
+            }
+        }
+        var importId = "imp-" + Guid.CreateVersion7().ToString("N");
+        var (inserted, updated, skipped) = (0, 0, 0);
+        var errors = new List<ImportError>();
+        foreach (var chunk in records.Chunk(50))
+        {
+            var body = new JsonObject { ["import_id"] = importId, ["on_duplicate"] = onDuplicate, ["records"] = new JsonObject() };
+            foreach (var group in chunk.GroupBy(r => r.Type))
+            {
+                body["records"]![group.Key] = new JsonArray(group.Select(r => (JsonNode)r.Record.DeepClone()).ToArray());
+            }
+            var response = await _api.SendAsync<ImportResponse>(Server, HttpMethod.Post, "/api/sync/import", body, ct);
+            (inserted, updated, skipped) = (inserted + response.Inserted, updated + response.Updated, skipped + response.Skipped);
+            errors.AddRange(response.Errors);
+            progress?.Report(new SyncProgress("import", inserted + updated + skipped + errors.Count, records.Count));
+        }
+        await PullChangesAsync(null, ct);
+        return new ImportReport(importId, inserted, updated, skipped, errors);
+    }
+
+    public async Task<UndoImportResponse> UndoImportAsync(string importId, CancellationToken ct = default)
+    {
+        var result = await _api.SendAsync<UndoImportResponse>(Server, HttpMethod.Delete, $"/api/sync/import/{Uri.EscapeDataString(importId)}", null, ct);
+        await PullChangesAsync(null, ct);
+        return result;
+    }
+}

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using SqlStudio.Contracts;
+
+namespace SqlStudio.Sync;
+
+public enum SyncState { Idle, Syncing, Offline, Error, SignedOut, Paused }
+
+public sealed record SyncStatus(SyncState State, long Pending, DateTimeOffset? LastSyncedAt, string? LastError);
+
+public sealed record SyncProgress(string Phase, long Done, long Total);
+
+public sealed record SyncResult(int Pushed, int Pulled, int Conflicts, IReadOnlyList<MutationResult> Rejected);
+
+public sealed record ConflictNotice(string ConflictId, string EntityType, string EntityId, string Status);
+
+/// <summary>
+/// The sync engine of one signed-in profile (one per profile, shared by callers: <see cref="ForProfile"/>).
+/// Local changes commit with their outbox entry; a background worker pushes what is due (debounced and batched per
+/// type), pulls by cursor, retries with backoff, and goes offline and back on its own.
+/// </summary>
+public sealed partial class SyncManager : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<string, SyncManager> Profiles = new();
+
+    private readonly LocalStore _store;
+    private readonly AuthSession _auth;
+    private readonly SyncApi _api;
+    private readonly SyncClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _round = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Random _random = new();
+    private Task? _worker;
+    private SyncStatus _status = new(SyncState.Idle, 0, null, null);
+    private bool _paused;
+
+    public SyncManager(LocalStore store, AuthSession auth, SyncApi api, Uri server, SyncClientOptions? options = null, TimeProvider? time = null)
+    {
+        _store = store;
+        _auth = auth;
+        _api = api;
+        Server = server;
+        _options = options ?? new SyncClientOptions();
+        _time = time ?? TimeProvider.System;
+        _auth.SignedOut += (_, _) => Publish(SyncState.SignedOut, "Signed out: log in again.");
+    }
+
+    /// <summary>The shared manager of a profile folder, created on first use.</summary>
+    public static SyncManager ForProfile(string profileFolder, Func<SyncManager> create) =>
+        Profiles.GetOrAdd(Path.GetFullPath(profileFolder), _ => create());
+
+    public Uri Server { get; }
+
+    public LocalStore Store => _store;
+
+    public SyncStatus Status => _status;
+
+    /// <summary>Counts pushes sent, for debounce and batching to be observable.</summary>
+    public int PushRequests { get; private set; }
+
+    public event EventHandler<SyncStatus>? StatusChanged;
+
+    public event EventHandler<ConflictNotice>? ConflictDetected;
+
+    public async Task<string> DeviceIdAsync()
+    {
+        if (await _store.GetMetaAsync("device_id") is { } id)
+        {
+            return id;
+        }
+        id = "dev-" + Guid.CreateVersion7().ToString("N");
+        await _store.SetMetaAsync("device_id", id);
+        return id;
+    }
+
+    // ---- Local changes --------------------------------------------------------------------------------------
+
+    /// <summary>Saves changed fields of a record on this device and queues them; returns the local record.</summary>
+    public async Task<LocalRecord> PushChangeAsync(string type, string id, JsonObject changes)
+    {
+        if (EntityTypes.All.All(t => t != type))
+        {
+            throw new ArgumentException($"Unknown entity type '{type}'.", nameof(type));
+        }
+        var (shareable, secrets) = SyncPolicy.StripSecrets(type, changes);
+        var localOnly = type == "query_history" && !await ShouldSyncHistoryAsync(shareable["query_text"]?.ToString());
+        var now = _time.GetUtcNow();
+        var record = await _store.WriteAsync(async (c, t) =>
+        {
+            foreach (var (field, value) in secrets)
+            {
+                await c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
+                                     "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
+            }
+            var existing = await LocalStore.GetAsync(c, t, type, id);
+            var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
+            foreach (var (field, value) in shareable)
+            {
+                data[field] = value?.DeepClone();
+            }
+            await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
+            if (!localOnly)
+            {
+                await EnqueueAsync(c, t, type, id, existing, shareable, isDelete: false, now);
+            }
+            return (await LocalStore.GetAsync(c, t, type, id))!;
+        });
+        Wake();
+        return record;
+    }
+
+    public async Task DeleteAsync(string type, string id)
+    {
+        var now = _time.GetUtcNow();
+        await _store.WriteAsync(async (c, t) =>
+        {
+            var existing = await LocalStore.GetAsync(c, t, type, id);
+            if (existing is null)
+            {
+                return false;
+            }
+            await LocalStore.PutAsync(c, t, type, id, existing.Version, existing.ServerSeq, existing.Data, true, Stamp(now));
+            await EnqueueAsync(c, t, type, id, existing, null, isDelete: true, now);
+            await c.ExecuteAsync("DELETE FROM secrets WHERE type = @type AND id = @id", new { type, id }, t);
+            return true;
+        });
+        Wake();
+    }
+
+    private async Task EnqueueAsync(SqliteConnection c, SqliteTransaction t, string type, string id, LocalRecord? existing, JsonObject? changes,
+        bool isDelete, DateTimeOffset now)
+    {
+        var pending = await LocalStore.PendingAsync(c, t, type, id);
+        var isNew = existing is null || (existing.Version == 0 && pending is not null && pending.BaseVersion == 0);
+        var due = SyncPolicy.DueAt(type, isNew, isDelete, changes, now, _options);
+        if (pending is not null && due > now && DateTimeOffset.Parse(pending.DueAt) < due && changes?.ContainsKey("content") != true)
+        {
+            due = DateTimeOffset.Parse(pending.DueAt);
+        }
+        if (isDelete && existing is { Version: 0 } && pending is not null)
+        {
+            // Never reached the server: forget it here too.
+            await c.ExecuteAsync("DELETE FROM outbox WHERE seq = @Seq", new { pending.Seq }, t);
+            await c.ExecuteAsync("DELETE FROM records WHERE type = @type AND id = @id", new { type, id }, t);
+            return;
+        }
+        JsonObject? data;
+        if (isDelete)
+        {
+            data = null;
+        }
+        else if (pending is { Op: "upsert", Data: { } pendingData })
+        {
+            data = pendingData;
+            foreach (var (field, value) in changes!)
+            {
+                data[field] = value?.DeepClone();
+            }
+        }
+        else
+        {
+            data = (JsonObject)changes!.DeepClone();
+            if (pending is { Op: "delete" } && existing is not null)
+            {
+                // Deleted and saved again before either went out: send the whole record.
+                data = (JsonObject)existing.Data.DeepClone();
+                foreach (var (field, value) in changes)
+                {
+                    data[field] = value?.DeepClone();
+                }
+            }
+        }
+        var baseVersion = pending?.BaseVersion ?? existing?.Version ?? 0;
+        await c.ExecuteAsync(
+            """
+            INSERT INTO outbox (mutation_id, type, id, op, base_version, updated_at, data, due_at)
+            VALUES (@mutationId, @type, @id, @op, @baseVersion, @updatedAt, @data, @due)
+            ON CONFLICT (type, id) DO UPDATE SET mutation_id = excluded.mutation_id, op = excluded.op, updated_at = excluded.updated_at,
+                data = excluded.data, due_at = excluded.due_at, attempts = 0
+            """,
+            new
+            {
+                mutationId = Guid.CreateVersion7().ToString(), type, id, op = isDelete ? "delete" : "upsert", baseVersion, updatedAt = Stamp(now),
+                data = data?.ToJsonString(), due = Stamp(due),
+            }, t);
+        if (type == "query_history" &&
+            await c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE type = 'query_history'", transaction: t) >= _options.HistoryBatchSize)
+        {
+            await c.ExecuteAsync("UPDATE outbox SET due_at = @now WHERE type = 'query_history'", new { now = Stamp(now) }, t);
+        }
+    }
+
+    private async Task<bool> ShouldSyncHistoryAsync(string? queryText)
+    {
+        var enabled = await _store.GetAsync("ui_preferences", SyncPolicy.HistoryEnabledKey);
+        if (enabled is { Deleted: false } && enabled.Data["value"] is JsonValue v && v.TryGetValue<bool>(out var on) && !on)
+        {
+            return false;
+        }
+        var keywords = (await _store.GetAsync("ui_preferences", SyncPolicy.RedactionKey)) is { Deleted: false } k && k.Data["value"] is JsonArray list
+            ? list.Select(x => x?.ToString() ?? "").ToArray()
+            : SyncPolicy.DefaultRedactionKeywords;
+        return SyncPolicy.SensitiveKeyword(queryText ?? "", keywords) is null;
+    }
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private void Wake() => _wake.Release();
+
+    private void Publish(SyncState state, string? error = null, DateTimeOffset? syncedAt = null)
+    {
+        var pending = _store.PendingCountAsync().GetAwaiter().GetResult();
+        _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError);
+        StatusChanged?.Invoke(this, _status);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_worker is not null)
+        {
+            try
+            {
+                await _worker;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        Profiles.TryRemove(new KeyValuePair<string, SyncManager>(Path.GetFullPath(Path.GetDirectoryName(_store.Path)!), this));
+    }
+}

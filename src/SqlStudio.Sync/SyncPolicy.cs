@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+
+namespace SqlStudio.Sync;
+
+/// <summary>When changes go out, how often to retry, and what never leaves the device. Every value is settable.</summary>
+public sealed class SyncClientOptions
+{
+    public TimeSpan TabContentDebounce { get; set; } = TimeSpan.FromSeconds(2);
+    public int HistoryBatchSize { get; set; } = 10;
+    public TimeSpan HistoryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan AiDelay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryInitial { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(5);
+    public int AttemptsPerRound { get; set; } = 5;
+
+    /// <summary>After a round of failed attempts, the next round starts on its own after this.</summary>
+    public TimeSpan ParkedRetry { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often an idle device asks the server (cheaply) whether anything changed.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public int PushBatchSize { get; set; } = 500;
+}
+
+/// <summary>The rules of DESIGN.md's "Client SDK behaviour", as pure functions.</summary>
+public static class SyncPolicy
+{
+    public const string HistoryEnabledKey = "sync.history.enabled";
+    public const string RedactionKey = "sync.history.redaction_keywords";
+    public static readonly string[] DefaultRedactionKeywords = ["password", "secret", "token", "api_key"];
+    public static readonly string[] ConnectionSecrets = ["password", "ssh_password", "ssh_private_key", "ssh_passphrase"];
+
+    /// <summary>When a change to a record should be pushed: at once, debounced, or batched in the background.</summary>
+    public static DateTimeOffset DueAt(string type, bool isNew, bool isDelete, JsonObject? changes, DateTimeOffset now, SyncClientOptions options) => type switch
+    {
+        _ when isDelete => now,
+        "query_tabs" when !isNew && changes is not null && changes.ContainsKey("content") => now + options.TabContentDebounce,
+        "query_history" => now + options.HistoryMaxDelay,
+        "ai_sessions" or "ai_messages" => now + options.AiDelay,
+        _ => now,
+    };
+
+    /// <summary>Takes passwords and keys out of a connection; what is returned is what may leave the device.</summary>
+    public static (JsonObject Shareable, Dictionary<string, string> Secrets) StripSecrets(string type, JsonObject data)
+    {
+        var secrets = new Dictionary<string, string>();
+        if (type != "connections")
+        {
+            return (data, secrets);
+        }
+        var shareable = (JsonObject)data.DeepClone();
+        foreach (var field in ConnectionSecrets)
+        {
+            if (shareable.Remove(field, out var value) && value is not null)
+            {
+                secrets[field] = value.ToString();
+            }
+        }
+        if (shareable["options"] is JsonObject options)
+        {
+            foreach (var key in options.Select(p => p.Key).Where(k => ConnectionSecrets.Contains(k.ToLowerInvariant()) || k.Equals("private_key", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                secrets["options." + key] = options[key]?.ToString() ?? "";
+                options.Remove(key);
+            }
+        }
+        return (shareable, secrets);
+    }
+
+    /// <summary>The keyword a history statement contains, if it must stay on this device.</summary>
+    public static string? SensitiveKeyword(string queryText, IEnumerable<string> keywords) =>
+        keywords.FirstOrDefault(k => k.Length > 0 && queryText.Contains(k, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Exponential backoff with jitter: 1 s, 2 s, 4 s… up to 5 min, each ±50 %.</summary>
+    public static TimeSpan Backoff(int attempt, SyncClientOptions options, Random random)
+    {
+        var baseDelay = Math.Min(options.RetryMax.TotalMilliseconds, options.RetryInitial.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempt - 1)));
+        return TimeSpan.FromMilliseconds(baseDelay * (0.5 + random.NextDouble()));
+    }
+}

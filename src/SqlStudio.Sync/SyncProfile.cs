@@ -1,0 +1,56 @@
+using System.Net;
+
+namespace SqlStudio.Sync;
+
+/// <summary>
+/// A profile is a device: one folder (<c>{home}/profiles/{name}</c>) with its local store and its session file.
+/// Opening one wires the store, the token store, the session and the shared <see cref="SyncManager"/>.
+/// </summary>
+public sealed class SyncProfile : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+
+    private SyncProfile(string folder, LocalStore store, AuthSession auth, SyncManager manager, HttpClient http)
+    {
+        Folder = folder;
+        Store = store;
+        Auth = auth;
+        Manager = manager;
+        _http = http;
+    }
+
+    public string Folder { get; }
+    public LocalStore Store { get; }
+    public AuthSession Auth { get; }
+    public SyncManager Manager { get; }
+
+    public static string DefaultHome() =>
+        Environment.GetEnvironmentVariable("SQLSTUDIO_HOME") is { Length: > 0 } home ? home
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".sqlstudio");
+
+    /// <summary>Opens a profile. The server is the one the profile signed in to, unless <paramref name="server"/> says otherwise.</summary>
+    public static async Task<SyncProfile> OpenAsync(string home, string name, Uri? server = null, SyncClientOptions? options = null,
+        TimeProvider? time = null, HttpMessageHandler? handler = null)
+    {
+        var folder = Path.Combine(home, "profiles", name);
+        Directory.CreateDirectory(folder);
+        var http = handler is null
+            ? new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, ConnectTimeout = TimeSpan.FromSeconds(10) })
+            : new HttpClient(handler, disposeHandler: false);
+        http.Timeout = TimeSpan.FromMinutes(2);
+        time ??= TimeProvider.System;
+        var store = new LocalStore(Path.Combine(folder, "store.db"));
+        var auth = new AuthSession(new FileTokenStore(Path.Combine(folder, "session.json")), http, time);
+        var saved = await auth.CurrentAsync();
+        var address = server ?? (saved is null ? new Uri("http://localhost:5080") : new Uri(saved.Server));
+        var manager = SyncManager.ForProfile(folder, () => new SyncManager(store, auth, new SyncApi(http, auth), address, options, time));
+        return new SyncProfile(folder, store, auth, manager, http);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Manager.DisposeAsync();
+        Store.Dispose();
+        _http.Dispose();
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Sync.Tests;
+
+public sealed class OfflineAndTimingTests
+{
+    [Fact]
+    public async Task ServerDown_ChangesQueue_SurviveRestart_ArriveExactlyOnce()
+    {
+        var data = TestServer.NewDataDirectory();
+        var first = await TestServer.StartAsync(o => o.DataDirectory = data);
+        var address = first.BaseAddress;
+        await using var devices = await Devices.StartAsync(first);
+        var device = await devices.OpenAsync("laptop");
+        await device.Manager.SyncNowAsync();
+        await first.DisposeAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            await device.Manager.PushChangeAsync("saved_queries", $"q{i}", new JsonObject { ["title"] = $"Q{i}", ["sql"] = $"select {i}" });
+        }
+        await Assert.ThrowsAsync<OfflineException>(() => device.Manager.SyncNowAsync());
+        Assert.Equal(SyncState.Offline, device.Manager.Status.State);
+        Assert.Equal(20, device.Manager.Status.Pending);
+
+        // The app is closed and started again while the server is still down: the outbox is on disk.
+        await devices.CloseAsync(device);
+        device = await devices.OpenAsync("laptop");
+        Assert.Equal(20, await device.Store.PendingCountAsync());
+
+        await using var second = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["urls"] = address.ToString().TrimEnd('/');
+        });
+        var result = await device.Manager.SyncNowAsync();
+        await device.Manager.SyncNowAsync();
+
+        Assert.Equal(20, result.Pushed);
+        Assert.Equal(0, await device.Store.PendingCountAsync());
+        await using var db = new SqliteConnection($"Data Source={second.DatabasePath};Pooling=False");
+        Assert.Equal(20, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM saved_queries"));
+        Assert.Equal(1, await db.ExecuteScalarAsync<long>("SELECT max(version) FROM saved_queries"));
+        Assert.Equal(20, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_mutations"));
+    }
+
+    [Fact]
+    public async Task Worker_OfflineThenServerBack_DrainsOutboxByItself()
+    {
+        var data = TestServer.NewDataDirectory();
+        var first = await TestServer.StartAsync(o => o.DataDirectory = data);
+        var address = first.BaseAddress;
+        await using var devices = await Devices.StartAsync(first);
+        var options = new SyncClientOptions { PollInterval = TimeSpan.FromMilliseconds(200), RetryInitial = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) };
+        var device = await devices.OpenAsync("laptop", options);
+        await device.Manager.SyncNowAsync();
+        await first.DisposeAsync();
+        var offline = WaitFor(device.Manager, s => s.State == SyncState.Offline);
+        device.Manager.Start();
+
+        await device.Manager.PushChangeAsync("query_tabs", "t1", new JsonObject { ["title"] = "written offline" });
+        await offline;
+        var drained = WaitFor(device.Manager, s => s is { State: SyncState.Idle, Pending: 0 });
+        await using var second = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["urls"] = address.ToString().TrimEnd('/');
+        });
+        await drained;
+
+        var (records, _) = await SyncClient.For(second, devices.User).PullAllAsync();
+        Assert.Equal("written offline", records[("query_tabs", "t1")]["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TabContent_HundredKeystrokes_MakeAtMostTwoPushes_HistoryBatchesByTen()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var devices = await Devices.StartAsync(server);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var device = await devices.OpenAsync("editor", time: time);
+
+        await device.Manager.PushChangeAsync("query_tabs", "tab", new JsonObject { ["title"] = "Scratch" });
+        Assert.Equal(1, await device.Manager.PushDueAsync());
+        for (var key = 0; key < 100; key++)
+        {
+            await device.Manager.PushChangeAsync("query_tabs", "tab", new JsonObject { ["content"] = new string('x', key + 1) });
+            time.Advance(TimeSpan.FromMilliseconds(30));
+            Assert.Equal(0, await device.Manager.PushDueAsync());
+        }
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await device.Manager.PushDueAsync());
+        Assert.Equal(2, device.Manager.PushRequests);
+
+        for (var i = 0; i < 9; i++)
+        {
+            await device.Manager.PushChangeAsync("query_history", $"h{i}", new JsonObject { ["query_text"] = $"select {i}", ["executed_at"] = "2026-11-26T10:00:00Z" });
+        }
+        Assert.Equal(0, await device.Manager.PushDueAsync());
+        await device.Manager.PushChangeAsync("query_history", "h9", new JsonObject { ["query_text"] = "select 9", ["executed_at"] = "2026-11-26T10:00:00Z" });
+        Assert.Equal(10, await device.Manager.PushDueAsync());
+        Assert.Equal(3, device.Manager.PushRequests);
+
+        var (records, _) = await SyncClient.For(server, devices.User).PullAllAsync();
+        Assert.Equal(new string('x', 100), records[("query_tabs", "tab")]["content"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AiChats_WaitForTheBackgroundInterval_PreferencesGoAtOnce()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var devices = await Devices.StartAsync(server);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var device = await devices.OpenAsync("d", time: time);
+
+        await device.Manager.PushChangeAsync("ai_sessions", "chat", new JsonObject { ["title"] = "Chat" });
+        await device.Manager.PushChangeAsync("ui_preferences", "font", new JsonObject { ["key"] = "font", ["value"] = 14 });
+
+        Assert.Equal(1, await device.Manager.PushDueAsync());
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, await device.Manager.PushDueAsync());
+    }
+
+    private static Task WaitFor(SyncManager manager, Func<SyncStatus, bool> condition)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.StatusChanged += (_, status) =>
+        {
+            if (condition(status))
+            {
+                done.TrySetResult();
+            }
+        };
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+}

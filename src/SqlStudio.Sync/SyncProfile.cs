@@ -10,8 +10,9 @@ public sealed class SyncProfile : IAsyncDisposable
 {
     private readonly HttpClient _http;
 
-    private SyncProfile(string folder, LocalStore store, AuthSession auth, SyncManager manager, HttpClient http)
+    private SyncProfile(string folder, LocalStore store, AuthSession auth, SyncApi api, SyncManager manager, HttpClient http)
     {
+        Api = api;
         Folder = folder;
         Store = store;
         Auth = auth;
@@ -23,6 +24,9 @@ public sealed class SyncProfile : IAsyncDisposable
     public LocalStore Store { get; }
     public AuthSession Auth { get; }
     public SyncManager Manager { get; }
+
+    /// <summary>Authenticated calls to the server for anything beyond sync (sessions, account).</summary>
+    public SyncApi Api { get; }
 
     public static string DefaultHome() =>
         Environment.GetEnvironmentVariable("SQLSTUDIO_HOME") is { Length: > 0 } home ? home
@@ -43,8 +47,9 @@ public sealed class SyncProfile : IAsyncDisposable
         var auth = new AuthSession(new FileTokenStore(Path.Combine(folder, "session.json")), http, time);
         var saved = await auth.CurrentAsync();
         var address = server ?? (saved is null ? new Uri("http://localhost:5080") : new Uri(saved.Server));
-        var manager = SyncManager.ForProfile(folder, () => new SyncManager(store, auth, new SyncApi(http, auth), address, options, time));
-        return new SyncProfile(folder, store, auth, manager, http);
+        var api = new SyncApi(http, auth);
+        var manager = SyncManager.ForProfile(folder, () => new SyncManager(store, auth, api, address, options, time));
+        return new SyncProfile(folder, store, auth, api, manager, http);
     }
 
     public async ValueTask DisposeAsync()

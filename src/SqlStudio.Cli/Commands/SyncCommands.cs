@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Spectre.Console;
+using SqlStudio.Sync;
+
+namespace SqlStudio.Cli.Commands;
+
+/// <summary>sync now/status/watch, conflicts, import.</summary>
+public static class SyncCommands
+{
+    public static IEnumerable<Command> Create(CliContext cli)
+    {
+        var json = new Option<bool>("--json") { Description = "Machine-readable output." };
+        var sync = new Command("sync", "Send this device's changes and fetch the others'.");
+
+        var now = new Command("now", "Push everything waiting and pull everything new; exit 0 only when both finished.");
+        now.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            var outcome = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
+            var left = await profile.Store.PendingCountAsync();
+            await cli.Output.WriteLineAsync($"Pushed {outcome.Pushed}, pulled {outcome.Pulled}, conflicts {outcome.Conflicts}, rejected {outcome.Rejected.Count}, pending {left}.");
+            foreach (var rejected in outcome.Rejected)
+            {
+                await cli.Error.WriteLineAsync($"rejected {rejected.MutationId}: {rejected.Error?.Code} {rejected.Error?.Message}");
+            }
+            return outcome.Rejected.Count == 0 && left == 0 ? 0 : 1;
+        }));
+        sync.Subcommands.Add(now);
+
+        var status = new Command("status", "This device's sync state: {state, pending, last_synced_at, last_error}.") { json };
+        status.SetAction((result, _) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            var pending = await profile.Store.PendingCountAsync();
+            var last = await profile.Store.GetMetaAsync("last_synced_at");
+            var signedIn = await profile.Auth.CurrentAsync() is not null;
+            var state = !signedIn ? "signed_out" : pending > 0 ? "pending" : "idle";
+            if (result.GetValue(json))
+            {
+                return await cli.JsonAsync(new { state, pending, last_synced_at = last, last_error = (string?)null, server = profile.Manager.Server.ToString() });
+            }
+            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {last ?? "never"} · {profile.Manager.Server}");
+            return 0;
+        }));
+        sync.Subcommands.Add(status);
+
+        var watch = new Command("watch", "Run the background sync worker in the foreground until Ctrl+C.");
+        watch.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            profile.Manager.StatusChanged += (_, s) =>
+                cli.Output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting{(s.LastError is null ? "" : " · " + s.LastError)}");
+            profile.Manager.Start();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return 0;
+        }));
+        sync.Subcommands.Add(watch);
+        yield return sync;
+
+        var conflicts = new Command("conflicts", "Edits of the same field on two devices, and which one was kept.");
+        var list = new Command("list", "List unresolved conflicts.") { json };
+        list.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            var rows = await profile.Manager.ConflictsAsync(ct: ct);
+            if (result.GetValue(json))
+            {
+                return await cli.JsonAsync(rows);
+            }
+            var table = new Table().AddColumns("id", "record", "fields", "local", "remote", "kept");
+            foreach (var c in rows)
+            {
+                table.AddRow(c.ConflictId, $"{c.EntityType}/{c.EntityId}", string.Join(",", c.Fields),
+                    Markup.Escape(c.Local.ToJsonString()), Markup.Escape(c.Remote.ToJsonString()), c.Winner);
+            }
+            cli.Console.Write(table);
+            return 0;
+        }));
+        var id = new Argument<string>("id") { Description = "Conflict id (from conflicts list)." };
+        var keep = new Option<string>("--keep") { Description = "local (the pushing device's values) or remote (the other's).", Required = true };
+        keep.AcceptOnlyFromAmong("local", "remote");
+        var resolve = new Command("resolve", "Keep one side; every device gets it on its next sync.") { id, keep };
+        resolve.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            await profile.Manager.ResolveConflictAsync(result.GetValue(id)!, result.GetValue(keep)!, ct: ct);
+            await cli.Output.WriteLineAsync("Resolved.");
+            return 0;
+        }));
+        conflicts.Subcommands.Add(list);
+        conflicts.Subcommands.Add(resolve);
+        yield return conflicts;
+
+        var file = new Argument<string>("file") { Description = "A SQL Studio export (docs/import-format.md)." };
+        var update = new Option<bool>("--update") { Description = "Overwrite records that already exist (default: skip them)." };
+        var import = new Command("import", "Import a local SQL Studio export into your account, in batches of 50.") { file, update };
+        import.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            var report = await cli.WithProgressAsync(["import"], progress =>
+                profile.Manager.ImportAsync(result.GetValue(file)!, result.GetValue(update) ? "update" : "skip", progress, ct));
+            await cli.Output.WriteLineAsync($"Import {report.ImportId}: {report.Inserted} added, {report.Updated} updated, {report.Skipped} skipped, {report.Errors.Count} error(s).");
+            foreach (var e in report.Errors)
+            {
+                await cli.Error.WriteLineAsync($"{e.EntityType}/{e.Id}: {e.Code} {e.Message}");
+            }
+            await cli.Output.WriteLineAsync($"Undo with: sqlstudio import undo {report.ImportId}");
+            return 0;
+        }));
+        var importId = new Argument<string>("id") { Description = "The import id printed by `sqlstudio import`." };
+        var undo = new Command("undo", "Undo an import: what it added is deleted, what it changed is restored.") { importId };
+        undo.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            var undone = await profile.Manager.UndoImportAsync(result.GetValue(importId)!, ct);
+            await cli.Output.WriteLineAsync($"Undone: {undone.Removed} removed, {undone.Restored} restored.");
+            return 0;
+        }));
+        import.Subcommands.Add(undo);
+        yield return import;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Cli.Tests;
+
+/// <summary>The device client end to end: two profiles (two devices) of one account, through the commands.</summary>
+public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private readonly string _home = TestServer.NewDataDirectory();
+
+    private async Task<(int Code, string Output)> RunAsync(string profile, params string[] args)
+    {
+        var output = new StringWriter();
+        var code = await CliApp.RunAsync([.. args, "--home", _home, "--profile", profile], output, output);
+        return (code, output.ToString());
+    }
+
+    private async Task<string> OkAsync(string profile, params string[] args)
+    {
+        var (code, output) = await RunAsync(profile, args);
+        Assert.True(code == 0, $"sqlstudio {string.Join(' ', args)} → {code}: {output}");
+        return output;
+    }
+
+    [Fact]
+    public async Task TwoProfiles_CreateSyncEditConflictImportUndo()
+    {
+        var email = AuthClient.NewEmail("cli");
+        var api = new AuthClient(fixture.Server);
+        await api.RegisterVerifiedAsync(email);
+        var server = fixture.Server.BaseAddress.ToString();
+
+        Assert.Contains($"Signed in as {email}", await OkAsync("laptop", "login", "--email", email, "--password", AuthClient.Password, "--server", server));
+        Environment.SetEnvironmentVariable("SQLSTUDIO_PASSWORD", AuthClient.Password);
+        await OkAsync("desktop", "login", "--email", email, "--server", server);
+        Environment.SetEnvironmentVariable("SQLSTUDIO_PASSWORD", null);
+        Assert.Contains(email, await OkAsync("laptop", "whoami"));
+
+        var queryId = (await OkAsync("laptop", "queries", "add", "--title", "Monthly revenue", "--sql", "select sum(total) from invoices")).Trim();
+        await OkAsync("laptop", "connections", "add", "--name", "prod", "--host", "db.internal", "--port", "5432", "--database", "app",
+            "--username", "app", "--password", "cli-secret-pw");
+        var tabId = (await OkAsync("laptop", "tabs", "add", "--title", "Scratch", "--content", "select 1")).Trim();
+        await OkAsync("laptop", "history", "add", "--sql", "select * from invoices where overdue");
+        await OkAsync("laptop", "prefs", "add", "theme", "\"dark\"");
+        Assert.Contains("pending 0", await OkAsync("laptop", "sync", "now"));
+
+        await OkAsync("desktop", "sync", "now");
+        var queries = JsonNode.Parse(await OkAsync("desktop", "queries", "list", "--json"))!.AsArray();
+        Assert.Equal("Monthly revenue", Assert.Single(queries)!["title"]!.GetValue<string>());
+        var connections = JsonNode.Parse(await OkAsync("desktop", "connections", "list", "--json"))!.AsArray();
+        Assert.Null(Assert.Single(connections)!["password"]);
+        Assert.Contains("overdue", await OkAsync("desktop", "search", "invoices"));
+        Assert.Contains("theme = \"dark\"", await OkAsync("desktop", "prefs", "list"));
+        var status = JsonNode.Parse(await OkAsync("desktop", "sync", "status", "--json"))!;
+        Assert.Equal(0, status["pending"]!.GetValue<long>());
+        Assert.Equal("idle", status["state"]!.GetValue<string>());
+
+        // Both devices change the same field before either syncs.
+        await OkAsync("laptop", "queries", "edit", queryId, "--sql", "select 'laptop'");
+        await OkAsync("desktop", "queries", "edit", queryId, "--sql", "select 'desktop'");
+        await OkAsync("laptop", "sync", "now");
+        Assert.Contains("conflicts 1", await OkAsync("desktop", "sync", "now"));
+        var conflicts = JsonNode.Parse(await OkAsync("laptop", "conflicts", "list", "--json"))!.AsArray();
+        var conflictId = Assert.Single(conflicts)!["conflict_id"]!.GetValue<string>();
+        await OkAsync("laptop", "conflicts", "resolve", conflictId, "--keep", "remote");
+        await OkAsync("desktop", "sync", "now");
+        Assert.Contains("select 'laptop'", await OkAsync("desktop", "queries", "list", "--json"));
+
+        await OkAsync("desktop", "tabs", "rm", tabId);
+        await OkAsync("desktop", "sync", "now");
+        await OkAsync("laptop", "sync", "now");
+        Assert.Equal("[]", JsonNode.Parse(await OkAsync("laptop", "tabs", "list", "--json"))!.ToJsonString());
+
+        // An export of 1,000 records, imported with progress, then undone.
+        var file = Path.Combine(_home, "export.json");
+        await File.WriteAllTextAsync(file, new JsonObject
+        {
+            ["format"] = "sqlstudio-export", ["version"] = 1,
+            ["saved_queries"] = new JsonArray(Enumerable.Range(0, 600).Select(i => (JsonNode)new JsonObject { ["id"] = $"imp-q{i}", ["title"] = $"Q{i}", ["sql"] = $"select {i}" }).ToArray()),
+            ["query_history"] = new JsonArray(Enumerable.Range(0, 400).Select(i => (JsonNode)new JsonObject { ["id"] = $"imp-h{i}", ["query_text"] = $"select {i}", ["executed_at"] = "2026-11-01T00:00:00Z" }).ToArray()),
+        }.ToJsonString());
+        var imported = await OkAsync("laptop", "import", file);
+        Assert.Contains("1000 added", imported);
+        Assert.True(imported.Contains("100%"), imported);
+        var importId = System.Text.RegularExpressions.Regex.Match(imported, @"import undo (\S+)").Groups[1].Value;
+        await OkAsync("desktop", "sync", "now");
+        Assert.Equal(601, JsonNode.Parse(await OkAsync("desktop", "queries", "list", "--json"))!.AsArray().Count);
+        Assert.Contains("1000 removed", await OkAsync("laptop", "import", "undo", importId));
+        await OkAsync("desktop", "sync", "now");
+        Assert.Single(JsonNode.Parse(await OkAsync("desktop", "queries", "list", "--json"))!.AsArray());
+
+        var sessions = JsonNode.Parse(await OkAsync("laptop", "sessions", "list", "--json"))!.AsArray();
+        // laptop, desktop, and the test's own registration login.
+        Assert.Equal(3, sessions.Count);
+        Assert.Single(sessions, s => s!["current"]!.GetValue<bool>());
+        Assert.Contains("Signed out.", await OkAsync("desktop", "logout"));
+        Assert.Equal(3, (await RunAsync("desktop", "whoami")).Code);
+    }
+
+    [Fact]
+    public async Task LocalCommands_WorkWithoutTheServer()
+    {
+        var unreachable = "http://127.0.0.1:9";
+
+        var id = (await OkAsync("offline", "queries", "add", "--title", "Offline", "--sql", "select 1", "--server", unreachable)).Trim();
+        await OkAsync("offline", "queries", "edit", id, "--title", "Still offline", "--server", unreachable);
+        var list = await OkAsync("offline", "queries", "list", "--server", unreachable);
+        var (code, output) = await RunAsync("offline", "sync", "now", "--server", unreachable);
+
+        Assert.Contains("Still offline", list);
+        Assert.Contains("pending", list);
+        Assert.NotEqual(0, code);
+        Assert.Contains("Not signed in", output);
+    }
+
+    [Fact]
+    public async Task Add_MissingRequiredOption_FailsWithMessage()
+    {
+        var (code, output) = await RunAsync("p", "queries", "add", "--title", "no sql");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--sql is required", output);
+    }
+}

@@ -106,8 +106,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
         public void Report(SyncProgress value) => report(value);
     }
 
-    public Task<SyncProfile> OpenAsync(ParseResult result) =>
-        SyncProfile.OpenAsync(result.GetValue(Home)!, result.GetValue(Profile)!, result.GetValue(Server), handler: Handler);
+    public Task<SyncProfile> OpenAsync(ParseResult result, SyncClientOptions? options = null) =>
+        SyncProfile.OpenAsync(result.GetValue(Home)!, result.GetValue(Profile)!, result.GetValue(Server), options, handler: Handler);
 
     public async Task<int> JsonAsync(object value)
     {

@@ -113,6 +113,33 @@ public sealed partial class SyncManager : IAsyncDisposable
         return record;
     }
 
+    /// <summary>Many changes in one local transaction (a bulk edit, a paste of many rows): each still its own mutation.</summary>
+    public async Task PushChangesAsync(IEnumerable<(string Type, string Id, JsonObject Changes)> changes)
+    {
+        var now = _time.GetUtcNow();
+        await _store.WriteAsync(async (c, t) =>
+        {
+            foreach (var (type, id, raw) in changes)
+            {
+                var (shareable, secrets) = SyncPolicy.StripSecrets(type, raw);
+                foreach (var (field, value) in secrets)
+                {
+                    await c.ExecuteAsync("INSERT OR REPLACE INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value)", new { type, id, field, value }, t);
+                }
+                var existing = await LocalStore.GetAsync(c, t, type, id);
+                var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
+                foreach (var (field, value) in shareable)
+                {
+                    data[field] = value?.DeepClone();
+                }
+                await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
+                await EnqueueAsync(c, t, type, id, existing, shareable, isDelete: false, now);
+            }
+            return true;
+        });
+        Wake();
+    }
+
     public async Task DeleteAsync(string type, string id)
     {
         var now = _time.GetUtcNow();

@@ -12,10 +12,11 @@ public static class SyncCommands
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
         var sync = new Command("sync", "Send this device's changes and fetch the others'.");
 
-        var now = new Command("now", "Push everything waiting and pull everything new; exit 0 only when both finished.");
+        var batch = new Option<int?>("--batch-size") { Description = "Mutations per push request (default 500).", Hidden = true };
+        var now = new Command("now", "Push everything waiting and pull everything new; exit 0 only when both finished.") { batch };
         now.SetAction((result, ct) => cli.RunAsync(async () =>
         {
-            await using var profile = await cli.OpenAsync(result);
+            await using var profile = await cli.OpenAsync(result, result.GetValue(batch) is { } size ? new SyncClientOptions { PushBatchSize = size } : null);
             var outcome = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
             var left = await profile.Store.PendingCountAsync();
             await cli.Output.WriteLineAsync($"Pushed {outcome.Pushed}, pulled {outcome.Pulled}, conflicts {outcome.Conflicts}, rejected {outcome.Rejected.Count}, pending {left}.");

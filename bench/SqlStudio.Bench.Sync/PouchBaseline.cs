@@ -87,6 +87,10 @@ public sealed class PouchBaseline : IAsyncDisposable
         return JsonNode.Parse(output)!.AsObject();
     }
 
+    /// <summary>Runs a PouchDB client scenario of e2e.js (initial, propagate, drain) with the given adapter.</summary>
+    public static JsonObject Client(string mode, Uri url, string adapter, int count) =>
+        JsonNode.Parse(Run("node", $"e2e.js {mode} {url} {adapter} {count}"))!.AsObject();
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -1,3 +1,4 @@
+// bench/sync-server (default) and bench/sync-e2e (`-- e2e`).
 // bench/sync-server: full pull of 10,000 mixed records, 100-change incremental pulls, pushes in batches of
 // 100/500/1000 — records/s, p50/p95/p99, bytes on the wire with and without compression — and, in the same
 // run, the same records through pouchdb-server and PouchDB replication as the baseline.
@@ -13,6 +14,12 @@ using SqlStudio.Contracts;
 using SqlStudio.Testing;
 
 var quick = args.Contains("--quick");
+if (args.Contains("e2e"))
+{
+    // bench/sync-e2e: the client SDK end to end (its own section in docs/benchmarks.md).
+    await EndToEnd.RunAsync(quick);
+    return;
+}
 var count = quick ? 2000 : 10_000;
 var pullRuns = quick ? 2 : 5;
 var rounds = quick ? 20 : 100;

@@ -23,14 +23,14 @@ public sealed class LocalStore : IDisposable
             row_id INTEGER PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0,
             server_seq INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
             updated_at TEXT NOT NULL, search_text TEXT NOT NULL DEFAULT '', UNIQUE (type, id));
-        CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (search_text, content = 'records', content_rowid = 'row_id');
-        CREATE TRIGGER IF NOT EXISTS records_ai AFTER INSERT ON records BEGIN
-            INSERT INTO records_fts (rowid, search_text) VALUES (new.row_id, new.search_text); END;
-        CREATE TRIGGER IF NOT EXISTS records_ad AFTER DELETE ON records BEGIN
-            INSERT INTO records_fts (records_fts, rowid, search_text) VALUES ('delete', old.row_id, old.search_text); END;
-        CREATE TRIGGER IF NOT EXISTS records_au AFTER UPDATE OF search_text ON records BEGIN
-            INSERT INTO records_fts (records_fts, rowid, search_text) VALUES ('delete', old.row_id, old.search_text);
-            INSERT INTO records_fts (rowid, search_text) VALUES (new.row_id, new.search_text); END;
+        CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (search_text);
+        CREATE TABLE IF NOT EXISTS fts_backlog (row_id INTEGER PRIMARY KEY);
+        CREATE TRIGGER IF NOT EXISTS records_fts_mark AFTER INSERT ON records WHEN new.search_text <> '' BEGIN
+            INSERT INTO fts_backlog (row_id) SELECT new.row_id WHERE NOT EXISTS (SELECT 1 FROM fts_backlog WHERE row_id = new.row_id); END;
+        CREATE TRIGGER IF NOT EXISTS records_fts_remark AFTER UPDATE OF search_text ON records BEGIN
+            INSERT INTO fts_backlog (row_id) SELECT new.row_id WHERE NOT EXISTS (SELECT 1 FROM fts_backlog WHERE row_id = new.row_id); END;
+        CREATE TRIGGER IF NOT EXISTS records_fts_forget AFTER DELETE ON records BEGIN
+            DELETE FROM records_fts WHERE rowid = old.row_id; END;
         CREATE TABLE IF NOT EXISTS outbox (
             seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, id TEXT NOT NULL,
             op TEXT NOT NULL, base_version INTEGER NOT NULL, updated_at TEXT NOT NULL, data TEXT, due_at TEXT NOT NULL,
@@ -97,9 +97,27 @@ public sealed class LocalStore : IDisposable
             "FROM records r LEFT JOIN outbox o ON o.type = r.type AND o.id = r.id WHERE r.type = @type AND (@includeDeleted OR r.deleted = 0) ORDER BY r.id",
             new { type, includeDeleted })).Select(r => r.ToRecord()).ToList());
 
+    /// <summary>
+    /// Brings the full-text index up to date. Writes only note which rows changed (tokenizing 10,000 statements
+    /// would double an initial sync); this indexes them, after a pull and before any search.
+    /// </summary>
+    public Task<int> IndexAsync() => WriteAsync(async (c, t) =>
+    {
+        var rows = (await c.QueryAsync<long>("SELECT row_id FROM fts_backlog", transaction: t)).ToList();
+        foreach (var rowId in rows)
+        {
+            await c.ExecuteAsync("DELETE FROM records_fts WHERE rowid = @rowId", new { rowId }, t);
+            await c.ExecuteAsync("INSERT INTO records_fts (rowid, search_text) SELECT row_id, search_text FROM records WHERE row_id = @rowId AND search_text <> ''",
+                new { rowId }, t);
+        }
+        await c.ExecuteAsync("DELETE FROM fts_backlog", transaction: t);
+        return rows.Count;
+    });
+
     /// <summary>Full-text search over saved queries and history on this device.</summary>
     public async Task<IReadOnlyList<LocalRecord>> SearchAsync(string text, int limit = 50)
     {
+        await IndexAsync();
         var terms = string.Join(" ", text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => "\"" + w.Replace("\"", "\"\"") + "\""));
         if (terms.Length == 0)
         {
@@ -113,16 +131,51 @@ public sealed class LocalStore : IDisposable
             """, new { terms, limit })).Select(r => r.ToRecord()).ToList());
     }
 
+    private const string UpsertSql = """
+        INSERT INTO records (type, id, version, server_seq, data, deleted, updated_at, search_text)
+        VALUES (@type, @id, @version, @serverSeq, @data, @deleted, @updatedAt, @search)
+        ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, server_seq = excluded.server_seq, data = excluded.data,
+            deleted = excluded.deleted, updated_at = excluded.updated_at, search_text = excluded.search_text
+        """;
+
     public static Task PutAsync(SqliteConnection c, SqliteTransaction t, string type, string id, long version, long serverSeq, JsonObject data,
         bool deleted, string updatedAt) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO records (type, id, version, server_seq, data, deleted, updated_at, search_text)
-            VALUES (@type, @id, @version, @serverSeq, @data, @deleted, @updatedAt, @search)
-            ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, server_seq = excluded.server_seq, data = excluded.data,
-                deleted = excluded.deleted, updated_at = excluded.updated_at, search_text = excluded.search_text
-            """,
+        c.ExecuteAsync(UpsertSql,
             new { type, id, version, serverSeq, data = data.ToJsonString(), deleted, updatedAt, search = SearchText(type, data) }, t);
+
+    /// <summary>The record upsert compiled once, for writing a page of pulled records.</summary>
+    public static PreparedUpsert PrepareUpsert(SqliteConnection c, SqliteTransaction t) => new(c, t);
+
+    public sealed class PreparedUpsert : IDisposable
+    {
+        private readonly SqliteCommand _command;
+        private readonly SqliteParameter[] _parameters;
+
+        internal PreparedUpsert(SqliteConnection c, SqliteTransaction t)
+        {
+            _command = c.CreateCommand();
+            _command.Transaction = t;
+            _command.CommandText = UpsertSql;
+            _parameters = new[] { "@type", "@id", "@version", "@serverSeq", "@data", "@deleted", "@updatedAt", "@search" }
+                .Select(name => _command.Parameters.Add(new SqliteParameter(name, null))).ToArray();
+            _command.Prepare();
+        }
+
+        public Task RunAsync(string type, string id, long version, long serverSeq, string dataJson, bool deleted, string updatedAt, string searchText)
+        {
+            _parameters[0].Value = type;
+            _parameters[1].Value = id;
+            _parameters[2].Value = version;
+            _parameters[3].Value = serverSeq;
+            _parameters[4].Value = dataJson;
+            _parameters[5].Value = deleted;
+            _parameters[6].Value = updatedAt;
+            _parameters[7].Value = searchText;
+            return _command.ExecuteNonQueryAsync();
+        }
+
+        public void Dispose() => _command.Dispose();
+    }
 
     public static async Task<OutboxEntry?> PendingAsync(SqliteConnection c, SqliteTransaction? t, string type, string id) =>
         (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE type = @type AND id = @id", new { type, id }, t)).Select(r => r.ToEntry()).FirstOrDefault();
@@ -147,6 +200,15 @@ public sealed class LocalStore : IDisposable
     public async Task<IReadOnlyDictionary<string, string>> SecretsAsync(string type, string id) =>
         (await ReadAsync(c => c.QueryAsync<(string Field, string Value)>("SELECT field, value FROM secrets WHERE type = @type AND id = @id", new { type, id })))
         .ToDictionary(s => s.Field, s => s.Value);
+
+    /// <summary>What full-text search indexes of a record: saved queries' title, description, SQL and tags; history's statement.</summary>
+    public static string SearchText(string type, System.Text.Json.JsonElement record) => type switch
+    {
+        "saved_queries" => string.Join(" ", new[] { "title", "description", "sql", "tags" }.Select(f =>
+            record.TryGetProperty(f, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : "")),
+        "query_history" => record.TryGetProperty("query_text", out var q) && q.ValueKind == System.Text.Json.JsonValueKind.String ? q.GetString()! : "",
+        _ => "",
+    };
 
     private static string SearchText(string type, JsonObject data) => type switch
     {

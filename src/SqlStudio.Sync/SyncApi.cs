@@ -47,6 +47,10 @@ public sealed class SyncApi(HttpClient http, AuthSession auth)
     public Task<ChangesResponse> ChangesAsync(Uri server, long cursor, string deviceId, CancellationToken ct) =>
         SendAsync<ChangesResponse>(server, HttpMethod.Get, $"/api/sync/changes?cursor={cursor}&limit=1000&device_id={Uri.EscapeDataString(deviceId)}", null, ct);
 
+    /// <summary>A page of changes as a parsed document, read without building a node per value.</summary>
+    public Task<JsonDocument> ChangesDocumentAsync(Uri server, long cursor, string deviceId, CancellationToken ct) =>
+        SendAsync<JsonDocument>(server, HttpMethod.Get, $"/api/sync/changes?cursor={cursor}&limit=1000&device_id={Uri.EscapeDataString(deviceId)}", null, ct);
+
     public Task<HeadResponse> HeadAsync(Uri server, CancellationToken ct) => SendAsync<HeadResponse>(server, HttpMethod.Get, "/api/sync/head", null, ct);
 
     public Task<T> SendAsync<T>(Uri server, HttpMethod method, string path, object? body, CancellationToken ct) =>
@@ -94,6 +98,10 @@ public sealed class SyncApi(HttpClient http, AuthSession auth)
             if (typeof(T) == typeof(bool))
             {
                 return (T)(object)true;
+            }
+            if (typeof(T) == typeof(JsonDocument))
+            {
+                return (T)(object)await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
             }
             return (await response.Content.ReadFromJsonAsync<T>(SyncJson.Options, ct))!;
         }

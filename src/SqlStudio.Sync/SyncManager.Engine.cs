@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using SqlStudio.Contracts;
@@ -153,12 +154,14 @@ public sealed partial class SyncManager
         var cursor = start;
         var pulled = 0;
         long? total = null;
+        Task<JsonDocument>? prefetched = null;
         while (true)
         {
-            ChangesResponse page;
+            JsonDocument document;
             try
             {
-                page = await _api.ChangesAsync(Server, cursor, deviceId, ct);
+                document = await (prefetched ?? _api.ChangesDocumentAsync(Server, cursor, deviceId, ct));
+                prefetched = null;
             }
             catch (SyncApiException ex) when (ex.Status == HttpStatusCode.Gone)
             {
@@ -169,31 +172,70 @@ public sealed partial class SyncManager
                     await LocalStore.SetMetaAsync(c, t, "cursor", "0");
                     return true;
                 });
-                (cursor, start) = (0, 0);
+                (cursor, start, prefetched) = (0, 0, null);
                 continue;
             }
-            total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
-            await _store.WriteAsync(async (c, t) =>
+            using var page = document;
+            var root = page.RootElement;
+            var nextCursor = root.GetProperty("next_cursor").GetInt64();
+            if (root.GetProperty("has_more").GetBoolean())
             {
-                foreach (var (type, records) in page.Changes)
+                // The next page travels while this one is written: network and disk work side by side.
+                prefetched = _api.ChangesDocumentAsync(Server, nextCursor, deviceId, ct);
+            }
+            total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
+            var applied = await _store.WriteAsync(async (c, t) =>
+            {
+                // Most records have no local change waiting and are not deletions: they take one prepared upsert.
+                var outboxEmpty = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox", transaction: t) == 0;
+                using var upsert = LocalStore.PrepareUpsert(c, t);
+                var count = 0;
+                foreach (var typed in root.GetProperty("changes").EnumerateObject())
                 {
-                    foreach (var record in records)
+                    foreach (var record in typed.Value.EnumerateArray())
                     {
-                        var pending = await LocalStore.PendingAsync(c, t, type, record["id"]!.GetValue<string>());
-                        await ApplyServerRecordAsync(c, t, type, record, pending);
+                        count++;
+                        var id = record.GetProperty("id").GetString()!;
+                        var pending = outboxEmpty ? null : await LocalStore.PendingAsync(c, t, typed.Name, id);
+                        if (pending is null && !record.GetProperty("deleted").GetBoolean())
+                        {
+                            await upsert.RunAsync(typed.Name, id, record.GetProperty("version").GetInt64(), record.GetProperty("server_seq").GetInt64(),
+                                FieldsJson(record), false, record.GetProperty("updated_at").GetString()!, LocalStore.SearchText(typed.Name, record));
+                            continue;
+                        }
+                        await ApplyServerRecordAsync(c, t, typed.Name, JsonNode.Parse(record.GetRawText())!.AsObject(), pending);
                     }
                 }
-                await LocalStore.SetMetaAsync(c, t, "cursor", page.NextCursor.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                return true;
+                await LocalStore.SetMetaAsync(c, t, "cursor", nextCursor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return count;
             });
-            pulled += page.Changes.Values.Sum(l => l.Count);
-            cursor = page.NextCursor;
+            pulled += applied;
+            cursor = nextCursor;
             progress?.Report(new SyncProgress("pull", Math.Min(cursor - start, total.Value), total.Value));
-            if (!page.HasMore)
+            if (!root.GetProperty("has_more").GetBoolean())
             {
                 return pulled;
             }
         }
+    }
+
+    /// <summary>The record's fields (without the sync metadata) as JSON text, copied from the page as they came.</summary>
+    private static string FieldsJson(JsonElement record)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in record.EnumerateObject())
+            {
+                if (!Meta.Contains(property.Name))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Stores the server's record; fields with a local change still waiting keep the local value.</summary>

@@ -52,7 +52,11 @@ public sealed partial class SyncManager
                 var (pushed, _, _) = await PushCoreAsync(dueOnly: true, null, ct);
                 if (pushed > 0 || head.Cursor != lastHead || offline)
                 {
-                    await PullCoreAsync(null, ct);
+                    if (await PullCoreAsync(null, ct) > 0)
+                    {
+                        // Idle time: index what arrived, so the next search does not have to.
+                        await _store.IndexAsync();
+                    }
                     lastHead = (await _api.HeadAsync(Server, ct)).Cursor;
                 }
                 attempts = 0;

@@ -48,8 +48,13 @@ public static class SyncApi
     private static async Task<IResult> Head(ClaimsPrincipal user, PullService pull) =>
         TypedResults.Ok(await pull.HeadAsync(user.UserId()));
 
-    private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, long? cursor, int? limit, string? types, string? device_id) =>
-        Respond(await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id));
+    private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, HttpContext context, long? cursor, int? limit, string? types, string? device_id)
+    {
+        var outcome = await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id);
+        return outcome.Value is { } page
+            ? Results.Stream(body => page.WriteAsync(body, context.RequestAborted), "application/json")
+            : outcome.Failure!.ToProblem();
+    }
 
     private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push) =>
         Respond(await push.PushAsync(user.UserId(), request));

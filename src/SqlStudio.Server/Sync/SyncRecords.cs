@@ -156,6 +156,47 @@ public static class SyncRecords
         return record;
     }
 
+    /// <summary>The same record as <see cref="ToJson"/>, written to a JSON writer.</summary>
+    public static void Write(Utf8JsonWriter writer, EntitySpec spec, SyncRow row)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", row.Id);
+        if (!row.Deleted)
+        {
+            foreach (var field in spec.Fields)
+            {
+                var value = row.Values.GetValueOrDefault(field.Name);
+                if (value is null)
+                {
+                    writer.WriteNull(field.Name);
+                    continue;
+                }
+                switch (field.Kind)
+                {
+                    case FieldKind.Boolean:
+                        writer.WriteBoolean(field.Name, Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0);
+                        break;
+                    case FieldKind.Integer:
+                        writer.WriteNumber(field.Name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                        break;
+                    case FieldKind.Json:
+                        writer.WritePropertyName(field.Name);
+                        writer.WriteRawValue((string)value, skipInputValidation: true);
+                        break;
+                    default:
+                        writer.WriteString(field.Name, value.ToString());
+                        break;
+                }
+            }
+        }
+        writer.WriteNumber("version", row.Version);
+        writer.WriteNumber("server_seq", row.ServerSeq);
+        writer.WriteString("updated_at", row.UpdatedAt);
+        writer.WriteString("updated_by_device", row.UpdatedByDevice);
+        writer.WriteBoolean("deleted", row.Deleted);
+        writer.WriteEndObject();
+    }
+
     /// <summary>Database values of some fields as a JSON object (for conflict rows and the import journal).</summary>
     public static JsonObject FieldsToJson(EntitySpec spec, IReadOnlyDictionary<string, object?> values, bool? deleted = null)
     {

@@ -1,5 +1,6 @@
 using SqlStudio.Server.Auth;
 using SqlStudio.Server.Auth.OAuth;
+using SqlStudio.Server.Billing;
 using SqlStudio.Server.Data;
 using SqlStudio.Server.Email;
 using SqlStudio.Server.Observability;
@@ -29,6 +30,7 @@ public static class ServerApp
         builder.Services.AddEmail(builder.Configuration);
         builder.AddAuth();
         builder.Services.AddSync(builder.Configuration);
+        builder.Services.AddBilling(builder.Configuration);
         return builder;
     }
 
@@ -41,6 +43,7 @@ public static class ServerApp
         app.MapAuthApi();
         app.MapOAuthApi();
         app.MapSyncApi();
+        app.MapBillingApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

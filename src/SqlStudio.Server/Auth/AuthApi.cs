@@ -143,7 +143,7 @@ public static class AuthApi
 
     private static async Task<IResult> Me(ClaimsPrincipal user, AccountStore accounts, TierService tiers) =>
         await accounts.FindByIdAsync(user.UserId()) is { } row
-            ? TypedResults.Ok(new MeResponse(row.UserId, row.Email, row.Name, row.EmailVerified, tiers.TierFor(row.EmailVerified), row.CreatedAt))
+            ? TypedResults.Ok(new MeResponse(row.UserId, row.Email, row.Name, row.EmailVerified, await tiers.TierAsync(row.UserId, row.EmailVerified), row.CreatedAt))
             : TypedResults.Unauthorized();
 
     private static Failure CaptchaFailed() =>

@@ -46,7 +46,6 @@ public static class AuthExtensions
         services.AddSingleton<Logins>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<WebSessions>();
-        services.AddSingleton<TierService>();
         AddCaptcha(services);
 
         var keysPath = configuration["DataProtection:KeysPath"] ?? "data/keys/dataprotection";

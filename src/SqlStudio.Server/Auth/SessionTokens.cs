@@ -34,7 +34,7 @@ public sealed class SessionTokens(
         var refreshToken = Secrets.NewToken();
         await SessionStore.InsertRefreshAsync(c, t, Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires));
         var (access, accessExpires) = accessTokens.Issue(user.UserId, sessionId);
-        return (sessionId, Response(new SealedPair(access, refreshToken, accessExpires, refreshExpires), sessionId, user, now));
+        return (sessionId, await ResponseAsync(new SealedPair(access, refreshToken, accessExpires, refreshExpires), sessionId, user, now));
     }
 
     public async Task<Outcome<TokenResponse>> RefreshAsync(string? refreshToken, AccountStore accounts)
@@ -88,7 +88,7 @@ public sealed class SessionTokens(
             return outcome.Result.Failure!;
         }
         var user = await accounts.FindByIdAsync(session.UserId);
-        return user is null ? Invalid() : Response(rotated, session.SessionId, user, time.GetUtcNow());
+        return user is null ? Invalid() : await ResponseAsync(rotated, session.SessionId, user, time.GetUtcNow());
     }
 
     /// <summary>Revokes one session, or all of a user's (except one), clearing the per-request cache at once.</summary>
@@ -128,10 +128,10 @@ public sealed class SessionTokens(
         return sliding < absolute ? sliding : absolute;
     }
 
-    private TokenResponse Response(SealedPair pair, string sessionId, UserRow user, DateTimeOffset now) => new(
+    private async Task<TokenResponse> ResponseAsync(SealedPair pair, string sessionId, UserRow user, DateTimeOffset now) => new(
         pair.AccessToken, pair.RefreshToken, "Bearer",
         Seconds(pair.AccessExpiresAt - now), Seconds(pair.RefreshExpiresAt - now), sessionId,
-        new UserSummary(user.UserId, user.Email, user.Name, user.EmailVerified, tiers.TierFor(user.EmailVerified)));
+        new UserSummary(user.UserId, user.Email, user.Name, user.EmailVerified, await tiers.TierAsync(user.UserId, user.EmailVerified)));
 
     private static int Seconds(TimeSpan span) => Math.Max(0, (int)span.TotalSeconds);
 

@@ -1,12 +1,31 @@
+using Dapper;
 using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Billing;
 
-/// <summary>
-/// Which tier an account has. Until billing lands the server runs self-hosted: every verified account has the
-/// Individual tier; an unverified one is free (sync and billing answer 403 email_unverified anyway).
-/// </summary>
-public sealed class TierService
+/// <summary>Which tier an account has now: the one place push, pull, tokens and pages ask.</summary>
+public sealed class TierService(Db db, BillingOptions options, TimeProvider time)
 {
-    public string TierFor(bool emailVerified) => emailVerified ? Tiers.Individual : Tiers.Free;
+    public bool BillingEnabled => options.Enabled;
+
+    public async Task<Entitlement> EntitlementAsync(string userId, bool emailVerified)
+    {
+        if (!options.Enabled)
+        {
+            return Entitlements.Evaluate(null, emailVerified, false, time.GetUtcNow(), options);
+        }
+        var subscription = await LatestAsync(userId);
+        return Entitlements.Evaluate(subscription, emailVerified, true, time.GetUtcNow(), options);
+    }
+
+    public async Task<string> TierAsync(string userId, bool emailVerified) => (await EntitlementAsync(userId, emailVerified)).Tier;
+
+    public Task<SubscriptionRow?> LatestAsync(string userId) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(
+            """
+            SELECT subscription_id, user_id, stripe_subscription_id, stripe_customer_id, status, price_id, plan_id, trial_end,
+                   current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, stripe_updated, updated_at
+            FROM subscriptions WHERE user_id = @userId ORDER BY updated_at DESC LIMIT 1
+            """, new { userId }));
 }

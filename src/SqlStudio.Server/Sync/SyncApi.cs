@@ -23,7 +23,7 @@ public static class SyncApi
         sync.MapGet("/devices", ListDevices);
         sync.MapDelete("/devices/{deviceId}", RevokeDevice);
         sync.MapGet("/head", Head).WithSummary("Cheap poll: the current cursor and record counts");
-        sync.MapGet("/changes", Changes).WithSummary("Changes after a cursor, a page at a time");
+        sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).WithSummary("Changes after a cursor, a page at a time");
         sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
         sync.MapGet("/conflicts", Conflicts);
         sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier);
@@ -100,12 +100,25 @@ public static class SyncApi
         return await next(context);
     }
 
+    /// <summary>Reading stays allowed while subscribed and for 30 days after a subscription ends.</summary>
+    private static async ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var account = (UserRow)http.Items[typeof(UserRow)]!;
+        var entitlement = await http.RequestServices.GetRequiredService<TierService>().EntitlementAsync(account.UserId, account.EmailVerified);
+        return entitlement.CanPull
+            ? await next(context)
+            : new Failure(402, SyncErrorCodes.SubscriptionRequired,
+                "Your subscription ended more than 30 days ago. Subscribe again to get your synced data back.").ToProblem();
+    }
+
     /// <summary>Writing needs the Individual tier; reading stays allowed so nobody loses their own data.</summary>
     private static async ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var account = (UserRow)http.Items[typeof(UserRow)]!;
-        if (http.RequestServices.GetRequiredService<TierService>().TierFor(account.EmailVerified) != Tiers.Individual)
+        var entitlement = await http.RequestServices.GetRequiredService<TierService>().EntitlementAsync(account.UserId, account.EmailVerified);
+        if (!entitlement.CanPush)
         {
             return new Failure(402, SyncErrorCodes.SubscriptionRequired,
                 "Syncing changes needs the Individual plan. Start a trial or subscribe on the billing page; your synced data stays readable.").ToProblem();

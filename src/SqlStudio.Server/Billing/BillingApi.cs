@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth;
+
+namespace SqlStudio.Server.Billing;
+
+public sealed record CheckoutRequest(string? PriceId);
+
+/// <summary>The Billing rows of API.md.</summary>
+public static class BillingApi
+{
+    public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder endpoints)
+    {
+        var billing = endpoints.MapGroup("/api/billing").WithTags("Billing");
+        billing.MapGet("/plans", (BillingService service) => TypedResults.Ok(service.Plans()));
+        var signedIn = billing.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
+        signedIn.MapPost("/create-checkout", CreateCheckout);
+        signedIn.MapGet("/portal", Portal);
+        signedIn.MapGet("/subscription", Subscription);
+        endpoints.MapPost("/api/webhooks/stripe", WebhookAsync).WithTags("Billing").WithSummary("Stripe events (signed)");
+        return endpoints;
+    }
+
+    private static async Task<IResult> CreateCheckout(CheckoutRequest request, ClaimsPrincipal principal, AccountStore accounts, BillingService billing,
+        HttpContext context)
+    {
+        if (await accounts.FindByIdAsync(principal.UserId()) is not { } user)
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!user.EmailVerified)
+        {
+            return new Failure(403, AuthErrorCodes.EmailUnverified, "Confirm your email address before subscribing.").ToProblem();
+        }
+        var outcome = await billing.CreateCheckoutAsync(user, request.PriceId, context.RequestAborted);
+        return outcome.Value is { } checkout ? TypedResults.Ok(checkout) : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<IResult> Portal(ClaimsPrincipal principal, BillingService billing, HttpContext context)
+    {
+        var outcome = await billing.PortalAsync(principal.UserId(), context.RequestAborted);
+        return outcome.Value is { } portal ? TypedResults.Ok(portal) : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<IResult> Subscription(ClaimsPrincipal principal, AccountStore accounts, BillingService billing) =>
+        await accounts.FindByIdAsync(principal.UserId()) is { } user
+            ? TypedResults.Ok(await billing.SubscriptionAsync(user))
+            : TypedResults.Unauthorized();
+
+    /// <summary>Reads the raw body (the signature covers its exact bytes), verifies it, and applies the event once.</summary>
+    private static async Task<IResult> WebhookAsync(HttpContext context, StripeWebhooks webhooks, BillingOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return new Failure(503, "billing_disabled", "Billing is off on this server.").ToProblem();
+        }
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        if (webhooks.Verify(body, context.Request.Headers["Stripe-Signature"], out var problem) is not { } stripeEvent)
+        {
+            return new Failure(400, "signature_invalid", $"The Stripe-Signature header does not verify: {problem}").ToProblem();
+        }
+        await webhooks.HandleAsync(stripeEvent, context.RequestAborted);
+        return TypedResults.Ok(new { received = true });
+    }
+}
+
+public static class BillingExtensions
+{
+    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<BillingOptions>(configuration.GetSection(BillingOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BillingOptions>>().Value);
+        services.AddHttpClient(nameof(StripeGateway));
+        services.AddSingleton<StripeGateway>();
+        services.AddSingleton<TierService>();
+        services.AddSingleton<BillingService>();
+        services.AddSingleton<StripeWebhooks>();
+        return services;
+    }
+}

@@ -1,0 +1,42 @@
+namespace SqlStudio.Server.Billing;
+
+/// <summary>The <c>Billing</c> section. No <c>Stripe:SecretKey</c> means self-hosted mode.</summary>
+public sealed class BillingOptions
+{
+    public const string Section = "Billing";
+
+    public StripeSettings Stripe { get; set; } = new();
+
+    public int TrialDays { get; set; } = 14;
+
+    /// <summary>How long a past-due subscription keeps the Individual tier while Stripe retries the payment.</summary>
+    public TimeSpan PastDueGrace { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Pulling stays allowed this long after a subscription ends.</summary>
+    public TimeSpan PullGraceAfterEnd { get; set; } = TimeSpan.FromDays(30);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Stripe.SecretKey);
+}
+
+public sealed class StripeSettings
+{
+    public string? SecretKey { get; set; }
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>Stripe's API address; tests point it at a loopback fake.</summary>
+    public string? ApiBase { get; set; }
+
+    public PriceSettings Prices { get; set; } = new();
+
+    /// <summary>Signature tolerance of webhooks.</summary>
+    public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromSeconds(300);
+}
+
+public sealed class PriceSettings
+{
+    public string? Monthly { get; set; }
+    public string? Yearly { get; set; }
+}
+
+/// <summary>The plans on sale: $9/month and $90/year, both with the trial.</summary>
+public sealed record Plan(string PlanId, string PriceId, long Amount, string Currency, string Interval, int TrialDays);

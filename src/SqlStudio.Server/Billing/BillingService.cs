@@ -1,0 +1,162 @@
+using Dapper;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth;
+using SqlStudio.Server.Data;
+using SqlStudio.Server.Email;
+using Stripe;
+
+namespace SqlStudio.Server.Billing;
+
+public sealed record CheckoutResponse(string CheckoutUrl, string SessionId);
+
+public sealed record PortalResponse(string Url);
+
+public sealed record SubscriptionResponse(string Tier, string? Status, string? PlanId, string? TrialEnd, string? CurrentPeriodEnd, bool CancelAtPeriodEnd);
+
+/// <summary>Checkout, portal and fulfilment: the billing flows a user starts.</summary>
+public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions options, TierService tiers, AppOptions app, EmailComposer email,
+    TimeProvider time, ILogger<BillingService> logger)
+{
+    public IReadOnlyList<Plan> Plans() =>
+    [
+        new("monthly", options.Stripe.Prices.Monthly ?? "price_monthly", 900, "usd", "month", options.TrialDays),
+        new("yearly", options.Stripe.Prices.Yearly ?? "price_yearly", 9000, "usd", "year", options.TrialDays),
+    ];
+
+    public async Task<Outcome<CheckoutResponse>> CreateCheckoutAsync(UserRow user, string? priceId, CancellationToken ct)
+    {
+        if (!options.Enabled)
+        {
+            return Disabled();
+        }
+        if (Plans().FirstOrDefault(p => p.PriceId == priceId) is not { } plan)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["price_id"] = ["Choose the monthly or the yearly plan."] });
+        }
+        var entitlement = await tiers.EntitlementAsync(user.UserId, user.EmailVerified);
+        if (entitlement.Status is "trialing" or "active" or "past_due")
+        {
+            return new Failure(409, "already_subscribed", "You already have a subscription. Manage it from the billing page.");
+        }
+        var customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
+        if (customerId is null)
+        {
+            var customer = await stripe.CreateCustomerAsync(user.Email, user.Name, user.UserId, ct);
+            await db.WriteAsync((c, t) => BillingStore.SaveCustomerAsync(c, t, user.UserId, customer.Id, Clock.Format(time.GetUtcNow())));
+            customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
+        }
+        // One trial per person: whoever had a subscription (trial or paid) before pays from day one.
+        var hadTrial = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM users WHERE user_id = @UserId AND trial_started_at IS NOT NULL", user)) > 0 ||
+            await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE user_id = @UserId", user)) > 0;
+        var session = await stripe.CreateCheckoutSessionAsync(customerId!, plan.PriceId, user.UserId, hadTrial ? null : plan.TrialDays,
+            app.Link("/billing/success?session_id={CHECKOUT_SESSION_ID}"), app.Link("/billing"), plan.Currency == "usd", ct);
+        return new CheckoutResponse(session.Url, session.Id);
+    }
+
+    public async Task<Outcome<PortalResponse>> PortalAsync(string userId, CancellationToken ct)
+    {
+        if (!options.Enabled)
+        {
+            return Disabled();
+        }
+        var customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, userId));
+        if (customerId is null)
+        {
+            return new Failure(404, "no_customer", "There is no billing account yet: start a subscription first.");
+        }
+        var session = await stripe.CreatePortalSessionAsync(customerId, app.Link("/billing"), ct);
+        return new PortalResponse(session.Url);
+    }
+
+    public async Task<SubscriptionResponse> SubscriptionAsync(UserRow user)
+    {
+        var entitlement = await tiers.EntitlementAsync(user.UserId, user.EmailVerified);
+        var row = options.Enabled ? await tiers.LatestAsync(user.UserId) : null;
+        return new SubscriptionResponse(entitlement.Tier, row?.Status ?? entitlement.Status, row?.PlanId, row?.TrialEnd, row?.CurrentPeriodEnd,
+            row?.CancelAtPeriodEnd == 1);
+    }
+
+    /// <summary>
+    /// The success page's half of fulfilment: fetch the checkout session from Stripe and apply its subscription
+    /// through the same idempotent path the webhook uses, so the tier changes whichever arrives first.
+    /// </summary>
+    public async Task<Failure?> FulfilFromSessionAsync(string userId, string sessionId, CancellationToken ct)
+    {
+        if (!options.Enabled)
+        {
+            return Disabled();
+        }
+        var session = await stripe.GetCheckoutSessionAsync(sessionId, ct);
+        if (session.ClientReferenceId != userId)
+        {
+            return new Failure(404, "not_found", "This checkout belongs to another account.");
+        }
+        if (session.Subscription is not { } subscription)
+        {
+            return new Failure(409, "not_complete", "The checkout is not complete yet.");
+        }
+        await ApplySubscriptionAsync(userId, session.CustomerId, subscription, ct);
+        return null;
+    }
+
+    /// <summary>Writes a subscription Stripe just reported (authoritative, so stamped with the current time).</summary>
+    public async Task ApplySubscriptionAsync(string userId, string customerId, Subscription subscription, CancellationToken ct)
+    {
+        var before = await db.WriteAsync(async (c, t) =>
+        {
+            var now = Clock.Format(time.GetUtcNow());
+            await BillingStore.SaveCustomerAsync(c, t, userId, customerId, now);
+            return await BillingStore.UpsertSubscriptionAsync(c, t, userId, subscription, time.GetUtcNow().ToUnixTimeMilliseconds(), now);
+        });
+        await NotifyAsync(userId, before, subscription.Status);
+    }
+
+    /// <summary>The trial-started email, once, when a subscription first appears in trial.</summary>
+    internal async Task NotifyAsync(string userId, string? before, string after)
+    {
+        if (before == "none" && after == "trialing" && await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>(
+                "SELECT user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until FROM users WHERE user_id = @userId",
+                new { userId })) is { } user)
+        {
+            await email.SendAsync(user.Email, user.Name, BillingEmails.TrialStarted(user.Name, options.TrialDays, app.Link("/billing")));
+            logger.LogInformation("Trial started for {UserId}", userId);
+        }
+    }
+
+    private static Failure Disabled() =>
+        new(503, "billing_disabled", "This server runs in self-hosted mode: billing is off and every verified account has the Individual plan.");
+}
+
+/// <summary>The words of the billing emails.</summary>
+public static class BillingEmails
+{
+    public static EmailContent TrialStarted(string name, int days, string link) => new(
+        "Your SQL Studio Cloud trial has started", $"Hi {name},",
+        [$"Your {days}-day trial of the Individual plan is on: your connections, tabs, history, saved queries and AI chats now sync between your computers.",
+         "Nothing is charged until the trial ends, and you can cancel any time before."],
+        "Manage billing", link);
+
+    public static EmailContent TrialEnding(string name, string? endsAt, string link) => new(
+        "Your SQL Studio Cloud trial ends soon", $"Hi {name},",
+        [$"Your trial ends on {endsAt?[..10] ?? "soon"}. After that, the plan you chose is charged to your payment method.",
+         "To change plans or cancel, use the billing page."],
+        "Manage billing", link);
+
+    public static EmailContent Receipt(string name, long amountCents, string currency, string? invoiceUrl) => new(
+        "Receipt for your SQL Studio Cloud subscription", $"Hi {name},",
+        [$"Thanks! We received your payment of {amountCents / 100.0:0.00} {currency.ToUpperInvariant()}."],
+        invoiceUrl is null ? null : "View invoice", invoiceUrl);
+
+    public static EmailContent PaymentFailed(string name, string portalLink) => new(
+        "Your SQL Studio Cloud payment did not go through", $"Hi {name},",
+        ["We could not charge your payment method. Sync keeps working for a few days while we retry.",
+         "Update your payment method to keep your plan."],
+        "Update payment method", portalLink);
+
+    public static EmailContent Canceled(string name, string link) => new(
+        "Your SQL Studio Cloud subscription has ended", $"Hi {name},",
+        ["Your Individual plan has ended, so changes no longer sync. Your synced data stays readable for 30 days.",
+         "You can subscribe again at any time."],
+        "Subscribe again", link);
+}

@@ -38,7 +38,9 @@ public static class Entitlements
             _ => false,
         };
         var tier = individual && emailVerified ? Tiers.Individual : Tiers.Free;
-        var endedAt = subscription.EndedAt ?? subscription.CanceledAt ?? (individual ? null : subscription.CurrentPeriodEnd ?? subscription.UpdatedAt);
+        // "Ended" is a cancelled or unpaid subscription; other states (still being paid, paused) keep reading open.
+        var endedAt = subscription.EndedAt ?? subscription.CanceledAt ??
+                      (subscription.Status is "canceled" or "unpaid" ? subscription.CurrentPeriodEnd ?? subscription.UpdatedAt : null);
         var canPull = individual || endedAt is null || now - Clock.Parse(endedAt) <= options.PullGraceAfterEnd;
         return new(tier, tier == Tiers.Individual, canPull, subscription.Status);
     }

@@ -110,6 +110,8 @@ internal sealed class SecurityHeaders(RequestDelegate next, SqlStudio.Server.Aut
         // The API reference page runs the Scalar bundle, which needs inline styles; it has its own policy.
         headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs/api")
             ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'"
+            // Billing forms redirect to Stripe's hosted checkout and portal (form-action covers redirects).
+            : context.Request.Path.StartsWithSegments("/billing") ? _pagePolicy.Replace("form-action 'self'", "form-action 'self' https:")
             : _pagePolicy;
         return next(context);
     }

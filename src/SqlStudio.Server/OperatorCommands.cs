@@ -9,7 +9,7 @@ namespace SqlStudio.Server;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Names = ["migrate", "integrity-check"];
+    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -20,6 +20,10 @@ public static class OperatorCommands
         var root = new RootCommand("SQL Studio Cloud server. Run with no command to serve; these are operator commands.");
         root.Subcommands.Add(MigrateCommand(output));
         root.Subcommands.Add(IntegrityCommand(output));
+        foreach (var command in Billing.BillingCommands.Create(output, Open))
+        {
+            root.Subcommands.Add(command);
+        }
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         try
@@ -115,7 +119,7 @@ public static class OperatorCommands
     }
 
     /// <summary>The server's configuration and services without starting it, so nothing auto-migrates.</summary>
-    private static (MigrationRunner Runner, WebApplication App) Open(IReadOnlyList<string> configuration)
+    internal static (MigrationRunner Runner, WebApplication App) Open(IReadOnlyList<string> configuration)
     {
         if (configuration.FirstOrDefault(t => !t.StartsWith("--", StringComparison.Ordinal) || !t.Contains('=')) is { } unknown)
         {

@@ -40,6 +40,8 @@ public sealed class FakeStripe : IAsyncDisposable
     public ConcurrentDictionary<string, JsonObject> Customers { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Sessions { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Subscriptions { get; } = new();
+    public ConcurrentDictionary<string, JsonObject> Products { get; } = new();
+    public ConcurrentDictionary<string, JsonObject> Prices { get; } = new();
 
     /// <summary>Answers the next GET of a subscription with a 500 (a Stripe outage during a webhook).</summary>
     public int FailNextSubscriptionReads { get; set; }
@@ -80,6 +82,33 @@ public sealed class FakeStripe : IAsyncDisposable
             return fake.Subscriptions.TryGetValue(id, out var s) ? Results.Json(s) : NotFound(id);
         });
         app.MapPost("/v1/billing_portal/sessions", (HttpContext c) => fake.CreatePortal(Form(c)));
+        app.MapGet("/v1/subscriptions", (HttpContext c) => List(fake.Subscriptions.Values.Where(s => s["customer"]?.GetValue<string>() == Form(c).GetValueOrDefault("customer"))));
+        app.MapGet("/v1/prices", (HttpContext c) =>
+        {
+            var keys = Form(c).Where(f => f.Key.StartsWith("lookup_keys", StringComparison.Ordinal)).Select(f => f.Value).ToHashSet();
+            return List(fake.Prices.Values.Where(p => keys.Contains(p["lookup_key"]!.GetValue<string>())));
+        });
+        app.MapPost("/v1/products", (HttpContext c) =>
+        {
+            var product = fake.Fixture("product");
+            product["id"] = "prod_" + fake.Next();
+            product["name"] = Form(c).GetValueOrDefault("name");
+            fake.Products[product["id"]!.GetValue<string>()] = product;
+            return Results.Json(product);
+        });
+        app.MapPost("/v1/prices", (HttpContext c) =>
+        {
+            var form = Form(c);
+            var price = fake.Fixture("price");
+            price["id"] = "price_" + fake.Next();
+            price["product"] = form.GetValueOrDefault("product");
+            price["unit_amount"] = long.Parse(form["unit_amount"]);
+            price["currency"] = form.GetValueOrDefault("currency");
+            price["lookup_key"] = form.GetValueOrDefault("lookup_key");
+            price["recurring"] = new JsonObject { ["interval"] = form.GetValueOrDefault("recurring[interval]"), ["interval_count"] = 1, ["usage_type"] = "licensed" };
+            fake.Prices[price["id"]!.GetValue<string>()] = price;
+            return Results.Json(price);
+        });
         await app.StartAsync();
         fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return fake;
@@ -216,9 +245,15 @@ public sealed class FakeStripe : IAsyncDisposable
     private static IResult NotFound(string id) =>
         Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such object: '{id}'" } }, statusCode: 404);
 
+    private static IResult List(IEnumerable<JsonObject> items) => Results.Json(new JsonObject
+    {
+        ["object"] = "list", ["url"] = "/v1/list", ["has_more"] = false,
+        ["data"] = new JsonArray(items.Select(i => (JsonNode)i.DeepClone()).ToArray()),
+    });
+
     private static Dictionary<string, string> Form(HttpContext context) => (Dictionary<string, string>)context.Items["form"]!;
 
-    private string Next() => Interlocked.Increment(ref _next).ToString("D6") + Guid.NewGuid().ToString("N")[..8];
+    internal string Next() => Interlocked.Increment(ref _next).ToString("D6") + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Stripe's fixtures, from the shared folder beside the repository.</summary>
     public static string FixturesPath()

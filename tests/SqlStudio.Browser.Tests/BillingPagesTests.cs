@@ -55,5 +55,6 @@ public sealed class BillingPagesTests(BillingBrowserFixture fixture) : IClassFix
         await page.GotoAsync("/billing");
         await Assertions.Expect(page.Locator("[data-tier=individual]")).ToContainTextAsync("trial");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Manage billing, payment method and invoices" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-invoices]")).ToContainTextAsync("9.00 USD");
     }
 }

@@ -82,6 +82,21 @@ public sealed class FakeStripe : IAsyncDisposable
             return fake.Subscriptions.TryGetValue(id, out var s) ? Results.Json(s) : NotFound(id);
         });
         app.MapPost("/v1/billing_portal/sessions", (HttpContext c) => fake.CreatePortal(Form(c)));
+        app.MapGet("/v1/invoices", (HttpContext c) =>
+        {
+            var customer = Form(c).GetValueOrDefault("customer");
+            return List(fake.Subscriptions.Values.Where(s => s["customer"]?.GetValue<string>() == customer).Select(s =>
+            {
+                var invoice = fake.Fixture("invoice");
+                invoice["id"] = "in_" + s["id"]!.GetValue<string>();
+                invoice["customer"] = customer;
+                invoice["amount_paid"] = 900;
+                invoice["currency"] = "usd";
+                invoice["status"] = "paid";
+                invoice["hosted_invoice_url"] = "https://invoice.stripe.test/i/" + s["id"];
+                return invoice;
+            }));
+        });
         app.MapGet("/v1/subscriptions", (HttpContext c) => List(fake.Subscriptions.Values.Where(s => s["customer"]?.GetValue<string>() == Form(c).GetValueOrDefault("customer"))));
         app.MapGet("/v1/prices", (HttpContext c) =>
         {

@@ -69,6 +69,28 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         return new PortalResponse(session.Url);
     }
 
+    public sealed record InvoiceInfo(string Id, string Date, long AmountCents, string Currency, string? Status, string? Url);
+
+    /// <summary>The account's recent invoices from Stripe (empty when there is no billing account or Stripe is away).</summary>
+    public async Task<IReadOnlyList<InvoiceInfo>> InvoicesAsync(string userId, CancellationToken ct)
+    {
+        if (!options.Enabled || await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, userId)) is not { } customerId)
+        {
+            return [];
+        }
+        try
+        {
+            var invoices = await stripe.ListInvoicesAsync(customerId, ct);
+            return invoices.Data.Select(i => new InvoiceInfo(i.Id, Clock.Format(new DateTimeOffset(DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)))[..10],
+                i.AmountPaid, i.Currency ?? "usd", i.Status, i.HostedInvoiceUrl)).ToList();
+        }
+        catch (StripeException ex)
+        {
+            logger.LogWarning(ex, "Listing invoices failed");
+            return [];
+        }
+    }
+
     public async Task<SubscriptionResponse> SubscriptionAsync(UserRow user)
     {
         var entitlement = await tiers.EntitlementAsync(user.UserId, user.EmailVerified);

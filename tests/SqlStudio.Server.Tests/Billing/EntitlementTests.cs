@@ -52,3 +52,24 @@ public sealed class EntitlementTests
         Assert.Equal(tier, Entitlements.Evaluate(null, verified, billingEnabled: false, Now, Options).Tier);
     }
 }
+
+public sealed class SelfHostedBillingTests(SqlStudio.Testing.ServerFixture fixture) : IClassFixture<SqlStudio.Testing.ServerFixture>
+{
+    [Fact]
+    public async Task SelfHosted_BillingEndpointsAnswer503_VerifiedAccountIsIndividual()
+    {
+        var user = await SqlStudio.Testing.SyncClient.NewUserAsync(fixture.Server);
+
+        var checkout = await user.Http.PostAsync("/api/billing/create-checkout",
+            System.Net.Http.Json.JsonContent.Create(new { price_id = "price_monthly" }));
+        var portal = await user.Http.GetAsync("/api/billing/portal");
+        var state = await user.GetAsync<SubscriptionResponse>("/api/billing/subscription");
+        var page = await fixture.Server.Client.GetAsync("/billing");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, checkout.StatusCode);
+        Assert.Equal("billing_disabled", (await SqlStudio.Testing.AuthClient.ProblemAsync(checkout)).GetProperty("code").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, portal.StatusCode);
+        Assert.Equal(Tiers.Individual, state.Tier);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, page.StatusCode);
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine that has the .NET SDK:
 #   installs what the tests need when it is missing (Debian's chromium for the browser tests, Node.js/npm for
-#   the front-end packages), builds, runs every test project, and prints one closing line:
+#   the front-end packages), builds, runs every test project (the server's twice: on SQLite and on libSQL),
+#   and prints one closing line:
 #   Tests: N passed, N failed, N skipped
 # Exits non-zero when anything failed or a test project did not report.
 set -uo pipefail
@@ -35,6 +36,15 @@ dotnet test SqlStudio.slnx -c Release --no-build --nologo \
   | grep -Ev '^\s*$' 
 test_exit=${PIPESTATUS[0]}
 
+# The server tests once more with the database behind the libSQL provider (Hrana over loopback HTTP), so every
+# feature is proven on both providers (docs/operations.md).
+log "running the server tests again on the libSQL provider"
+SQLSTUDIO_TEST_DB=libsql dotnet test tests/SqlStudio.Server.Tests -c Release --no-build --nologo \
+  --logger "trx;LogFileName=server-on-libsql.trx" --logger "console;verbosity=minimal" --results-directory "$results" 2>&1 \
+  | grep -Ev '^\s*$'
+[ "${PIPESTATUS[0]}" -ne 0 ] && test_exit=1
+expected=$(( ${#projects[@]} + 1 ))
+
 passed=0; failed=0; skipped=0; reported=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -46,9 +56,9 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
   skipped=$((skipped + ${total:-0} - ${p:-0} - ${f:-0} - ${e:-0} - ${t:-0} - ${a:-0}))
 done
-if [ "$reported" -lt "${#projects[@]}" ]; then
-  echo "only $reported of ${#projects[@]} test projects reported results (a test host crashed?)"
-  failed=$((failed + ${#projects[@]} - reported))
+if [ "$reported" -lt "$expected" ]; then
+  echo "only $reported of $expected test runs reported results (a test host crashed?)"
+  failed=$((failed + expected - reported))
 fi
 rm -rf "$results"
 

@@ -53,6 +53,12 @@ public sealed class LibSqlConnection : DbConnection
 
     public string? AuthToken { get; private set; }
 
+    /// <summary>The database's address, safe to print: scheme, host, port and path, never user-info or query.</summary>
+    public static string Describe(string url) =>
+        Uri.TryCreate(HranaClient.Normalize(url), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? $"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}{uri.AbsolutePath.TrimEnd('/')}"
+            : "(not a libsql, https or http URL)";
+
     public override string Database => "main";
 
     public override string DataSource => Url;

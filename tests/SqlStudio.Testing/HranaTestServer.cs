@@ -54,6 +54,9 @@ public sealed class HranaTestServer : IAsyncDisposable
 
     public int PipelineRequests;
 
+    /// <summary>When set, every pipeline must carry <c>Authorization: Bearer {token}</c> (as Turso requires).</summary>
+    public string? RequiredToken { get; set; }
+
     public static async Task<HranaTestServer> StartAsync(string databasePath)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -76,6 +79,12 @@ public sealed class HranaTestServer : IAsyncDisposable
         if (Slow > TimeSpan.Zero)
         {
             await Task.Delay(Slow);
+        }
+        if (RequiredToken is { } token && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
+        {
+            context.Response.StatusCode = 401;
+            await context.Response.WriteAsJsonAsync(new { error = "Authentication failed: the JWT is invalid" });
+            return;
         }
         var body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject();
         var baton = body["baton"]?.GetValue<string>();
@@ -190,13 +199,66 @@ public sealed class HranaTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// sqld binds <c>args</c> by position, which Microsoft.Data.Sqlite cannot do for a bare <c>?</c> (it binds by name):
+    /// each bare <c>?</c> outside literals and comments becomes <c>?N</c>, numbered as SQLite numbers them.
+    /// </summary>
+    private static string NumberPositionalParameters(string sql)
+    {
+        var result = new System.Text.StringBuilder(sql.Length + 8);
+        var highest = 0;
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            if (c is '\'' or '"' or '`' or '[')
+            {
+                var close = c == '[' ? ']' : c;
+                var end = sql.IndexOf(close, i + 1);
+                end = end < 0 ? sql.Length - 1 : end;
+                result.Append(sql, i, end - i + 1);
+                i = end;
+            }
+            else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                var end = sql.IndexOf('\n', i);
+                end = end < 0 ? sql.Length - 1 : end;
+                result.Append(sql, i, end - i + 1);
+                i = end;
+            }
+            else if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
+            {
+                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? sql.Length - 1 : end + 1;
+                result.Append(sql, i, end - i + 1);
+                i = end;
+            }
+            else if (c == '?')
+            {
+                var digits = i + 1;
+                while (digits < sql.Length && char.IsAsciiDigit(sql[digits]))
+                {
+                    digits++;
+                }
+                var number = digits > i + 1 ? int.Parse(sql.AsSpan(i + 1, digits - i - 1)) : ++highest;
+                highest = Math.Max(highest, number);
+                result.Append('?').Append(number);
+                i = digits - 1;
+            }
+            else
+            {
+                result.Append(c);
+            }
+        }
+        return result.ToString();
+    }
+
     private static string SqlOf(Stream stream, JsonObject request) =>
         request["sql"]?.GetValue<string>() ?? stream.Sql[request["sql_id"]!.GetValue<int>()];
 
     private static JsonObject Execute(Stream stream, JsonObject stmt)
     {
         using var command = stream.Connection.CreateCommand();
-        command.CommandText = SqlOf(stream, stmt);
+        command.CommandText = NumberPositionalParameters(SqlOf(stream, stmt));
         var index = 1;
         foreach (var arg in stmt["args"]?.AsArray() ?? [])
         {

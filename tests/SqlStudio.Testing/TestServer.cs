@@ -33,9 +33,16 @@ public sealed class TestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsData;
 
-    private TestServer(WebApplication app, string dataDirectory, bool ownsData, Uri baseAddress)
+    /// <summary>
+    /// Set <c>SQLSTUDIO_TEST_DB=libsql</c> to run every server test against the libSQL provider: the server then
+    /// speaks Hrana over loopback HTTP to <see cref="HranaTestServer"/>, which keeps the data in the same file.
+    /// </summary>
+    public static bool UseLibSql => string.Equals(Environment.GetEnvironmentVariable("SQLSTUDIO_TEST_DB"), "libsql", StringComparison.OrdinalIgnoreCase);
+
+    private TestServer(WebApplication app, string dataDirectory, bool ownsData, Uri baseAddress, HranaTestServer? hrana)
     {
         _app = app;
+        Hrana = hrana;
         _ownsData = ownsData;
         DataDirectory = dataDirectory;
         BaseAddress = baseAddress;
@@ -57,17 +64,40 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The Hrana server this server's database is behind, when running on the libSQL provider.</summary>
+    public HranaTestServer? Hrana { get; }
+
     public static async Task<TestServer> StartAsync(Action<TestServerOptions>? configure = null)
     {
         var options = new TestServerOptions();
         configure?.Invoke(options);
         var ownsData = options.DataDirectory is null;
         var dataDirectory = options.DataDirectory ?? NewDataDirectory();
-        var app = Build(options, dataDirectory);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First();
-        return new TestServer(app, dataDirectory, ownsData, new Uri(address));
+        HranaTestServer? hrana = null;
+        if (UseLibSql && !options.Settings.ContainsKey("Database:Provider"))
+        {
+            hrana = await HranaTestServer.StartAsync(Path.Combine(dataDirectory, "sqlstudio.db"));
+            hrana.RequiredToken = "test-token";
+            options.Settings["Database:Provider"] = "libsql";
+            options.Settings["Database:Url"] = hrana.Url;
+            options.Settings["Database:AuthToken"] = hrana.RequiredToken;
+        }
+        try
+        {
+            var app = Build(options, dataDirectory);
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+                .Addresses.First();
+            return new TestServer(app, dataDirectory, ownsData, new Uri(address), hrana);
+        }
+        catch
+        {
+            if (hrana is not null)
+            {
+                await hrana.DisposeAsync();
+            }
+            throw;
+        }
     }
 
     /// <summary>Builds the server without starting it, for tests about start-up itself.</summary>
@@ -126,6 +156,10 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (Hrana is not null)
+        {
+            await Hrana.DisposeAsync();
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_ownsData)
         {

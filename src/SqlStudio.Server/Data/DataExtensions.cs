@@ -16,8 +16,9 @@ public static class DataExtensions
             return options.Provider.ToLowerInvariant() switch
             {
                 "sqlite" => new SqliteProvider(options),
+                "libsql" => new LibSqlProvider(options, sp.GetRequiredService<ILoggerFactory>()),
                 var other => throw new InvalidOperationException(
-                    $"Database:Provider '{other}' is not available in this build; use 'sqlite'."),
+                    $"Database:Provider '{other}' is unknown; use 'sqlite' or 'libsql'."),
             };
         });
         services.AddSingleton<Db>();

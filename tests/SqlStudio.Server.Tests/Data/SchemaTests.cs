@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using SqlStudio.Server.Data;
 using SqlStudio.Testing;
@@ -16,7 +15,7 @@ public sealed class SchemaTests(ServerFixture fixture) : IClassFixture<ServerFix
     {
         var userId = await NewUserAsync();
 
-        var ex = await Assert.ThrowsAsync<SqliteException>(() => Db.WriteAsync((c, t) => c.ExecuteAsync(
+        var ex = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => Db.WriteAsync((c, t) => c.ExecuteAsync(
             """
             INSERT INTO ai_messages (user_id, id, session_id, role, content, server_seq, updated_at, created_at)
             VALUES (@userId, @id, 'no-such-session', 'user', 'hello', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
@@ -95,7 +94,7 @@ public sealed class SchemaTests(ServerFixture fixture) : IClassFixture<ServerFix
         var email = $"{Guid.NewGuid():N}@example.com";
         await InsertUserAsync(email);
 
-        var ex = await Assert.ThrowsAsync<SqliteException>(() => InsertUserAsync(email.ToUpperInvariant()));
+        var ex = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => InsertUserAsync(email.ToUpperInvariant()));
 
         Assert.Contains("UNIQUE", ex.Message);
     }

@@ -1,4 +1,5 @@
-// bench/sync-server (default) and bench/sync-e2e (`-- e2e`).
+// bench/sync-server (default), bench/sync-e2e (`-- e2e`) and bench/sync-providers (`-- providers`: the same
+// server work on the SQLite and the libSQL provider, side by side).
 // bench/sync-server: full pull of 10,000 mixed records, 100-change incremental pulls, pushes in batches of
 // 100/500/1000 — records/s, p50/p95/p99, bytes on the wire with and without compression — and, in the same
 // run, the same records through pouchdb-server and PouchDB replication as the baseline.
@@ -18,6 +19,11 @@ if (args.Contains("e2e"))
 {
     // bench/sync-e2e: the client SDK end to end (its own section in docs/benchmarks.md).
     await EndToEnd.RunAsync(quick);
+    return;
+}
+if (args.Contains("providers"))
+{
+    await Providers.RunAsync(quick);
     return;
 }
 var count = quick ? 2000 : 10_000;

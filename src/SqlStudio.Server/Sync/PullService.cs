@@ -77,8 +77,11 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         var watch = Stopwatch.StartNew();
         var response = await db.ReadAsync(async c =>
         {
-            var purged = await c.ExecuteScalarAsync<long>("SELECT sync_purged_seq FROM users WHERE user_id = @userId", new { userId });
-            if (cursor > 0 && cursor < purged)
+            var (purged, head) = await c.QuerySingleAsync<(long, long)>(
+                "SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId", new { userId });
+            // Behind the purge horizon, deletions were lost; ahead of the head, the database was restored to an
+            // earlier point (a backup) and the device holds changes the server no longer has. Both rebuild from 0.
+            if (cursor > 0 && (cursor < purged || cursor > head))
             {
                 return null;
             }
@@ -100,7 +103,8 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         if (response is null)
         {
             return new Failure(410, SyncErrorCodes.ResyncRequired,
-                "This device was offline longer than deleted records are kept. Pull again from cursor 0 to rebuild its copy.");
+                "This device's cursor is outside what the server holds (it was offline longer than deleted records are kept, " +
+                "or the server's data was restored from a backup). Pull again from cursor 0 to rebuild its copy.");
         }
         var count = response.Count;
         if (deviceId is not null)

@@ -125,6 +125,22 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     }
 
     [Fact]
+    public async Task Changes_CursorAheadOfTheServer_AfterARestore_Returns410()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        await user.PushAsync("a", Upsert("query_tabs", "t", 0, Now, new JsonObject { ["title"] = "x" }));
+        var head = (await user.ChangesAsync()).NextCursor;
+
+        // A device that synced before the database was restored to an earlier point holds a cursor the server never reached.
+        var current = await user.Http.GetAsync($"/api/sync/changes?cursor={head}");
+        var ahead = await user.Http.GetAsync($"/api/sync/changes?cursor={head + 3}");
+
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, ahead.StatusCode);
+        Assert.Equal("resync_required", (await AuthClient.ProblemAsync(ahead)).GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Head_ReportsCursorAndLiveCounts()
     {
         var user = await NewUserAsync(fixture.Server);

@@ -69,7 +69,25 @@ public sealed partial class LibSqlCommand : DbCommand
     protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
         new LibSqlDataReader(await RunAsync(wantRows: true, cancellationToken));
 
-    private async Task<StatementResult> RunAsync(bool wantRows, CancellationToken ct)
+    private async Task<StatementResult> RunAsync(bool wantRows, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (CommandTimeout > 0)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(CommandTimeout));
+        }
+        try
+        {
+            return await RunCoreAsync(wantRows, timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            // The request may have reached the server: whether it ran is unknown, so it is not sent again.
+            throw new LibSqlException("TIMEOUT", $"No answer within {CommandTimeout} s (CommandTimeout); the statement may or may not have run.", ex);
+        }
+    }
+
+    private async Task<StatementResult> RunCoreAsync(bool wantRows, CancellationToken ct)
     {
         var connection = Connection_;
         var watch = Stopwatch.StartNew();

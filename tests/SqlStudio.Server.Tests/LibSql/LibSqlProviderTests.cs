@@ -223,6 +223,23 @@ public sealed class LibSqlProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowAnswer_BeyondCommandTimeout_FailsAsTimeout_AndIsNotResent()
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO t (v) VALUES ('slow')";
+        command.CommandTimeout = 1;
+        _hrana.Slow = TimeSpan.FromSeconds(2);
+        var before = _hrana.PipelineRequests;
+
+        var ex = await Assert.ThrowsAsync<LibSqlException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Equal("TIMEOUT", ex.Code);
+        Assert.Equal(before + 1, _hrana.PipelineRequests);
+        _hrana.Slow = TimeSpan.Zero;
+    }
+
+    [Fact]
     public async Task WrongToken_IsRefused_WithoutRetrying()
     {
         await using var connection = Open(token: "wrong");
@@ -246,6 +263,59 @@ public sealed class LibSqlProviderTests : IAsyncLifetime
 
         Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT 2 + 3"));
         Assert.Equal(1, v2.PipelineRequests);
+    }
+
+    [Fact]
+    public async Task Statements_AreLoggedAndMeasured_ButNeverTheirArguments()
+    {
+        var logger = new ListLogger();
+        var durations = new List<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "SqlStudio.LibSql" && instrument.Name == "db_request_duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (durations)
+            {
+                durations.Add(value);
+            }
+        });
+        listener.Start();
+        await using var connection = Open();
+        connection.Logger = logger;
+
+        await connection.ExecuteAsync("INSERT INTO t (id, note) VALUES (1, @note)", new { note = "my-secret-password" });
+
+        var line = Assert.Single(logger.Lines, l => l.Contains("INSERT INTO t"));
+        Assert.Contains("1 changed", line);
+        Assert.DoesNotContain("my-secret-password", string.Join("\n", logger.Lines));
+        lock (durations)
+        {
+            Assert.NotEmpty(durations);
+        }
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines)
+            {
+                Lines.Add(formatter(state, exception));
+            }
+        }
     }
 
     [Fact]

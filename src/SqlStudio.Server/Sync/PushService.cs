@@ -36,9 +36,10 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             }
             var list = new List<MutationResult>(request.Mutations!.Count);
             var conflictCount = 0;
+            var applied = await AppliedAsync(c, t, userId, deviceId, request.Mutations!);
             foreach (var mutation in request.Mutations!)
             {
-                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now);
+                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied);
                 conflictCount += result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost ? 1 : 0;
                 list.Add(result);
             }
@@ -74,29 +75,41 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         return errors.Count > 0 ? Failure.Validation(errors) : null;
     }
 
-    private async Task<MutationResult> ApplyAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, DateTimeOffset now)
+    /// <summary>
+    /// The stored results of this push's mutation ids that were applied before, in one query (not one per mutation:
+    /// on a remote database every statement is a round trip). Kept up to date as the push applies mutations.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> AppliedAsync(DbConnection c, DbTransaction t, string userId, string deviceId, IEnumerable<Mutation> mutations)
+    {
+        var ids = mutations.Select(m => m.MutationId).Where(id => id is not null && IsId(id)).Distinct(StringComparer.Ordinal).ToArray();
+        var rows = await c.QueryAsync<(string MutationId, string Result)>(
+            """
+            SELECT mutation_id, result FROM sync_mutations
+            WHERE user_id = @userId AND device_id = @deviceId AND mutation_id IN (SELECT value FROM json_each(@ids))
+            """,
+            new { userId, deviceId, ids = JsonSerializer.Serialize(ids) }, t);
+        return rows.ToDictionary(r => r.MutationId, r => r.Result, StringComparer.Ordinal);
+    }
+
+    private async Task<MutationResult> ApplyAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, DateTimeOffset now,
+        Dictionary<string, string> applied)
     {
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
         {
             return Rejected(mutationId, "invalid_mutation_id", "mutation_id is required: up to 100 letters, digits, '-', '_', '.' or ':'.");
         }
-        var stored = await c.QuerySingleOrDefaultAsync<string>(
-            "SELECT result FROM sync_mutations WHERE user_id = @userId AND device_id = @deviceId AND mutation_id = @mutationId",
-            new { userId, deviceId, mutationId }, t);
-        if (stored is not null)
+        if (applied.TryGetValue(mutationId, out var stored))
         {
             var earlier = JsonSerializer.Deserialize<StoredResult>(stored, ResultJson)!;
             return new MutationResult(mutationId, MutationStatus.Duplicate, earlier.Version, earlier.ServerSeq, null, earlier.ConflictId, earlier.Error);
         }
         var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now);
+        var serialized = JsonSerializer.Serialize(new StoredResult(result.Status, result.Version, result.ServerSeq, result.ConflictId, result.Error), ResultJson);
         await c.ExecuteAsync(
             "INSERT INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at) VALUES (@userId, @deviceId, @mutationId, @result, @now)",
-            new
-            {
-                userId, deviceId, mutationId, now = Clock.Format(now),
-                result = JsonSerializer.Serialize(new StoredResult(result.Status, result.Version, result.ServerSeq, result.ConflictId, result.Error), ResultJson),
-            }, t);
+            new { userId, deviceId, mutationId, now = Clock.Format(now), result = serialized }, t);
+        applied[mutationId] = serialized;
         return result;
     }
 

@@ -159,6 +159,20 @@ public sealed class PushTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Push_SameMutationTwiceInOnePush_SecondIsDuplicate()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        var mutation = Upsert("query_tabs", "t", 0, T0, new JsonObject { ["title"] = "once" }, mutationId: "m-twice");
+
+        var pushed = await user.PushAsync("a", mutation, mutation);
+
+        Assert.Equal(MutationStatus.Applied, pushed.Results[0].Status);
+        Assert.Equal(MutationStatus.Duplicate, pushed.Results[1].Status);
+        Assert.Equal(pushed.Results[0].Version, pushed.Results[1].Version);
+        Assert.Equal(1, Assert.Single((await user.ChangesAsync()).Changes["query_tabs"])["version"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Push_AppendOnlySameIdAgain_IsDuplicate()
     {
         var user = await NewUserAsync(fixture.Server);

@@ -45,7 +45,8 @@ public sealed class LibSqlConnection : DbConnection
             _connectionString = value ?? "";
             var builder = new DbConnectionStringBuilder { ConnectionString = _connectionString };
             Url = (builder.TryGetValue("Data Source", out var ds) ? ds : builder.TryGetValue("Url", out var u) ? u : null)?.ToString() ?? "";
-            AuthToken = (builder.TryGetValue("Auth Token", out var t) ? t : builder.TryGetValue("AuthToken", out var t2) ? t2 : null)?.ToString();
+            var token = (builder.TryGetValue("Auth Token", out var t) ? t : builder.TryGetValue("AuthToken", out var t2) ? t2 : null)?.ToString();
+            AuthToken = string.IsNullOrEmpty(token) ? null : token;
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class LibSqlProvider : IDbProvider
 {
     private readonly string _connectionString;
     private readonly string _describe;
-    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<LibSqlConnection> _logger;
 
     public LibSqlProvider(DatabaseOptions options, ILoggerFactory loggers)
     {
@@ -27,7 +27,7 @@ public sealed class LibSqlProvider : IDbProvider
             ["Auth Token"] = options.AuthToken ?? "",
         }.ConnectionString;
         _describe = LibSqlConnection.Describe(options.Url);
-        _loggers = loggers;
+        _logger = loggers.CreateLogger<LibSqlConnection>();
     }
 
     public string Name => "libsql";
@@ -36,7 +36,7 @@ public sealed class LibSqlProvider : IDbProvider
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new LibSqlConnection(_connectionString) { Logger = _loggers.CreateLogger<LibSqlConnection>() };
+        var connection = new LibSqlConnection(_connectionString) { Logger = _logger };
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -37,9 +37,10 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             var list = new List<MutationResult>(request.Mutations!.Count);
             var conflictCount = 0;
             var applied = await AppliedAsync(c, t, userId, deviceId, request.Mutations!);
+            var rows = await RowsAsync(c, t, userId, request.Mutations!);
             foreach (var mutation in request.Mutations!)
             {
-                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied);
+                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied, rows);
                 conflictCount += result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost ? 1 : 0;
                 list.Add(result);
             }
@@ -91,8 +92,34 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         return rows.ToDictionary(r => r.MutationId, r => r.Result, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The current rows of the records this push touches, per type in one query each; an id without a row maps to
+    /// null. The push keeps it current as it writes, and empties it when a cascade changes rows it did not load.
+    /// </summary>
+    private static async Task<Dictionary<(string Type, string Id), SyncRow?>> RowsAsync(DbConnection c, DbTransaction t, string userId, IEnumerable<Mutation> mutations)
+    {
+        var rows = new Dictionary<(string, string), SyncRow?>();
+        var byType = mutations
+            .Where(m => m.EntityId is not null && IsId(m.EntityId) && EntityCatalogue.Find(m.EntityType) is not null)
+            .GroupBy(m => m.EntityType!, StringComparer.Ordinal);
+        foreach (var group in byType)
+        {
+            var spec = EntityCatalogue.Find(group.Key)!;
+            var ids = group.Select(m => m.EntityId!).Distinct(StringComparer.Ordinal).ToArray();
+            foreach (var id in ids)
+            {
+                rows[(spec.Type, id)] = null;
+            }
+            foreach (var row in await SyncStore.LoadManyAsync(c, t, spec, userId, ids))
+            {
+                rows[(spec.Type, row.Id)] = row;
+            }
+        }
+        return rows;
+    }
+
     private async Task<MutationResult> ApplyAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, DateTimeOffset now,
-        Dictionary<string, string> applied)
+        Dictionary<string, string> applied, Dictionary<(string Type, string Id), SyncRow?> rows)
     {
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
@@ -104,7 +131,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             var earlier = JsonSerializer.Deserialize<StoredResult>(stored, ResultJson)!;
             return new MutationResult(mutationId, MutationStatus.Duplicate, earlier.Version, earlier.ServerSeq, null, earlier.ConflictId, earlier.Error);
         }
-        var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now);
+        var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now, rows);
         var serialized = JsonSerializer.Serialize(new StoredResult(result.Status, result.Version, result.ServerSeq, result.ConflictId, result.Error), ResultJson);
         await c.ExecuteAsync(
             "INSERT INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at) VALUES (@userId, @deviceId, @mutationId, @result, @now)",
@@ -113,7 +140,8 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         return result;
     }
 
-    private async Task<MutationResult> DecideAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, string mutationId, DateTimeOffset now)
+    private async Task<MutationResult> DecideAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, string mutationId, DateTimeOffset now,
+        Dictionary<(string Type, string Id), SyncRow?> rows)
     {
         if (EntityCatalogue.Find(m.EntityType) is not { } spec)
         {
@@ -138,7 +166,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             updatedAt = latest;
         }
         var id = m.EntityId!;
-        var existing = await SyncStore.LoadAsync(c, t, spec, userId, id);
+        var existing = rows.TryGetValue((spec.Type, id), out var known) ? known : await SyncStore.LoadAsync(c, t, spec, userId, id);
         if (m.BaseVersion < 0 || m.BaseVersion > (existing?.Version ?? 0))
         {
             return Rejected(mutationId, "invalid_base_version", $"base_version {m.BaseVersion} is not a version this record has had.");
@@ -182,6 +210,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         if (existing is null)
         {
             var created = await SyncWriter.WriteAsync(c, t, spec, userId, id, null, changes, updatedAt, deviceId, nowText);
+            rows[(spec.Type, id)] = created;
             return new MutationResult(mutationId, MutationStatus.Applied, created.Version, created.ServerSeq, SyncRecords.ToJson(spec, created));
         }
 
@@ -207,7 +236,11 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             return new MutationResult(mutationId, MutationStatus.ConflictLost, existing.Version, existing.ServerSeq, SyncRecords.ToJson(spec, existing), conflictId);
         }
         var written = await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, toApply, updatedAt, deviceId, nowText);
-        await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, written, deviceId, nowText);
+        rows[(spec.Type, id)] = written;
+        if (await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, written, deviceId, nowText) > 0)
+        {
+            rows.Clear();
+        }
         var status = decision switch
         {
             MergeDecision.Applied => MutationStatus.Applied,

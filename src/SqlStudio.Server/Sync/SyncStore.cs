@@ -23,6 +23,12 @@ public static class SyncStore
         return rows.FirstOrDefault();
     }
 
+    /// <summary>The rows of these ids that exist (deleted ones included), in one query.</summary>
+    public static Task<List<SyncRow>> LoadManyAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, IReadOnlyCollection<string> ids) =>
+        QueryRowsAsync(c, t, spec,
+            $"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND id IN (SELECT value FROM json_each(@ids))",
+            new { userId, ids = JsonSerializer.Serialize(ids) });
+
     /// <summary>Rows with <c>from &lt; server_seq &lt;= to</c>, in cursor order.</summary>
     public static Task<List<SyncRow>> RangeAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, long from, long to) =>
         QueryRowsAsync(c, t, spec,

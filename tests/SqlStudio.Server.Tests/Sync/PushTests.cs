@@ -173,6 +173,39 @@ public sealed class PushTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Push_SameRecordEditedTwiceInOnePush_BuildsOnItsOwnFirstEdit()
+    {
+        var user = await NewUserAsync(fixture.Server);
+
+        var pushed = await user.PushAsync("a",
+            Upsert("query_tabs", "t", 0, T0, new JsonObject { ["title"] = "first" }),
+            Upsert("query_tabs", "t", 1, T1, new JsonObject { ["title"] = "second" }));
+
+        Assert.Equal([MutationStatus.Applied, MutationStatus.Applied], pushed.Results.Select(r => r.Status));
+        Assert.Equal(2, pushed.Results[1].Version);
+        var row = Assert.Single((await user.ChangesAsync()).Changes["query_tabs"]);
+        Assert.Equal("second", row["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Push_MessageEditedAfterItsChatWasDeletedInTheSamePush_SeesTheCascade()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        await user.PushAsync("a",
+            Upsert("ai_sessions", "s", 0, T0, new JsonObject { ["title"] = "chat" }),
+            Upsert("ai_messages", "m", 0, T0, new JsonObject { ["session_id"] = "s", ["role"] = "user", ["content"] = "hi" }));
+
+        var pushed = await user.PushAsync("a",
+            Delete("ai_sessions", "s", 1, T1),
+            Delete("ai_messages", "m", 2, T1));
+
+        // The cascade tombstoned the message (version 2): the device's delete, based on that version, finds it gone.
+        Assert.Equal(MutationStatus.Applied, pushed.Results[1].Status);
+        Assert.Equal(2, pushed.Results[1].Version);
+        Assert.True(Assert.Single((await user.ChangesAsync()).Changes["ai_messages"])["deleted"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Push_AppendOnlySameIdAgain_IsDuplicate()
     {
         var user = await NewUserAsync(fixture.Server);

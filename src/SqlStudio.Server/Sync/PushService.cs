@@ -19,6 +19,8 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
 
     private sealed record StoredResult(string Status, long Version, long ServerSeq, string? ConflictId, MutationError? Error);
 
+    private sealed record StoredMutation(string Id, string Result);
+
     public async Task<Outcome<PushResponse>> PushAsync(string userId, PushRequest request)
     {
         if (Validate(request) is { } invalid)
@@ -38,12 +40,14 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             var conflictCount = 0;
             var applied = await AppliedAsync(c, t, userId, deviceId, request.Mutations!);
             var rows = await RowsAsync(c, t, userId, request.Mutations!);
+            var recorded = new List<StoredMutation>();
             foreach (var mutation in request.Mutations!)
             {
-                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied, rows);
+                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied, rows, recorded);
                 conflictCount += result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost ? 1 : 0;
                 list.Add(result);
             }
+            await RecordAsync(c, t, userId, deviceId, recorded, now);
             var seq = await SyncStore.CurrentSeqAsync(c, t, userId);
             await Devices.MarkSyncedAsync(c, t, userId, deviceId, seq, Clock.Format(now));
             return (list, seq, conflictCount, false);
@@ -119,7 +123,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
     }
 
     private async Task<MutationResult> ApplyAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, DateTimeOffset now,
-        Dictionary<string, string> applied, Dictionary<(string Type, string Id), SyncRow?> rows)
+        Dictionary<string, string> applied, Dictionary<(string Type, string Id), SyncRow?> rows, List<StoredMutation> recorded)
     {
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
@@ -133,11 +137,24 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         }
         var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now, rows);
         var serialized = JsonSerializer.Serialize(new StoredResult(result.Status, result.Version, result.ServerSeq, result.ConflictId, result.Error), ResultJson);
-        await c.ExecuteAsync(
-            "INSERT INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at) VALUES (@userId, @deviceId, @mutationId, @result, @now)",
-            new { userId, deviceId, mutationId, now = Clock.Format(now), result = serialized }, t);
         applied[mutationId] = serialized;
+        recorded.Add(new StoredMutation(mutationId, serialized));
         return result;
+    }
+
+    /// <summary>Stores the push's results for replays, all in one statement, in the push's transaction.</summary>
+    private static async Task RecordAsync(DbConnection c, DbTransaction t, string userId, string deviceId, List<StoredMutation> recorded, DateTimeOffset now)
+    {
+        if (recorded.Count == 0)
+        {
+            return;
+        }
+        await c.ExecuteAsync(
+            """
+            INSERT INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at)
+            SELECT @userId, @deviceId, json_extract(value, '$[0]'), json_extract(value, '$[1]'), @now FROM json_each(@items)
+            """,
+            new { userId, deviceId, now = Clock.Format(now), items = JsonSerializer.Serialize(recorded.Select(r => new[] { r.Id, r.Result })) }, t);
     }
 
     private async Task<MutationResult> DecideAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, string mutationId, DateTimeOffset now,

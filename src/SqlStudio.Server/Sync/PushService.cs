@@ -41,14 +41,16 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             var applied = await AppliedAsync(c, t, userId, deviceId, request.Mutations!);
             var rows = await RowsAsync(c, t, userId, request.Mutations!);
             var recorded = new List<StoredMutation>();
+            var cursorValues = await CursorValues.TakeAsync(c, t, userId);
             foreach (var mutation in request.Mutations!)
             {
-                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied, rows, recorded);
+                var result = await ApplyAsync(c, t, userId, deviceId, mutation, now, applied, rows, recorded, cursorValues);
                 conflictCount += result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost ? 1 : 0;
                 list.Add(result);
             }
             await RecordAsync(c, t, userId, deviceId, recorded, now);
-            var seq = await SyncStore.CurrentSeqAsync(c, t, userId);
+            await cursorValues.SaveAsync(c, t);
+            var seq = cursorValues.Current;
             await Devices.MarkSyncedAsync(c, t, userId, deviceId, seq, Clock.Format(now));
             return (list, seq, conflictCount, false);
         });
@@ -123,7 +125,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
     }
 
     private async Task<MutationResult> ApplyAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, DateTimeOffset now,
-        Dictionary<string, string> applied, Dictionary<(string Type, string Id), SyncRow?> rows, List<StoredMutation> recorded)
+        Dictionary<string, string> applied, Dictionary<(string Type, string Id), SyncRow?> rows, List<StoredMutation> recorded, CursorValues cursor)
     {
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
@@ -135,7 +137,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
             var earlier = JsonSerializer.Deserialize<StoredResult>(stored, ResultJson)!;
             return new MutationResult(mutationId, MutationStatus.Duplicate, earlier.Version, earlier.ServerSeq, null, earlier.ConflictId, earlier.Error);
         }
-        var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now, rows);
+        var result = await DecideAsync(c, t, userId, deviceId, m, mutationId, now, rows, cursor);
         var serialized = JsonSerializer.Serialize(new StoredResult(result.Status, result.Version, result.ServerSeq, result.ConflictId, result.Error), ResultJson);
         applied[mutationId] = serialized;
         recorded.Add(new StoredMutation(mutationId, serialized));
@@ -158,7 +160,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
     }
 
     private async Task<MutationResult> DecideAsync(DbConnection c, DbTransaction t, string userId, string deviceId, Mutation m, string mutationId, DateTimeOffset now,
-        Dictionary<(string Type, string Id), SyncRow?> rows)
+        Dictionary<(string Type, string Id), SyncRow?> rows, CursorValues cursor)
     {
         if (EntityCatalogue.Find(m.EntityType) is not { } spec)
         {
@@ -226,7 +228,7 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         var nowText = Clock.Format(now);
         if (existing is null)
         {
-            var created = await SyncWriter.WriteAsync(c, t, spec, userId, id, null, changes, updatedAt, deviceId, nowText);
+            var created = await SyncWriter.WriteAsync(c, t, spec, userId, id, null, changes, updatedAt, deviceId, nowText, cursor);
             rows[(spec.Type, id)] = created;
             return new MutationResult(mutationId, MutationStatus.Applied, created.Version, created.ServerSeq, SyncRecords.ToJson(spec, created));
         }
@@ -252,9 +254,9 @@ public sealed partial class PushService(Db db, SyncOptions options, SyncMetrics 
         {
             return new MutationResult(mutationId, MutationStatus.ConflictLost, existing.Version, existing.ServerSeq, SyncRecords.ToJson(spec, existing), conflictId);
         }
-        var written = await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, toApply, updatedAt, deviceId, nowText);
+        var written = await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, toApply, updatedAt, deviceId, nowText, cursor);
         rows[(spec.Type, id)] = written;
-        if (await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, written, deviceId, nowText) > 0)
+        if (await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, written, deviceId, nowText, cursor) > 0)
         {
             rows.Clear();
         }

@@ -126,3 +126,44 @@ public static class SyncStore
         return result;
     }
 }
+
+/// <summary>
+/// Cursor values for one write transaction that writes many rows: the user's <c>sync_seq</c> is read once, values
+/// are handed out in memory, and the last one is written back once before commit (one statement per value would be
+/// a round trip each on a remote database). Every write of the transaction must take its value here.
+/// </summary>
+public sealed class CursorValues
+{
+    private readonly string _userId;
+    private readonly long _start;
+
+    private CursorValues(string userId, long start)
+    {
+        _userId = userId;
+        _start = start;
+        Current = start;
+    }
+
+    /// <summary>The newest value handed out (the user's cursor once saved).</summary>
+    public long Current { get; private set; }
+
+    public static async Task<CursorValues> TakeAsync(DbConnection c, DbTransaction t, string userId) =>
+        new(userId, await SyncStore.CurrentSeqAsync(c, t, userId));
+
+    public long Next() => ++Current;
+
+    public async Task SaveAsync(DbConnection c, DbTransaction t)
+    {
+        if (Current == _start)
+        {
+            return;
+        }
+        var updated = await c.ExecuteAsync("UPDATE users SET sync_seq = @current WHERE user_id = @userId AND sync_seq = @start",
+            new { current = Current, userId = _userId, start = _start }, t);
+        if (updated != 1)
+        {
+            // Something in the transaction moved sync_seq without these values: cursor values would repeat.
+            throw new InvalidOperationException("sync_seq changed during the transaction outside CursorValues.");
+        }
+    }
+}

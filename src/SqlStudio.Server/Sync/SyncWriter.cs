@@ -13,12 +13,13 @@ public static class SyncWriter
 {
     /// <summary>
     /// Writes <paramref name="changes"/> (field values in database form; <c>deleted</c> true/false for the
-    /// tombstone) as a new version of the row, or as a new row when <paramref name="existing"/> is null.
+    /// tombstone) as a new version of the row, or as a new row when <paramref name="existing"/> is null. The cursor
+    /// value comes from <paramref name="cursor"/> when the transaction holds one, else from the users row.
     /// </summary>
     public static async Task<SyncRow> WriteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
-        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now)
+        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now, CursorValues? cursor = null)
     {
-        var seq = await SyncStore.NextSeqAsync(c, t, userId);
+        var seq = cursor?.Next() ?? await SyncStore.NextSeqAsync(c, t, userId);
         var row = existing ?? new SyncRow { Id = id, UpdatedAt = updatedAt, CreatedAt = now, Version = 0 };
         row.Version++;
         row.ServerSeq = seq;
@@ -54,7 +55,7 @@ public static class SyncWriter
     /// messages of a deleted chat behind, or removing them where no device would hear of it).
     /// </summary>
     public static async Task<int> CascadeDeleteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow parent,
-        string? deviceId, string now)
+        string? deviceId, string now, CursorValues? cursor = null)
     {
         if (!parent.Deleted)
         {
@@ -71,7 +72,7 @@ public static class SyncWriter
             {
                 var row = await SyncStore.LoadAsync(c, t, child, userId, id);
                 await WriteAsync(c, t, child, userId, id, row, new Dictionary<string, object?> { [SyncRecords.DeletedField] = true },
-                    parent.DeletedAt!, deviceId, now);
+                    parent.DeletedAt!, deviceId, now, cursor);
                 count++;
             }
         }

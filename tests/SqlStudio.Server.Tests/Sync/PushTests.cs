@@ -206,6 +206,30 @@ public sealed class PushTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Push_ManyWritesWithACascade_EachTakesItsOwnCursorValue_AndTheHeadIsTheLast()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        await user.PushAsync("a",
+            Upsert("ai_sessions", "s", 0, T0, new JsonObject { ["title"] = "chat" }),
+            Upsert("ai_messages", "m1", 0, T0, new JsonObject { ["session_id"] = "s", ["role"] = "user", ["content"] = "a" }),
+            Upsert("ai_messages", "m2", 0, T0, new JsonObject { ["session_id"] = "s", ["role"] = "assistant", ["content"] = "b" }));
+
+        var pushed = await user.PushAsync("a",
+            Upsert("query_tabs", "t", 0, T1, new JsonObject { ["title"] = "x" }),
+            Delete("ai_sessions", "s", 1, T1),
+            Upsert("query_tabs", "t2", 0, T1, new JsonObject { ["title"] = "y" }));
+        var rows = (await user.ChangesAsync()).Changes.Values.SelectMany(r => r).ToList();
+        var seqs = rows.Select(r => r["server_seq"]!.GetValue<long>()).ToList();
+        var head = await user.GetAsync<HeadResponse>("/api/sync/head");
+
+        // 3 + (tab, chat, 2 cascaded messages, tab) = 8 writes, 8 distinct values, the last one the head.
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        Assert.Equal(8, pushed.Cursor);
+        Assert.Equal(seqs.Max(), pushed.Cursor);
+        Assert.Equal(pushed.Cursor, head.Cursor);
+    }
+
+    [Fact]
     public async Task Push_AppendOnlySameIdAgain_IsDuplicate()
     {
         var user = await NewUserAsync(fixture.Server);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SqlStudio.Sync;
 using SqlStudio.Testing;
+using static SqlStudio.Bench.Sync.Stats;
 
 namespace SqlStudio.Bench.Sync;
 
@@ -122,12 +123,4 @@ public static class EndToEnd
     }
 
     private sealed record TokenOwner(string Email);
-
-    private static double Median(List<double> values) => Percentile(values, 50);
-
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[(int)Math.Clamp(Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
 }

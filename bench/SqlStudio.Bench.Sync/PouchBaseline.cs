@@ -33,10 +33,12 @@ public sealed class PouchBaseline : IAsyncDisposable
         var port = FreePort();
         var folder = Path.Combine(Path.GetTempPath(), "pouch-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(folder);
+        // pouchdb-server writes config.json and log.txt into its working folder: the run's own temporary folder.
+        var script = Path.Combine(Directory, "node_modules", "pouchdb-server", "bin", "pouchdb-server");
         var server = Process.Start(new ProcessStartInfo("node",
-            $"node_modules/pouchdb-server/bin/pouchdb-server --dir {folder} --port {port} --host 127.0.0.1 --no-stdout-logs")
+            $"{script} --dir {folder} --port {port} --host 127.0.0.1 --no-stdout-logs")
         {
-            WorkingDirectory = Directory,
+            WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;

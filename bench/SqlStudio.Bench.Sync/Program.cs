@@ -13,6 +13,7 @@ using System.Text.Json.Nodes;
 using SqlStudio.Bench.Sync;
 using SqlStudio.Contracts;
 using SqlStudio.Testing;
+using static SqlStudio.Bench.Sync.Stats;
 
 var quick = args.Contains("--quick");
 if (args.Contains("e2e"))
@@ -169,13 +170,6 @@ var pouchIncremental = PouchBaseline.Replicate(new Uri(pouch.Url, "bench1000"), 
     .AsArray().Select(n => n!.GetValue<double>()).ToList();
 
 // --- Report ---------------------------------------------------------------------------------------------
-static double Median(List<double> values) => Percentile(values, 50);
-
-static double Percentile(List<double> values, double p)
-{
-    var sorted = values.Order().ToList();
-    return sorted[(int)Math.Clamp(Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-}
 
 var ourRate = count / (Median(pullTimes) / 1000);
 var pouchRate = count / (Median(pouchFullTimes) / 1000);

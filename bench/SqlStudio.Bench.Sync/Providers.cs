@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SqlStudio.Contracts;
 using SqlStudio.Testing;
+using static SqlStudio.Bench.Sync.Stats;
 
 namespace SqlStudio.Bench.Sync;
 
@@ -108,11 +109,5 @@ public static class Providers
             }
             Directory.Delete(data, recursive: true);
         }
-    }
-
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[(int)Math.Clamp(Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 }

@@ -273,18 +273,10 @@ public sealed class FakeStripe : IAsyncDisposable
     /// <summary>Stripe's fixtures, from the shared folder beside the repository.</summary>
     public static string FixturesPath()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SqlStudio.slnx")))
-            {
-                var path = Path.Combine(dir.FullName, "..", "shared", "fixtures", "stripe", "fixtures3.json");
-                if (File.Exists(path))
-                {
-                    return Path.GetFullPath(path);
-                }
-            }
-        }
-        throw new FileNotFoundException("Stripe's fixtures (shared/fixtures/stripe/fixtures3.json beside the repository) were not found.");
+        var path = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "fixtures", "stripe", "fixtures3.json"));
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"Stripe's fixtures (shared/fixtures/stripe/fixtures3.json beside the repository) were not found at {path}.");
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

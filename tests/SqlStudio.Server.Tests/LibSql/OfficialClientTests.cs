@@ -53,7 +53,7 @@ public sealed class OfficialClientTests : IAsyncLifetime
 
     private static async Task<JsonObject> RunAsync(string script, params string[] arguments)
     {
-        var folder = Path.Combine(RepositoryRoot(), "tests", "SqlStudio.Server.Tests", "LibSql", "official-client");
+        var folder = Path.Combine(Repository.Root, "tests", "SqlStudio.Server.Tests", "LibSql", "official-client");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@libsql", "client", "package.json")))
         {
             var (code, _, error) = await ExecAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], folder);
@@ -76,17 +76,5 @@ public sealed class OfficialClientTests : IAsyncLifetime
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
         return (process.ExitCode, await output, await error);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SqlStudio.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("SqlStudio.slnx not found above " + AppContext.BaseDirectory);
     }
 }

@@ -14,7 +14,7 @@ namespace SqlStudio.Testing;
 
 /// <summary>
 /// Stripe's API as our server sees it, on loopback: objects shaped from Stripe's own fixtures
-/// (<c>shared/fixtures/stripe/fixtures3.json</c>), form-encoded requests recorded for assertions, and signed
+/// (<c>Fixtures/stripe/fixtures3.trimmed.json</c>, embedded), form-encoded requests recorded for assertions, and signed
 /// webhook payloads built the way Stripe signs them.
 /// </summary>
 public sealed class FakeStripe : IAsyncDisposable
@@ -48,7 +48,7 @@ public sealed class FakeStripe : IAsyncDisposable
 
     public static async Task<FakeStripe> StartAsync()
     {
-        var fixtures = JsonNode.Parse(await File.ReadAllTextAsync(FixturesPath()))!["resources"]!.AsObject();
+        var fixtures = JsonNode.Parse(await ReadFixturesAsync())!["resources"]!.AsObject();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -270,13 +270,13 @@ public sealed class FakeStripe : IAsyncDisposable
 
     internal string Next() => Interlocked.Increment(ref _next).ToString("D6") + Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>Stripe's fixtures, from the shared folder beside the repository.</summary>
-    public static string FixturesPath()
+    /// <summary>Stripe's fixtures, trimmed to the objects the fake uses and embedded in this assembly (Fixtures/stripe/README.md).</summary>
+    public static async Task<string> ReadFixturesAsync()
     {
-        var path = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "fixtures", "stripe", "fixtures3.json"));
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"Stripe's fixtures (shared/fixtures/stripe/fixtures3.json beside the repository) were not found at {path}.");
+        await using var stream = typeof(FakeStripe).Assembly.GetManifestResourceStream("SqlStudio.Testing.Fixtures.stripe.fixtures3.json")
+            ?? throw new InvalidOperationException("The embedded Stripe fixtures (Fixtures/stripe/fixtures3.trimmed.json) are missing from SqlStudio.Testing.");
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

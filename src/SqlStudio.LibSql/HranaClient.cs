@@ -35,11 +35,13 @@ internal sealed class HranaClient
     private readonly string _url;
     private readonly string? _token;
     private readonly ResiliencePipeline _retry;
+    private readonly Action<TimeSpan>? _onRoundTrip;
 
-    public HranaClient(string url, string? token, int maxRetries)
+    public HranaClient(string url, string? token, int maxRetries, Action<TimeSpan>? onRoundTrip = null)
     {
         _url = Normalize(url);
         _token = token;
+        _onRoundTrip = onRoundTrip;
         _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = Math.Max(0, maxRetries),
@@ -99,6 +101,10 @@ internal sealed class HranaClient
         {
             response = await Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         }
+        catch (Exception) when (RoundTripDone(watch))
+        {
+            throw;
+        }
         catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } || ex.HttpRequestError == HttpRequestError.ConnectionError)
         {
             throw new LibSqlException("UNAVAILABLE", $"Cannot connect to {root}: {ex.Message}", ex) { NotExecuted = true };
@@ -120,6 +126,7 @@ internal sealed class HranaClient
                 throw new LibSqlException("CONNECTION_DROPPED", $"The answer from {root} was cut off: {ex.Message}", ex);
             }
             Duration.Record(watch.Elapsed.TotalMilliseconds);
+            RoundTripDone(watch);
             if (!response.IsSuccessStatusCode)
             {
                 throw Failure(response, body, baton);
@@ -127,6 +134,13 @@ internal sealed class HranaClient
             var json = ParseObject(body) ?? throw new LibSqlException("PROTOCOL", $"Unexpected answer from {root}: {Snippet(body)}");
             return new PipelineResponse(json["baton"]?.GetValue<string>(), json["base_url"]?.GetValue<string>(), json["results"]?.AsArray() ?? []);
         }
+    }
+
+    /// <summary>Reports one round trip (answered or not) to the connection's observer; false, so it can sit in an exception filter.</summary>
+    private bool RoundTripDone(Stopwatch watch)
+    {
+        _onRoundTrip?.Invoke(watch.Elapsed);
+        return false;
     }
 
     private async Task<string> VersionAsync(string root, CancellationToken ct)

@@ -34,6 +34,9 @@ public sealed class LibSqlConnection : DbConnection
 
     public int MaxRetries { get; set; } = 4;
 
+    /// <summary>Called after every HTTP round trip to the server with its duration (for metrics and round-trip budgets).</summary>
+    public Action<TimeSpan>? RoundTripCompleted { get; set; }
+
     internal LibSqlTransaction? Transaction { get; set; }
 
     [AllowNull]
@@ -78,7 +81,7 @@ public sealed class LibSqlConnection : DbConnection
         {
             throw new InvalidOperationException("The connection string needs Data Source=libsql://… (or https://, http://).");
         }
-        _client = new HranaClient(Url, AuthToken, MaxRetries);
+        _client = new HranaClient(Url, AuthToken, MaxRetries, RoundTripCompleted);
         _state = ConnectionState.Open;
         return Task.CompletedTask;
     }

@@ -1,17 +1,31 @@
 using System.Collections;
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json.Nodes;
 
 namespace SqlStudio.LibSql;
 
-/// <summary>The rows of one statement, already received (Hrana returns a statement's rows in one answer).</summary>
+/// <summary>
+/// The rows of one statement, or of each statement of a batch in turn (<see cref="NextResult"/>), already received:
+/// Hrana returns a statement's rows in one answer.
+/// </summary>
 public sealed class LibSqlDataReader : DbDataReader
 {
-    private readonly StatementResult _result;
+    private readonly IReadOnlyList<StatementResult> _results;
+    private int _current;
+    private StatementResult _result;
     private int _row = -1;
     private bool _closed;
 
-    internal LibSqlDataReader(StatementResult result) => _result = result;
+    internal LibSqlDataReader(StatementResult result) : this([result])
+    {
+    }
+
+    internal LibSqlDataReader(IReadOnlyList<StatementResult> results)
+    {
+        _results = results.Count > 0 ? results : [StatementResult.Empty];
+        _result = _results[0];
+    }
 
     public override int FieldCount => _result.Columns.Count;
     public override bool HasRows => _result.Rows.Count > 0;
@@ -26,7 +40,18 @@ public sealed class LibSqlDataReader : DbDataReader
 
     public override Task<bool> ReadAsync(CancellationToken cancellationToken) => Task.FromResult(Read());
 
-    public override bool NextResult() => false;
+    public override bool NextResult()
+    {
+        if (_current + 1 >= _results.Count)
+        {
+            return false;
+        }
+        _result = _results[++_current];
+        _row = -1;
+        return true;
+    }
+
+    public override Task<bool> NextResultAsync(CancellationToken cancellationToken) => Task.FromResult(NextResult());
 
     public override void Close() => _closed = true;
 
@@ -121,14 +146,17 @@ public sealed class LibSqlDataReader : DbDataReader
 }
 
 /// <summary>
-/// Several statements as one atomic pipeline: <c>BEGIN</c>, each statement conditioned on the previous step,
-/// <c>COMMIT</c>, and <c>ROLLBACK</c> when any step failed.
+/// Several statements as one atomic round trip: <see cref="BeginStatement"/>, each statement conditioned on the previous
+/// step, <c>COMMIT</c>, and <c>ROLLBACK</c> when any step failed. The reader returns each statement's rows in turn.
 /// </summary>
 public sealed class LibSqlBatch : DbBatch
 {
     private readonly LibSqlBatchCommandCollection _commands = new();
 
     public override int Timeout { get; set; } = 30;
+
+    /// <summary><c>BEGIN IMMEDIATE</c> (the write lock up front, the default) or <c>BEGIN</c> for a batch that only reads.</summary>
+    public string BeginStatement { get; set; } = "BEGIN IMMEDIATE";
 
     protected override DbBatchCommandCollection DbBatchCommands => _commands;
 
@@ -150,20 +178,31 @@ public sealed class LibSqlBatch : DbBatch
 
     public override int ExecuteNonQuery() => ExecuteNonQueryAsync().GetAwaiter().GetResult();
 
-    public override object? ExecuteScalar() => throw new NotSupportedException("Use ExecuteNonQuery or one command per statement.");
+    public override object? ExecuteScalar() => ExecuteScalarAsync().GetAwaiter().GetResult();
 
-    protected override DbDataReader ExecuteDbDataReader(System.Data.CommandBehavior behavior) => throw new NotSupportedException("Use ExecuteNonQuery.");
+    protected override DbDataReader ExecuteDbDataReader(System.Data.CommandBehavior behavior) =>
+        ExecuteDbDataReaderAsync(behavior, CancellationToken.None).GetAwaiter().GetResult();
 
-    protected override Task<DbDataReader> ExecuteDbDataReaderAsync(System.Data.CommandBehavior behavior, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Use ExecuteNonQueryAsync.");
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(System.Data.CommandBehavior behavior, CancellationToken cancellationToken) =>
+        new LibSqlDataReader(await RunAsync(cancellationToken));
 
-    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Use ExecuteNonQueryAsync.");
+    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default)
+    {
+        var results = await RunAsync(cancellationToken);
+        return results.Count > 0 && results[0].Rows.Count > 0 ? results[0].Rows[0][0] : null;
+    }
 
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default)
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default) =>
+        (int)(await RunAsync(cancellationToken)).Sum(r => r.AffectedRows);
+
+    private async Task<IReadOnlyList<StatementResult>> RunAsync(CancellationToken cancellationToken)
     {
         var connection = DbConnection as LibSqlConnection ?? throw new InvalidOperationException("The batch has no libSQL connection.");
-        var steps = new System.Text.Json.Nodes.JsonArray { new System.Text.Json.Nodes.JsonObject { ["stmt"] = Hrana.Statement("BEGIN", false) } };
+        if (connection.Transaction is not null)
+        {
+            throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
+        }
+        var steps = new JsonArray { new JsonObject { ["stmt"] = Hrana.Statement(BeginStatement, false) } };
         foreach (var command in _commands.Items)
         {
             var single = new LibSqlCommand { CommandText = command.CommandText };
@@ -171,27 +210,42 @@ public sealed class LibSqlBatch : DbBatch
             {
                 single.Parameters.Add(parameter);
             }
-            steps.Add(new System.Text.Json.Nodes.JsonObject
+            steps.Add(new JsonObject
             {
-                ["condition"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "ok", ["step"] = steps.Count - 1 },
-                ["stmt"] = single.Statement(wantRows: false),
+                ["condition"] = new JsonObject { ["type"] = "ok", ["step"] = steps.Count - 1 },
+                ["stmt"] = single.Statement(wantRows: true),
             });
         }
         var last = steps.Count - 1;
-        steps.Add(new System.Text.Json.Nodes.JsonObject
+        steps.Add(new JsonObject
         {
-            ["condition"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "ok", ["step"] = last },
+            ["condition"] = new JsonObject { ["type"] = "ok", ["step"] = last },
             ["stmt"] = Hrana.Statement("COMMIT", false),
         });
-        steps.Add(new System.Text.Json.Nodes.JsonObject
+        steps.Add(new JsonObject
         {
-            ["condition"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "not", ["cond"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "ok", ["step"] = last + 1 } },
+            ["condition"] = new JsonObject { ["type"] = "not", ["cond"] = new JsonObject { ["type"] = "ok", ["step"] = last + 1 } },
             ["stmt"] = Hrana.Statement("ROLLBACK", false),
         });
-        var requests = new System.Text.Json.Nodes.JsonArray(connection.StreamSettings.Select(s => (System.Text.Json.Nodes.JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
-        requests.Add(new System.Text.Json.Nodes.JsonObject { ["type"] = "batch", ["batch"] = new System.Text.Json.Nodes.JsonObject { ["steps"] = steps } });
+        var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
+        requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = steps } });
         requests.Add(Hrana.Close());
-        var response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: false, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (Timeout > 0)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(Timeout));
+        }
+        PipelineResponse response;
+        try
+        {
+            // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
+            var readOnly = BeginStatement == "BEGIN" && _commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText));
+            response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: readOnly, timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new LibSqlException("TIMEOUT", $"No answer within {Timeout} s (Timeout); the batch may or may not have run.", ex);
+        }
         LibSqlCommand.ThrowOnError(response.Results);
         var result = response.Results[^2]!["response"]!["result"]!;
         var errors = result["step_errors"]!.AsArray();
@@ -199,7 +253,7 @@ public sealed class LibSqlBatch : DbBatch
         {
             throw new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed");
         }
-        return result["step_results"]!.AsArray().Skip(1).Take(_commands.Items.Count).Sum(r => (int)(r?["affected_row_count"]?.GetValue<long>() ?? 0));
+        return result["step_results"]!.AsArray().Skip(1).Take(_commands.Items.Count).Select(StatementResult.From).ToList();
     }
 }
 

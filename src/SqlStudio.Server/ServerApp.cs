@@ -37,6 +37,7 @@ public static class ServerApp
     public static WebApplication Build(WebApplicationBuilder builder, Action<WebApplication>? mapMore = null)
     {
         var app = builder.Build();
+        app.UseDbRoundTrips();
         app.UseWebDefaults();
         app.UseSyncWire();
         app.MapHealth();

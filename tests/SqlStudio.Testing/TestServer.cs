@@ -35,14 +35,14 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>
     /// Set <c>SQLSTUDIO_TEST_DB=libsql</c> to run every server test against the libSQL provider: the server then
-    /// speaks Hrana over loopback HTTP to <see cref="HranaTestServer"/>, which keeps the data in the same file.
+    /// speaks Hrana over loopback HTTP to a real libsql-server (<see cref="SqldServer"/>, with JWT auth) of its own.
     /// </summary>
     public static bool UseLibSql => string.Equals(Environment.GetEnvironmentVariable("SQLSTUDIO_TEST_DB"), "libsql", StringComparison.OrdinalIgnoreCase);
 
-    private TestServer(WebApplication app, string dataDirectory, bool ownsData, Uri baseAddress, HranaTestServer? hrana)
+    private TestServer(WebApplication app, string dataDirectory, bool ownsData, Uri baseAddress, SqldServer? sqld)
     {
         _app = app;
-        Hrana = hrana;
+        Sqld = sqld;
         _ownsData = ownsData;
         DataDirectory = dataDirectory;
         BaseAddress = baseAddress;
@@ -56,7 +56,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public Mailbox Mailbox => new(Path.Combine(DataDirectory, "mail"));
 
-    public string DatabasePath => Path.Combine(DataDirectory, "sqlstudio.db");
+    /// <summary>The SQLite file holding the server's data: its own, or the one behind sqld.</summary>
+    public string DatabasePath => Sqld?.DatabaseFile ?? Path.Combine(DataDirectory, "sqlstudio.db");
 
     public Uri BaseAddress { get; }
 
@@ -64,8 +65,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>The Hrana server this server's database is behind, when running on the libSQL provider.</summary>
-    public HranaTestServer? Hrana { get; }
+    /// <summary>The libsql-server this server's database is on, when running on the libSQL provider.</summary>
+    public SqldServer? Sqld { get; }
 
     public static async Task<TestServer> StartAsync(Action<TestServerOptions>? configure = null)
     {
@@ -73,14 +74,13 @@ public sealed class TestServer : IAsyncDisposable
         configure?.Invoke(options);
         var ownsData = options.DataDirectory is null;
         var dataDirectory = options.DataDirectory ?? NewDataDirectory();
-        HranaTestServer? hrana = null;
+        SqldServer? sqld = null;
         if (UseLibSql && !options.Settings.ContainsKey("Database:Provider"))
         {
-            hrana = await HranaTestServer.StartAsync(Path.Combine(dataDirectory, "sqlstudio.db"));
-            hrana.RequiredToken = "test-token";
+            sqld = await SqldServer.StartAsync(dataDirectory);
             options.Settings["Database:Provider"] = "libsql";
-            options.Settings["Database:Url"] = hrana.Url;
-            options.Settings["Database:AuthToken"] = hrana.RequiredToken;
+            options.Settings["Database:Url"] = sqld.Url;
+            options.Settings["Database:AuthToken"] = sqld.Token;
         }
         try
         {
@@ -88,13 +88,13 @@ public sealed class TestServer : IAsyncDisposable
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
                 .Addresses.First();
-            return new TestServer(app, dataDirectory, ownsData, new Uri(address), hrana);
+            return new TestServer(app, dataDirectory, ownsData, new Uri(address), sqld);
         }
         catch
         {
-            if (hrana is not null)
+            if (sqld is not null)
             {
-                await hrana.DisposeAsync();
+                await sqld.DisposeAsync();
             }
             throw;
         }
@@ -115,6 +115,7 @@ public sealed class TestServer : IAsyncDisposable
             // Tests hash many passwords; the production cost (210,000) is proven by its own test.
             ["Auth:PasswordIterations"] = "1000",
             ["Captcha:Provider"] = "none",
+            ["Database:ReportRoundTrips"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware"] = "None",
@@ -156,9 +157,9 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        if (Hrana is not null)
+        if (Sqld is not null)
         {
-            await Hrana.DisposeAsync();
+            await Sqld.DisposeAsync();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_ownsData)

@@ -30,6 +30,40 @@ public static class DataExtensions
     }
 }
 
+public static class RoundTripMiddleware
+{
+    public const string Header = "X-Db-Round-Trips";
+
+    /// <summary>
+    /// Counts each request's database round trips: logged at Debug with the request (its trace id is in the log scope),
+    /// and sent as <c>X-Db-Round-Trips</c> when <c>Database:ReportRoundTrips</c> is on.
+    /// </summary>
+    public static IApplicationBuilder UseDbRoundTrips(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<DatabaseOptions>();
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("SqlStudio.Server.Data.RoundTrips");
+        return app.Use(async (context, next) =>
+        {
+            var box = DbRoundTrips.Begin();
+            if (options.ReportRoundTrips)
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers[Header] = box.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return Task.CompletedTask;
+                });
+            }
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await next(context);
+            if (box.Count > 0 && logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("{Method} {Path}: {RoundTrips} database round trips, {Ms:F1} ms in all", context.Request.Method,
+                    context.Request.Path.Value, box.Count, watch.Elapsed.TotalMilliseconds);
+            }
+        });
+    }
+}
+
 /// <summary>
 /// Runs before the server takes requests: refuses to start on a changed applied migration, and applies
 /// pending ones when <c>Database:AutoMigrate</c> is on.

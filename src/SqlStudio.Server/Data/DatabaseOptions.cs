@@ -22,4 +22,7 @@ public sealed class DatabaseOptions
 
     /// <summary>How many times a unit of work that met SQLITE_BUSY is run again.</summary>
     public int BusyRetries { get; set; } = 5;
+
+    /// <summary>Adds an <c>X-Db-Round-Trips</c> header to every response (for tests and diagnostics).</summary>
+    public bool ReportRoundTrips { get; set; }
 }

@@ -49,6 +49,34 @@ public sealed class Db(IDbProvider provider, DatabaseOptions options, ILogger<Db
             return true;
         }, cancellationToken);
 
+    /// <summary>Runs a batch of reads in one round trip (one consistent snapshot).</summary>
+    public Task ReadBatchAsync(SqlBatch batch, CancellationToken cancellationToken = default) =>
+        RetryBusyAsync(async () =>
+        {
+            await provider.RunBatchAsync(batch, write: false, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs a batch of writes as one transaction in one round trip. Throws <see cref="WriteConflictException"/> when its
+    /// <see cref="SqlBatch.Guard"/> failed (nothing was written): the caller reads again and decides again.
+    /// </summary>
+    public async Task WriteBatchAsync(SqlBatch batch, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await RetryBusyAsync(async () =>
+            {
+                await provider.RunBatchAsync(batch, write: true, cancellationToken);
+                return true;
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (SqlBatch.IsGuardFailure(ex))
+        {
+            throw new WriteConflictException(ex);
+        }
+    }
+
     private async Task<T> RetryBusyAsync<T>(Func<Task<T>> attempt, CancellationToken cancellationToken)
     {
         for (var retry = 0; ; retry++)

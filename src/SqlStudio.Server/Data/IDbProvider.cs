@@ -20,6 +20,13 @@ public interface IDbProvider
     /// <summary>Starts a transaction that takes the write lock at once (<c>BEGIN IMMEDIATE</c>).</summary>
     Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs every statement of <paramref name="batch"/> in one transaction (<c>BEGIN IMMEDIATE</c> when
+    /// <paramref name="write"/>), in one round trip where the database is remote, then hands each read its rows.
+    /// Any failing statement rolls the whole batch back and is thrown.
+    /// </summary>
+    Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken);
+
     /// <summary>True when the failure means "the database was busy, nothing was done": safe to run again.</summary>
     bool IsBusy(Exception exception);
 }

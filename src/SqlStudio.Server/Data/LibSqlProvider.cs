@@ -13,6 +13,7 @@ public sealed class LibSqlProvider : IDbProvider
     private readonly string _connectionString;
     private readonly string _describe;
     private readonly ILogger<LibSqlConnection> _logger;
+    private readonly Action<TimeSpan> _onRoundTrip;
 
     public LibSqlProvider(DatabaseOptions options, ILoggerFactory loggers)
     {
@@ -28,6 +29,7 @@ public sealed class LibSqlProvider : IDbProvider
         }.ConnectionString;
         _describe = LibSqlConnection.Describe(options.Url);
         _logger = loggers.CreateLogger<LibSqlConnection>();
+        _onRoundTrip = elapsed => DbMetrics.RoundTrip(Name, elapsed);
     }
 
     public string Name => "libsql";
@@ -36,13 +38,39 @@ public sealed class LibSqlProvider : IDbProvider
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new LibSqlConnection(_connectionString) { Logger = _logger };
+        var connection = new LibSqlConnection(_connectionString) { Logger = _logger, RoundTripCompleted = _onRoundTrip };
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
     public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+
+    public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
+    {
+        await using var connection = (LibSqlConnection)await OpenAsync(cancellationToken);
+        await using var hrana = new LibSqlBatch { Connection = connection, BeginStatement = write ? "BEGIN IMMEDIATE" : "BEGIN" };
+        foreach (var statement in batch.Statements)
+        {
+            var command = new LibSqlBatchCommand { CommandText = statement.Sql };
+            foreach (var (name, value) in statement.Args)
+            {
+                command.Parameters.Add(new LibSqlParameter(name, value));
+            }
+            hrana.BatchCommands.Add(command);
+        }
+        await using var reader = await hrana.ExecuteReaderAsync(cancellationToken);
+        var index = 0;
+        do
+        {
+            if (batch.Statements[index].Read is { } read)
+            {
+                await read(reader);
+            }
+            index++;
+        }
+        while (index < batch.Statements.Count && await reader.NextResultAsync(cancellationToken));
+    }
 
     public bool IsBusy(Exception exception) => exception is LibSqlException { IsBusy: true };
 }

@@ -68,6 +68,28 @@ public sealed class SqliteProvider : IDbProvider
         return Task.FromResult<DbTransaction>(transaction);
     }
 
+    public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: !write);
+        foreach (var statement in batch.Statements)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = statement.Sql;
+            foreach (var (name, value) in statement.Args)
+            {
+                command.Parameters.AddWithValue(name[0] is '@' or ':' or '$' ? name : "@" + name, value ?? DBNull.Value);
+            }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (statement.Read is { } read)
+            {
+                await read(reader);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public bool IsBusy(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
 

@@ -57,7 +57,12 @@ public sealed class LoginTests(ServerFixture fixture) : IClassFixture<ServerFixt
     {
         var data = TestServer.NewDataDirectory();
         var email = AuthClient.NewEmail();
-        await using (var weak = await TestServer.StartAsync(o => o.DataDirectory = data))
+        // The stored hash is read from the embedded file between the two servers: this test runs on SQLite.
+        await using (var weak = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["Database:Provider"] = "sqlite";
+        }))
         {
             await new AuthClient(weak).RegisterAsync(email);
         }
@@ -66,6 +71,7 @@ public sealed class LoginTests(ServerFixture fixture) : IClassFixture<ServerFixt
         await using var stronger = await TestServer.StartAsync(o =>
         {
             o.DataDirectory = data;
+            o.Settings["Database:Provider"] = "sqlite";
             o.Settings["Auth:PasswordIterations"] = "5000";
         });
         await new AuthClient(stronger).LoginAsync(email);

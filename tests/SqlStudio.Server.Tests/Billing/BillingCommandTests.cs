@@ -46,6 +46,8 @@ public sealed class BillingCommandTests : IAsyncLifetime
         await using (var server = await TestServer.StartAsync(o =>
         {
             o.DataDirectory = data;
+            // The operator command below opens the embedded file the server left behind.
+            o.Settings["Database:Provider"] = "sqlite";
             _stripe.Configure(o);
         }))
         {

@@ -75,7 +75,12 @@ public sealed class IntegrityCommandTests
     {
         var data = TestServer.NewDataDirectory();
         string email;
-        await using (var server = await TestServer.StartAsync(o => o.DataDirectory = data))
+        // The operator command and the corruption below work on the embedded file the server left behind.
+        await using (var server = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["Database:Provider"] = "sqlite";
+        }))
         {
             var user = await SyncClient.NewUserAsync(server);
             email = user.Tokens.User.Email;

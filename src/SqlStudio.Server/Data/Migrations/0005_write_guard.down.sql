@@ -1,0 +1,2 @@
+DROP TRIGGER IF EXISTS write_guard_check;
+DROP VIEW IF EXISTS write_guard;

@@ -249,9 +249,16 @@ public sealed class LibSqlBatch : DbBatch
         LibSqlCommand.ThrowOnError(response.Results);
         var result = response.Results[^2]!["response"]!["result"]!;
         var errors = result["step_errors"]!.AsArray();
-        if (errors.FirstOrDefault(e => e is not null) is { } error)
+        for (var step = 0; step < errors.Count; step++)
         {
-            throw new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed");
+            if (errors[step] is { } error)
+            {
+                // Step 0 is BEGIN: statement i of the batch is step i + 1.
+                throw new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
+                {
+                    BatchIndex = step >= 1 && step <= _commands.Items.Count ? step - 1 : null,
+                };
+            }
         }
         return result["step_results"]!.AsArray().Skip(1).Take(_commands.Items.Count).Select(StatementResult.From).ToList();
     }

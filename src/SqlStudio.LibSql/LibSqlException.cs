@@ -16,6 +16,9 @@ public sealed class LibSqlException(string code, string message, Exception? inne
 
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>In a failed batch, the index of the command that failed (null when it was not one of its commands).</summary>
+    public int? BatchIndex { get; init; }
+
     public bool IsConstraintViolation => Code.StartsWith("SQLITE_CONSTRAINT", StringComparison.Ordinal);
 
     public bool IsBusy => Code is "SQLITE_BUSY" or "SQLITE_LOCKED";

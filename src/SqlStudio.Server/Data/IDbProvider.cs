@@ -29,4 +29,7 @@ public interface IDbProvider
 
     /// <summary>True when the failure means "the database was busy, nothing was done": safe to run again.</summary>
     bool IsBusy(Exception exception);
+
+    /// <summary>True when the database refused a row (a CHECK, NOT NULL, UNIQUE or foreign key constraint).</summary>
+    bool IsConstraintViolation(Exception exception);
 }

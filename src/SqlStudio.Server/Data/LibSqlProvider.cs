@@ -59,7 +59,17 @@ public sealed class LibSqlProvider : IDbProvider
             }
             hrana.BatchCommands.Add(command);
         }
-        await using var reader = await hrana.ExecuteReaderAsync(cancellationToken);
+        DbDataReader reader;
+        try
+        {
+            reader = await hrana.ExecuteReaderAsync(cancellationToken);
+        }
+        catch (LibSqlException ex) when (ex.BatchIndex is { } failed)
+        {
+            ex.Data[SqlBatch.FailedIndexKey] = failed;
+            throw;
+        }
+        await using var _ = reader;
         var index = 0;
         do
         {
@@ -73,4 +83,6 @@ public sealed class LibSqlProvider : IDbProvider
     }
 
     public bool IsBusy(Exception exception) => exception is LibSqlException { IsBusy: true };
+
+    public bool IsConstraintViolation(Exception exception) => exception is LibSqlException { IsConstraintViolation: true };
 }

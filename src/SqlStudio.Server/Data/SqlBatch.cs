@@ -60,6 +60,12 @@ public sealed class SqlBatch
     /// <summary>The message SQLite answers with when a <see cref="Guard"/> failed (migration 0005).</summary>
     public const string GuardMessage = "write_guard: the data changed since it was read";
 
+    /// <summary>Where a failed statement's index in its batch is kept on the exception (<see cref="Exception.Data"/>).</summary>
+    public const string FailedIndexKey = "sqlstudio.batch_index";
+
+    /// <summary>The index of the statement a batch failed on, when known.</summary>
+    public static int? FailedIndex(Exception exception) => exception.Data[FailedIndexKey] as int?;
+
     internal static bool IsGuardFailure(Exception exception) =>
         exception.Message.Contains("write_guard", StringComparison.Ordinal);
 

@@ -72,8 +72,9 @@ public sealed class SqliteProvider : IDbProvider
     {
         await using var connection = (SqliteConnection)await OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: !write);
-        foreach (var statement in batch.Statements)
+        for (var index = 0; index < batch.Statements.Count; index++)
         {
+            var statement = batch.Statements[index];
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = statement.Sql;
@@ -81,14 +82,24 @@ public sealed class SqliteProvider : IDbProvider
             {
                 command.Parameters.AddWithValue(name[0] is '@' or ':' or '$' ? name : "@" + name, value ?? DBNull.Value);
             }
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (statement.Read is { } read)
+            try
             {
-                await read(reader);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (statement.Read is { } read)
+                {
+                    await read(reader);
+                }
+            }
+            catch (SqliteException ex)
+            {
+                ex.Data[SqlBatch.FailedIndexKey] = index;
+                throw;
             }
         }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    public bool IsConstraintViolation(Exception exception) => exception is SqliteException { SqliteErrorCode: 19 };
 
     public bool IsBusy(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };

@@ -9,16 +9,20 @@ public static class Activity
 {
     public static Task RecordAsync(Db db, string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
         TimeSpan duration, string? error, TimeProvider time) =>
-        db.WriteAsync((c, t) => c.ExecuteAsync(
-            """
+        db.WriteAsync((c, t) => Insert(userId, deviceId, kind, records, conflicts, bytes, duration, error, Clock.Format(time.GetUtcNow())).RunAsync(c, t));
+
+    /// <summary>The activity line as a statement, for a write batch that records it with the change itself.</summary>
+    public static SyncStore.Statement Insert(string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
+        TimeSpan duration, string? error, string now) =>
+        new("""
             INSERT INTO sync_activity (activity_id, user_id, device_id, kind, records, conflicts, bytes, duration_ms, error, created_at)
             VALUES (@id, @userId, @deviceId, @kind, @records, @conflicts, @bytes, @ms, @error, @now)
             """,
-            new
+            new()
             {
-                id = Guid.CreateVersion7().ToString(), userId, deviceId, kind, records, conflicts, bytes,
-                ms = (long)duration.TotalMilliseconds, error, now = Clock.Format(time.GetUtcNow()),
-            }, t));
+                ["id"] = Guid.CreateVersion7().ToString(), ["userId"] = userId, ["deviceId"] = deviceId, ["kind"] = kind, ["records"] = records,
+                ["conflicts"] = conflicts, ["bytes"] = bytes, ["ms"] = (long)duration.TotalMilliseconds, ["error"] = error, ["now"] = now,
+            });
 
     public static async Task<IReadOnlyList<ActivityInfo>> RecentAsync(Db db, string userId, int limit) =>
         (await db.ReadAsync(c => c.QueryAsync<ActivityInfo>(

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Sync;
 
@@ -35,47 +36,70 @@ public static class SyncStore
             $"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND server_seq > @from AND server_seq <= @to ORDER BY server_seq",
             new { userId, from, to });
 
-    public static Task InsertAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow row)
+    /// <summary>A statement and its arguments, to run at once in a transaction or to add to a <see cref="SqlBatch"/>.</summary>
+    public sealed record Statement(string Sql, Dictionary<string, object?> Args)
+    {
+        public Task<int> RunAsync(DbConnection c, DbTransaction t) => c.ExecuteAsync(Sql, new DynamicParameters(Args), t);
+
+        public void AddTo(SqlBatch batch) => batch.Execute(Sql, Args);
+    }
+
+    public static Statement Insert(EntitySpec spec, string userId, SyncRow row)
     {
         var columns = string.Join(", ", spec.Fields.Select(f => f.Name));
         var parameters = string.Join(", ", spec.Fields.Select(f => "@f_" + f.Name));
-        var args = new DynamicParameters(new
+        var args = new Dictionary<string, object?>
         {
-            userId, row.Id, row.Version, row.ServerSeq, FieldVersions = JsonSerializer.Serialize(row.FieldVersions),
-            row.UpdatedAt, row.UpdatedByDevice, row.DeletedAt, row.CreatedAt,
-        });
+            ["userId"] = userId, ["Id"] = row.Id, ["Version"] = row.Version, ["ServerSeq"] = row.ServerSeq,
+            ["FieldVersions"] = JsonSerializer.Serialize(row.FieldVersions), ["UpdatedAt"] = row.UpdatedAt,
+            ["UpdatedByDevice"] = row.UpdatedByDevice, ["DeletedAt"] = row.DeletedAt, ["CreatedAt"] = row.CreatedAt,
+        };
         foreach (var field in spec.Fields)
         {
-            args.Add("f_" + field.Name, row.Values.GetValueOrDefault(field.Name));
+            args["f_" + field.Name] = row.Values.GetValueOrDefault(field.Name);
         }
-        return c.ExecuteAsync(
+        return new Statement(
             $"""
             INSERT INTO {spec.Table} (user_id, id, version, server_seq, field_versions, updated_at, updated_by_device, deleted_at, created_at, {columns})
             VALUES (@userId, @Id, @Version, @ServerSeq, @FieldVersions, @UpdatedAt, @UpdatedByDevice, @DeletedAt, @CreatedAt, {parameters})
-            """, args, t);
+            """, args);
     }
 
     /// <summary>Writes the row's sync columns and the given fields (the ones that changed).</summary>
-    public static Task UpdateAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow row, IEnumerable<string> changed)
+    public static Statement Update(EntitySpec spec, string userId, SyncRow row, IEnumerable<string> changed)
     {
         var fields = changed.Where(spec.ByName.ContainsKey).ToList();
         var sets = string.Join("", fields.Select(f => $", {f} = @f_{f}"));
-        var args = new DynamicParameters(new
+        var args = new Dictionary<string, object?>
         {
-            userId, row.Id, row.Version, row.ServerSeq, FieldVersions = JsonSerializer.Serialize(row.FieldVersions),
-            row.UpdatedAt, row.UpdatedByDevice, row.DeletedAt,
-        });
+            ["userId"] = userId, ["Id"] = row.Id, ["Version"] = row.Version, ["ServerSeq"] = row.ServerSeq,
+            ["FieldVersions"] = JsonSerializer.Serialize(row.FieldVersions), ["UpdatedAt"] = row.UpdatedAt,
+            ["UpdatedByDevice"] = row.UpdatedByDevice, ["DeletedAt"] = row.DeletedAt,
+        };
         foreach (var field in fields)
         {
-            args.Add("f_" + field, row.Values.GetValueOrDefault(field));
+            args["f_" + field] = row.Values.GetValueOrDefault(field);
         }
-        return c.ExecuteAsync(
+        return new Statement(
             $"""
             UPDATE {spec.Table} SET version = @Version, server_seq = @ServerSeq, field_versions = @FieldVersions, updated_at = @UpdatedAt,
                    updated_by_device = @UpdatedByDevice, deleted_at = @DeletedAt{sets}
             WHERE user_id = @userId AND id = @Id
-            """, args, t);
+            """, args);
     }
+
+    /// <summary>The rows of these ids that exist (deleted ones included), read as part of a batch.</summary>
+    public static void LoadMany(SqlBatch batch, EntitySpec spec, string userId, IReadOnlyCollection<string> ids, Action<List<SyncRow>> into) =>
+        batch.Read($"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND id IN (SELECT value FROM json_each(@ids))",
+            new { userId, ids = JsonSerializer.Serialize(ids) }, async reader => into(await ReadRowsAsync(reader, spec)));
+
+    /// <summary>The live children of these parents (a chat's messages), read as part of a batch.</summary>
+    public static void LoadLiveChildren(SqlBatch batch, EntitySpec child, string userId, IReadOnlyCollection<string> parentIds, Action<List<SyncRow>> into) =>
+        batch.Read($"""
+                    SELECT {MetaColumns}, {child.ColumnList} FROM {child.Table}
+                    WHERE user_id = @userId AND {child.Parent!.Name} IN (SELECT value FROM json_each(@ids)) AND deleted_at IS NULL
+                    """,
+            new { userId, ids = JsonSerializer.Serialize(parentIds) }, async reader => into(await ReadRowsAsync(reader, child)));
 
     public static Task<long> CountLiveAsync(DbConnection c, EntitySpec spec, string userId) =>
         c.ExecuteScalarAsync<long>($"SELECT count(*) FROM {spec.Table} WHERE user_id = @userId AND deleted_at IS NULL", new { userId });
@@ -101,8 +125,13 @@ public static class SyncStore
 
     private static async Task<List<SyncRow>> QueryRowsAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string sql, object args)
     {
-        var result = new List<SyncRow>();
         await using var reader = await c.ExecuteReaderAsync(sql, args, t);
+        return await ReadRowsAsync(reader, spec);
+    }
+
+    private static async Task<List<SyncRow>> ReadRowsAsync(DbDataReader reader, EntitySpec spec)
+    {
+        var result = new List<SyncRow>();
         var ordinals = spec.Fields.Select(f => reader.GetOrdinal(f.Name)).ToArray();
         while (await reader.ReadAsync())
         {
@@ -128,42 +157,15 @@ public static class SyncStore
 }
 
 /// <summary>
-/// Cursor values for one write transaction that writes many rows: the user's <c>sync_seq</c> is read once, values
-/// are handed out in memory, and the last one is written back once before commit (one statement per value would be
-/// a round trip each on a remote database). Every write of the transaction must take its value here.
+/// Cursor values for a push that writes many rows: the user's <c>sync_seq</c> as read, values handed out in memory,
+/// and the last one written back once, in the write batch guarded by the value read.
 /// </summary>
-public sealed class CursorValues
+public sealed class CursorValues(long start)
 {
-    private readonly string _userId;
-    private readonly long _start;
-
-    private CursorValues(string userId, long start)
-    {
-        _userId = userId;
-        _start = start;
-        Current = start;
-    }
+    public long Start { get; } = start;
 
     /// <summary>The newest value handed out (the user's cursor once saved).</summary>
-    public long Current { get; private set; }
-
-    public static async Task<CursorValues> TakeAsync(DbConnection c, DbTransaction t, string userId) =>
-        new(userId, await SyncStore.CurrentSeqAsync(c, t, userId));
+    public long Current { get; private set; } = start;
 
     public long Next() => ++Current;
-
-    public async Task SaveAsync(DbConnection c, DbTransaction t)
-    {
-        if (Current == _start)
-        {
-            return;
-        }
-        var updated = await c.ExecuteAsync("UPDATE users SET sync_seq = @current WHERE user_id = @userId AND sync_seq = @start",
-            new { current = Current, userId = _userId, start = _start }, t);
-        if (updated != 1)
-        {
-            // Something in the transaction moved sync_seq without these values: cursor values would repeat.
-            throw new InvalidOperationException("sync_seq changed during the transaction outside CursorValues.");
-        }
-    }
 }

@@ -12,14 +12,13 @@ namespace SqlStudio.Server.Sync;
 public static class SyncWriter
 {
     /// <summary>
-    /// Writes <paramref name="changes"/> (field values in database form; <c>deleted</c> true/false for the
-    /// tombstone) as a new version of the row, or as a new row when <paramref name="existing"/> is null. The cursor
-    /// value comes from <paramref name="cursor"/> when the transaction holds one, else from the users row.
+    /// The new version of a row (or a new row when <paramref name="existing"/> is null, which is changed in place
+    /// otherwise) with <paramref name="changes"/> applied (field values in database form; <c>deleted</c> true/false for
+    /// the tombstone) at cursor value <paramref name="seq"/>, and the statement that stores it. No I/O.
     /// </summary>
-    public static async Task<SyncRow> WriteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
-        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now, CursorValues? cursor = null)
+    public static (SyncRow Row, SyncStore.Statement Statement) Prepare(EntitySpec spec, string userId, string id, SyncRow? existing,
+        IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now, long seq)
     {
-        var seq = cursor?.Next() ?? await SyncStore.NextSeqAsync(c, t, userId);
         var row = existing ?? new SyncRow { Id = id, UpdatedAt = updatedAt, CreatedAt = now, Version = 0 };
         row.Version++;
         row.ServerSeq = seq;
@@ -39,14 +38,19 @@ public static class SyncWriter
             }
             row.FieldVersions[field] = new FieldStamp(row.Version, updatedAt, deviceId);
         }
-        if (existing is null)
-        {
-            await SyncStore.InsertAsync(c, t, spec, userId, row);
-        }
-        else
-        {
-            await SyncStore.UpdateAsync(c, t, spec, userId, row, changes.Keys);
-        }
+        return (row, existing is null ? SyncStore.Insert(spec, userId, row) : SyncStore.Update(spec, userId, row, changes.Keys));
+    }
+
+    /// <summary>
+    /// <see cref="Prepare"/> and store at once, inside an open write transaction, taking the next cursor value from the
+    /// users row (conflict resolution and import, one record at a time).
+    /// </summary>
+    public static async Task<SyncRow> WriteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
+        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now)
+    {
+        var seq = await SyncStore.NextSeqAsync(c, t, userId);
+        var (row, statement) = Prepare(spec, userId, id, existing, changes, updatedAt, deviceId, now, seq);
+        await statement.RunAsync(c, t);
         return row;
     }
 
@@ -55,7 +59,7 @@ public static class SyncWriter
     /// messages of a deleted chat behind, or removing them where no device would hear of it).
     /// </summary>
     public static async Task<int> CascadeDeleteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow parent,
-        string? deviceId, string now, CursorValues? cursor = null)
+        string? deviceId, string now)
     {
         if (!parent.Deleted)
         {
@@ -72,7 +76,7 @@ public static class SyncWriter
             {
                 var row = await SyncStore.LoadAsync(c, t, child, userId, id);
                 await WriteAsync(c, t, child, userId, id, row, new Dictionary<string, object?> { [SyncRecords.DeletedField] = true },
-                    parent.DeletedAt!, deviceId, now, cursor);
+                    parent.DeletedAt!, deviceId, now);
                 count++;
             }
         }
@@ -84,20 +88,29 @@ public static class SyncWriter
         IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
         bool localWon, string now)
     {
+        var (conflictId, statement) = Conflict(userId, spec, entityId, fields, local, remote, deviceId, localUpdatedAt, rival, localWon, now);
+        await statement.RunAsync(c, t);
+        return conflictId;
+    }
+
+    public static (string ConflictId, SyncStore.Statement Statement) Conflict(string userId, EntitySpec spec, string entityId,
+        IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
+        bool localWon, string now)
+    {
         var conflictId = Guid.CreateVersion7().ToString();
-        await c.ExecuteAsync(
+        return (conflictId, new SyncStore.Statement(
             """
             INSERT INTO sync_conflicts (conflict_id, user_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id,
                                         remote_device_id, local_updated_at, remote_updated_at, winner, status, created_at)
             VALUES (@conflictId, @userId, @type, @entityId, @fields, @local, @remote, @deviceId, @remoteDevice, @localUpdatedAt,
                     @remoteUpdatedAt, @winner, 'unresolved', @now)
             """,
-            new
+            new Dictionary<string, object?>
             {
-                conflictId, userId, type = spec.Type, entityId, fields = JsonSerializer.Serialize(fields), local = local.ToJsonString(),
-                remote = remote.ToJsonString(), deviceId, remoteDevice = rival.DeviceId, localUpdatedAt, remoteUpdatedAt = rival.UpdatedAt,
-                winner = localWon ? "local" : "remote", now,
-            }, t);
-        return conflictId;
+                ["conflictId"] = conflictId, ["userId"] = userId, ["type"] = spec.Type, ["entityId"] = entityId,
+                ["fields"] = JsonSerializer.Serialize(fields), ["local"] = local.ToJsonString(), ["remote"] = remote.ToJsonString(),
+                ["deviceId"] = deviceId, ["remoteDevice"] = rival.DeviceId, ["localUpdatedAt"] = localUpdatedAt,
+                ["remoteUpdatedAt"] = rival.UpdatedAt, ["winner"] = localWon ? "local" : "remote", ["now"] = now,
+            }));
     }
 }

@@ -16,7 +16,7 @@ public sealed record AuditRow(string Event, string? Ip, string? UserAgent, strin
 /// <summary>SQL for users, their one-time email tokens and the security audit log.</summary>
 public sealed class AccountStore(Db db, TimeProvider time)
 {
-    private const string UserColumns =
+    internal const string UserColumns =
         "user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until";
 
     public Task<UserRow?> FindByEmailAsync(string email) =>

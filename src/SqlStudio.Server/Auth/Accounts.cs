@@ -7,7 +7,7 @@ namespace SqlStudio.Server.Auth;
 /// <summary>Registration, email verification, password reset and change: the account's life outside sessions.</summary>
 public sealed class Accounts(
     Db db, AccountStore store, Passwords passwords, SessionTokens sessions, AccountMail mail, AuthRateLimits limits,
-    AuthOptions options, TimeProvider time)
+    AuthOptions options, TimeProvider time, SessionValidator validator)
 {
     public const string VerifyPurpose = "verify_email";
     public const string ResetPurpose = "reset_password";
@@ -80,7 +80,12 @@ public sealed class Accounts(
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.EmailVerified, id), Clock.Format(now));
             return id;
         });
-        return userId is null ? TokenInvalid("verification") : (await store.FindByIdAsync(userId))!;
+        if (userId is null)
+        {
+            return TokenInvalid("verification");
+        }
+        validator.ForgetAccount(userId);
+        return (await store.FindByIdAsync(userId))!;
     }
 
     /// <summary>Always "accepted" for the caller; sends only to an existing, unverified account.</summary>
@@ -156,6 +161,7 @@ public sealed class Accounts(
         {
             return TokenInvalid("reset");
         }
+        validator.ForgetAccount(userId);
         await sessions.RevokeAsync(userId, null, null, "password_reset");
         await mail.PasswordChangedAsync((await store.FindByIdAsync(userId))!);
         return null;

@@ -18,7 +18,7 @@ public sealed record RefreshRow(
 /// <summary>SQL for sessions and their rotating refresh tokens.</summary>
 public sealed class SessionStore(Db db)
 {
-    private const string SessionColumns =
+    internal const string SessionColumns =
         "session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me, created_at, last_seen_at, expires_at, revoked_at";
 
     public static Task InsertSessionAsync(DbConnection c, DbTransaction t, SessionRow s) =>

@@ -1,41 +1,70 @@
 using Microsoft.Extensions.Caching.Memory;
+using SqlStudio.Server.Billing;
 using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Auth;
 
 /// <summary>
 /// Answers "is this session still active?" on every authenticated request, so a revoked session's access token
-/// stops working at once rather than at expiry. Answers are cached briefly per instance; revoking through this
-/// instance clears the cache entry immediately (other instances notice within <c>Auth:SessionCacheLifetime</c>).
+/// stops working at once rather than at expiry; and "who is this and what may they do?" (the account and its latest
+/// subscription) for the filters that need it. Both are read together, in one round trip, and cached briefly per
+/// instance: revoking through this instance clears the entry at once (other instances notice within
+/// <c>Auth:SessionCacheLifetime</c>), and a change to the account or its subscription (<see cref="ForgetAccount"/>)
+/// makes the next request read it again.
 /// </summary>
-public sealed class SessionValidator(SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time)
+public sealed class SessionValidator(Db db, SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time)
 {
-    private sealed record Entry(bool Revoked, string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt);
+    private sealed record Entry(bool Revoked, string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt, UserRow? User,
+        SubscriptionRow? Subscription, long Generation);
 
-    public async Task<bool> IsActiveAsync(string sessionId, string userId)
+    public async Task<bool> IsActiveAsync(string sessionId, string userId) => await ActiveEntryAsync(sessionId, userId) is not null;
+
+    /// <summary>The account of an active session and its latest subscription; null when the session has ended.</summary>
+    public async Task<(UserRow User, SubscriptionRow? Subscription)?> AccountAsync(string sessionId, string userId) =>
+        await ActiveEntryAsync(sessionId, userId) is { User: { } user } entry ? (user, entry.Subscription) : null;
+
+    private async Task<Entry?> ActiveEntryAsync(string sessionId, string userId)
     {
         var key = Key(sessionId);
-        if (!cache.TryGetValue(key, out Entry? entry) || entry is null)
+        var generation = Generation(userId);
+        if (!cache.TryGetValue(key, out Entry? entry) || entry is null || entry.Generation != generation)
         {
-            var row = await store.FindAsync(sessionId);
-            if (row is null)
+            entry = await LoadAsync(sessionId, userId, generation);
+            if (entry is null)
             {
-                return false;
+                return null;
             }
-            entry = new Entry(row.RevokedAt is not null, row.UserId, Clock.Parse(row.ExpiresAt), Clock.Parse(row.LastSeenAt));
             cache.Set(key, entry, options.SessionCacheLifetime);
         }
         var now = time.GetUtcNow();
         if (entry.Revoked || entry.UserId != userId || entry.ExpiresAt <= now)
         {
-            return false;
+            return null;
         }
         if (now - entry.LastSeenAt >= options.SessionTouchInterval)
         {
-            cache.Set(key, entry with { LastSeenAt = now }, options.SessionCacheLifetime);
+            entry = entry with { LastSeenAt = now };
+            cache.Set(key, entry, options.SessionCacheLifetime);
             await store.TouchAsync(sessionId, Clock.Format(now));
         }
-        return true;
+        return entry;
+    }
+
+    private async Task<Entry?> LoadAsync(string sessionId, string userId, long generation)
+    {
+        SessionRow? session = null;
+        UserRow? user = null;
+        SubscriptionRow? subscription = null;
+        var reads = new SqlBatch()
+            .Query<SessionRow>($"SELECT {SessionStore.SessionColumns} FROM sessions WHERE session_id = @sessionId", new { sessionId },
+                rows => session = rows.FirstOrDefault())
+            .Query<UserRow>($"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @userId", new { userId }, rows => user = rows.FirstOrDefault())
+            .Query<SubscriptionRow>(TierService.LatestSql, new { userId }, rows => subscription = rows.FirstOrDefault());
+        await db.ReadBatchAsync(reads);
+        return session is null
+            ? null
+            : new Entry(session.RevokedAt is not null || user is null, session.UserId, Clock.Parse(session.ExpiresAt), Clock.Parse(session.LastSeenAt),
+                user, subscription, generation);
     }
 
     public void Forget(IEnumerable<string> sessionIds)
@@ -46,5 +75,15 @@ public sealed class SessionValidator(SessionStore store, IMemoryCache cache, Aut
         }
     }
 
+    /// <summary>The account or its subscription changed: every cached session of this user reads it again.</summary>
+    public void ForgetAccount(string userId)
+    {
+        cache.Set(GenerationKey(userId), Generation(userId) + 1, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromHours(1) });
+    }
+
+    private long Generation(string userId) => cache.TryGetValue(GenerationKey(userId), out long generation) ? generation : 0;
+
     private static string Key(string sessionId) => "session:" + sessionId;
+
+    private static string GenerationKey(string userId) => "account-generation:" + userId;
 }

@@ -15,7 +15,7 @@ public sealed record SubscriptionResponse(string Tier, string? Status, string? P
 
 /// <summary>Checkout, portal and fulfilment: the billing flows a user starts.</summary>
 public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions options, TierService tiers, AppOptions app, EmailComposer email,
-    TimeProvider time, ILogger<BillingService> logger)
+    TimeProvider time, ILogger<BillingService> logger, SqlStudio.Server.Auth.SessionValidator validator)
 {
     public IReadOnlyList<Plan> Plans() =>
     [
@@ -131,6 +131,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
             await BillingStore.SaveCustomerAsync(c, t, userId, customerId, now);
             return await BillingStore.UpsertSubscriptionAsync(c, t, userId, subscription, time.GetUtcNow().ToUnixTimeMilliseconds(), now);
         });
+        validator.ForgetAccount(userId);
         await NotifyAsync(userId, before, subscription.Status);
     }
 

@@ -27,7 +27,7 @@ public static class StripeEventTypes
 /// after the transaction commits.
 /// </summary>
 public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway stripe, EmailComposer email, AppOptions app, TimeProvider time,
-    ILogger<StripeWebhooks> logger)
+    ILogger<StripeWebhooks> logger, SqlStudio.Server.Auth.SessionValidator validator)
 {
     private sealed record Effect(string? UserId, EmailContent? Email);
 
@@ -81,6 +81,10 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         {
             logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
             return false;
+        }
+        if (effect.UserId is { } changed)
+        {
+            validator.ForgetAccount(changed);
         }
         if (effect is { UserId: { } userId, Email: { } content } && await UserAsync(userId) is { } user)
         {

@@ -19,13 +19,19 @@ public sealed class TierService(Db db, BillingOptions options, TimeProvider time
         return Entitlements.Evaluate(subscription, emailVerified, true, time.GetUtcNow(), options);
     }
 
+    /// <summary>The entitlement from a subscription already read (the request's cached account).</summary>
+    public Entitlement Evaluate(SubscriptionRow? subscription, bool emailVerified) =>
+        Entitlements.Evaluate(options.Enabled ? subscription : null, emailVerified, options.Enabled, time.GetUtcNow(), options);
+
+    internal const string LatestSql =
+        """
+        SELECT subscription_id, user_id, stripe_subscription_id, stripe_customer_id, status, price_id, plan_id, trial_end,
+               current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, stripe_updated, updated_at
+        FROM subscriptions WHERE user_id = @userId ORDER BY updated_at DESC LIMIT 1
+        """;
+
     public async Task<string> TierAsync(string userId, bool emailVerified) => (await EntitlementAsync(userId, emailVerified)).Tier;
 
     public Task<SubscriptionRow?> LatestAsync(string userId) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(
-            """
-            SELECT subscription_id, user_id, stripe_subscription_id, stripe_customer_id, status, price_id, plan_id, trial_end,
-                   current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, stripe_updated, updated_at
-            FROM subscriptions WHERE user_id = @userId ORDER BY updated_at DESC LIMIT 1
-            """, new { userId }));
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(LatestSql, new { userId }));
 }

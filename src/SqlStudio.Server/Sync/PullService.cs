@@ -75,73 +75,105 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         }
 
         var watch = Stopwatch.StartNew();
-        var response = await db.ReadAsync(async c =>
-        {
-            var (purged, head) = await c.QuerySingleAsync<(long, long)>(
-                "SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId", new { userId });
-            // Behind the purge horizon, deletions were lost; ahead of the head, the database was restored to an
-            // earlier point (a backup) and the device holds changes the server no longer has. Both rebuild from 0.
-            if (cursor > 0 && (cursor < purged || cursor > head))
-            {
-                return null;
-            }
-            var (pageEnd, _, hasMore) = await SyncStore.PageAsync(c, userId, cursor, take, specs);
-            var changes = new List<(EntitySpec, List<SyncRow>)>();
-            if (pageEnd > cursor)
-            {
-                foreach (var spec in specs)
-                {
-                    var rows = await SyncStore.RangeAsync(c, null, spec, userId, cursor, pageEnd);
-                    if (rows.Count > 0)
-                    {
-                        changes.Add((spec, rows));
-                    }
-                }
-            }
-            return new ChangesPage(changes, pageEnd, hasMore, Clock.Format(time.GetUtcNow()));
-        });
-        if (response is null)
+        var page = await ReadPageAsync(userId, cursor, take, specs);
+        if (page is null)
         {
             return new Failure(410, SyncErrorCodes.ResyncRequired,
                 "This device's cursor is outside what the server holds (it was offline longer than deleted records are kept, " +
                 "or the server's data was restored from a backup). Pull again from cursor 0 to rebuild its copy.");
         }
-        var count = response.Count;
-        if (deviceId is not null)
+        var count = page.Count;
+        if (deviceId is not null || count > 0)
         {
-            var active = await db.WriteAsync(async (c, t) =>
+            // The device's last sync and the activity line: one write batch (one round trip), after the read.
+            var now = Clock.Format(time.GetUtcNow());
+            var revoked = false;
+            var writes = new SqlBatch();
+            if (deviceId is not null)
             {
-                var now = Clock.Format(time.GetUtcNow());
-                if (!await Devices.EnsureAsync(c, t, userId, deviceId, now))
-                {
-                    return false;
-                }
-                await Devices.MarkSyncedAsync(c, t, userId, deviceId, response.NextCursor, now);
-                return true;
-            });
-            if (!active)
+                writes.Execute("INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
+                        new { deviceId, userId, now })
+                    .Query<long>("SELECT revoked_at IS NOT NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId", new { userId, deviceId },
+                        rows => revoked = rows.FirstOrDefault() == 1)
+                    .Execute("""
+                             UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor)
+                             WHERE user_id = @userId AND device_id = @deviceId AND revoked_at IS NULL
+                             """, new { now, cursor = page.NextCursor, userId, deviceId });
+            }
+            if (count > 0)
+            {
+                Activity.Insert(userId, deviceId, "pull", count, 0, 0, watch.Elapsed, null, now).AddTo(writes);
+            }
+            await db.WriteBatchAsync(writes);
+            if (revoked)
             {
                 return Devices.RevokedFailure;
             }
         }
         metrics.Record("pull", count, 0, 0, watch.Elapsed);
-        if (count > 0)
-        {
-            await Activity.RecordAsync(db, userId, deviceId, "pull", count, 0, 0, watch.Elapsed, null, time);
-        }
-        return response;
+        return page;
     }
 
+    /// <summary>
+    /// The page after <paramref name="cursor"/> in one read batch (one round trip): the user's horizon and head, and each
+    /// type's rows up to the page's end, which every statement works out the same way from the index on
+    /// (user_id, server_seq). Null when the cursor is outside what the server holds.
+    /// </summary>
+    private async Task<ChangesPage?> ReadPageAsync(string userId, long cursor, int take, IReadOnlyList<EntitySpec> specs)
+    {
+        long purged = 0, head = 0;
+        var seqs = new List<long>();
+        var rowsByType = new Dictionary<EntitySpec, List<SyncRow>>();
+        var reads = new SqlBatch()
+            .Read("SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId", new { userId }, async reader =>
+            {
+                if (await reader.ReadAsync())
+                {
+                    (purged, head) = (reader.GetInt64(0), reader.GetInt64(1));
+                }
+            })
+            .Query<long>(SyncStore.PageSeqsSql(specs), new { userId, cursor, take = take + 1 }, rows => seqs = rows);
+        foreach (var spec in specs)
+        {
+            SyncStore.LoadPage(reads, spec, specs, userId, cursor, take, rows => rowsByType[spec] = rows);
+        }
+        await db.ReadBatchAsync(reads);
+        // Behind the purge horizon, deletions were lost; ahead of the head, the database was restored to an
+        // earlier point (a backup) and the device holds changes the server no longer has. Both rebuild from 0.
+        if (cursor > 0 && (cursor < purged || cursor > head))
+        {
+            return null;
+        }
+        var hasMore = seqs.Count > take;
+        var pageEnd = seqs.Count == 0 ? cursor : seqs[Math.Min(seqs.Count, take) - 1];
+        var changes = specs.Where(s => rowsByType.TryGetValue(s, out var rows) && rows.Count > 0).Select(s => (s, rowsByType[s])).ToList();
+        return new ChangesPage(changes, pageEnd, hasMore, Clock.Format(time.GetUtcNow()));
+    }
+
+    /// <summary>The user's cursor and live counts: one statement, whatever the number of records (migration 0006 keeps the counts).</summary>
     public async Task<HeadResponse> HeadAsync(string userId)
     {
-        return await db.ReadAsync(async c =>
-        {
-            var counts = new Dictionary<string, long>();
-            foreach (var spec in EntityCatalogue.All)
+        var counts = EntityCatalogue.All.ToDictionary(s => s.Type, _ => 0L);
+        long cursor = 0;
+        await db.ReadBatchAsync(new SqlBatch().Read(
+            """
+            SELECT NULL, sync_seq FROM users WHERE user_id = @userId
+            UNION ALL
+            SELECT entity_type, live FROM sync_counts WHERE user_id = @userId
+            """, new { userId }, async reader =>
             {
-                counts[spec.Type] = await SyncStore.CountLiveAsync(c, spec, userId);
-            }
-            return new HeadResponse(await SyncStore.CurrentSeqAsync(c, null, userId), counts, Clock.Format(time.GetUtcNow()));
-        });
+                while (await reader.ReadAsync())
+                {
+                    if (reader.IsDBNull(0))
+                    {
+                        cursor = reader.GetInt64(1);
+                    }
+                    else if (counts.ContainsKey(reader.GetString(0)))
+                    {
+                        counts[reader.GetString(0)] = reader.GetInt64(1);
+                    }
+                }
+            }));
+        return new HeadResponse(cursor, counts, Clock.Format(time.GetUtcNow()));
     }
 }

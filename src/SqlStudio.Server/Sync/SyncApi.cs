@@ -86,43 +86,36 @@ public static class SyncApi
     private static IResult Respond<T>(Outcome<T> outcome) =>
         outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
 
-    /// <summary>Sync needs a confirmed email (API.md): an unverified account can sign in, not sync.</summary>
+    /// <summary>
+    /// Sync needs a confirmed email (API.md): an unverified account can sign in, not sync. The account and its
+    /// subscription come with the session (read once, cached with it), so this costs no round trip when cached.
+    /// </summary>
     private static async ValueTask<object?> RequireVerifiedEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var account = await http.RequestServices.GetRequiredService<AccountStore>().FindByIdAsync(http.User.UserId());
-        if (account is not { EmailVerified: true })
+        var validator = http.RequestServices.GetRequiredService<SessionValidator>();
+        var account = await validator.AccountAsync(http.User.SessionId(), http.User.UserId());
+        if (account is not { User.EmailVerified: true } found)
         {
             return new Failure(403, AuthErrorCodes.EmailUnverified,
                 "Confirm your email address to turn on sync: open the link we sent you, or ask for a new one on your account page.").ToProblem();
         }
-        http.Items[typeof(UserRow)] = account;
+        http.Items[typeof(UserRow)] = found.User;
+        http.Items[typeof(Entitlement)] = http.RequestServices.GetRequiredService<TierService>().Evaluate(found.Subscription, true);
         return await next(context);
     }
 
     /// <summary>Reading stays allowed while subscribed and for 30 days after a subscription ends.</summary>
-    private static async ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var account = (UserRow)http.Items[typeof(UserRow)]!;
-        var entitlement = await http.RequestServices.GetRequiredService<TierService>().EntitlementAsync(account.UserId, account.EmailVerified);
-        return entitlement.CanPull
+    private static async ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        ((Entitlement)context.HttpContext.Items[typeof(Entitlement)]!).CanPull
             ? await next(context)
             : new Failure(402, SyncErrorCodes.SubscriptionRequired,
                 "Your subscription ended more than 30 days ago. Subscribe again to get your synced data back.").ToProblem();
-    }
 
     /// <summary>Writing needs the Individual tier; reading stays allowed so nobody loses their own data.</summary>
-    private static async ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var account = (UserRow)http.Items[typeof(UserRow)]!;
-        var entitlement = await http.RequestServices.GetRequiredService<TierService>().EntitlementAsync(account.UserId, account.EmailVerified);
-        if (!entitlement.CanPush)
-        {
-            return new Failure(402, SyncErrorCodes.SubscriptionRequired,
+    private static async ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        ((Entitlement)context.HttpContext.Items[typeof(Entitlement)]!).CanPush
+            ? await next(context)
+            : new Failure(402, SyncErrorCodes.SubscriptionRequired,
                 "Syncing changes needs the Individual plan. Start a trial or subscribe on the billing page; your synced data stays readable.").ToProblem();
-        }
-        return await next(context);
-    }
 }

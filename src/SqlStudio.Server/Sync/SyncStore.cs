@@ -104,6 +104,27 @@ public static class SyncStore
     public static Task<long> CountLiveAsync(DbConnection c, EntitySpec spec, string userId) =>
         c.ExecuteScalarAsync<long>($"SELECT count(*) FROM {spec.Table} WHERE user_id = @userId AND deleted_at IS NULL", new { userId });
 
+    /// <summary>The cursor values of the next <c>@take</c> changes after <c>@cursor</c>, over the given types.</summary>
+    public static string PageSeqsSql(IReadOnlyList<EntitySpec> types) =>
+        $"SELECT server_seq FROM ({string.Join(" UNION ALL ", types.Select(s =>
+            $"SELECT * FROM (SELECT server_seq FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)"))}) " +
+        "ORDER BY server_seq LIMIT @take";
+
+    /// <summary>
+    /// One type's rows of the page of <paramref name="take"/> changes after <paramref name="cursor"/> (over all
+    /// <paramref name="types"/>), read as part of a batch: the page's end is worked out inside the statement.
+    /// </summary>
+    public static void LoadPage(SqlBatch batch, EntitySpec spec, IReadOnlyList<EntitySpec> types, string userId, long cursor, int take,
+        Action<List<SyncRow>> into) =>
+        batch.Read(
+            $"""
+             SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table}
+             WHERE user_id = @userId AND server_seq > @cursor
+               AND server_seq <= (SELECT coalesce(max(server_seq), @cursor) FROM ({PageSeqsSql(types)}))
+             ORDER BY server_seq
+             """,
+            new { userId, cursor, take }, async reader => into(await ReadRowsAsync(reader, spec)));
+
     /// <summary>The highest <c>server_seq</c> among the next <paramref name="limit"/> changes after the cursor, and whether more follow.</summary>
     public static async Task<(long PageEnd, int Count, bool HasMore)> PageAsync(
         DbConnection c, string userId, long cursor, int limit, IReadOnlyList<EntitySpec> types)

@@ -15,7 +15,8 @@ public sealed record LinkedLogin(string Provider, string? Email, string CreatedA
 /// email equal to an existing account's links to it (and tells the owner); an unverified one never links nor
 /// signs in; otherwise a new account is created, without a password. Also the desktop flow's one-time codes.
 /// </summary>
-public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens sessions, EmailComposer email, AppOptions app, TimeProvider time)
+public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens sessions, EmailComposer email, AppOptions app, TimeProvider time,
+    SessionValidator validator)
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
 
@@ -150,8 +151,9 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         return (await accounts.FindByIdAsync(userId))!;
     }
 
-    private Task LinkAsync(string userId, ExternalIdentity identity, ClientInfo client, bool markVerified) =>
-        db.WriteAsync(async (c, t) =>
+    private async Task LinkAsync(string userId, ExternalIdentity identity, ClientInfo client, bool markVerified)
+    {
+        await db.WriteAsync(async (c, t) =>
         {
             var now = Clock.Format(time.GetUtcNow());
             await InsertLinkAsync(c, t, userId, identity, now);
@@ -161,6 +163,8 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
             }
             await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_added", userId, client.Ip, client.UserAgent, Detail: identity.Provider), now);
         });
+        validator.ForgetAccount(userId);
+    }
 
     private static Task InsertLinkAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, string userId, ExternalIdentity identity, string now) =>
         c.ExecuteAsync(

@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SqlStudio.Testing;
+using Xunit;
+using Xunit.Abstractions;
+using static SqlStudio.Testing.SyncClient;
+
+namespace SqlStudio.Server.Tests.Data;
+
+/// <summary>
+/// Every request costs a fixed handful of database round trips whatever its size (DESIGN.md, "The database may be far
+/// away"). Counted by the libSQL provider and reported per request in <c>X-Db-Round-Trips</c>; on the embedded file
+/// nothing crosses a network, so every count there is zero.
+/// </summary>
+public sealed class RoundTripBudgetTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
+{
+    private static int Trips(HttpResponseMessage response) => int.Parse(response.Headers.GetValues("X-Db-Round-Trips").Single());
+
+    private void AssertBudget(string what, HttpResponseMessage response, int budget)
+    {
+        var trips = Trips(response);
+        output.WriteLine($"{what}: {trips} round trips (budget {budget})");
+        Assert.True(response.IsSuccessStatusCode, $"{what} answered {(int)response.StatusCode}");
+        if (TestServer.UseLibSql)
+        {
+            Assert.InRange(trips, 1, budget);
+        }
+        else
+        {
+            Assert.Equal(0, trips);
+        }
+    }
+
+    private static IEnumerable<JsonObject> Edits(int count, string prefix, long baseVersion = 0) =>
+        Enumerable.Range(0, count).Select(i => Upsert("saved_queries", $"{prefix}-{i}", baseVersion, "2026-11-20T10:00:00Z",
+            new JsonObject { ["title"] = $"q{i}", ["sql"] = "select 1", ["tags"] = "a,b" }));
+
+    [Fact]
+    public async Task Push_AnySize_AtMostThreeRoundTrips()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        AssertBudget("push of 1 new record", await user.PushRawAsync("d1", Edits(1, "one")), 3);
+        AssertBudget("push of 1 edit", await user.PushRawAsync("d1", Edits(1, "one", baseVersion: 1)), 3);
+        AssertBudget("push of 100 new records", await user.PushRawAsync("d1", Edits(100, "hundred")), 3);
+        AssertBudget("push of 1000 new records", await user.PushRawAsync("d1", Edits(1000, "thousand")), 3);
+        var chat = Upsert("ai_sessions", "chat", 0, "2026-11-20T10:00:00Z", new JsonObject { ["title"] = "c" });
+        var messages = Enumerable.Range(0, 50).Select(i => Upsert("ai_messages", $"m{i}", 0, "2026-11-20T10:00:00Z",
+            new JsonObject { ["session_id"] = "chat", ["role"] = "user", ["content"] = "hi" }));
+        AssertBudget("push of a chat and 50 messages", await user.PushRawAsync("d1", messages.Prepend(chat)), 3);
+        AssertBudget("push deleting the chat (cascading to its messages)", await user.PushRawAsync("d1", [Delete("ai_sessions", "chat", 1, "2026-11-20T11:00:00Z")]), 3);
+    }
+
+    [Fact]
+    public async Task PullPageAndHead_WithinBudget()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        await user.PushRawAsync("d1", Edits(300, "p"));
+        AssertBudget("one pull page", await user.Http.GetAsync("/api/sync/changes?cursor=0&limit=100"), 2);
+        AssertBudget("head", await user.Http.GetAsync("/api/sync/head"), 1);
+    }
+
+    [Fact]
+    public async Task AuthRequests_WithinBudget()
+    {
+        var api = new AuthClient(fixture.Server);
+        var email = AuthClient.NewEmail();
+        AssertBudget("register", await api.PostAsync("/api/auth/register", new { email, password = AuthClient.Password, name = "R" }), 3);
+        var login = await api.PostAsync("/api/auth/login", new { email, password = AuthClient.Password });
+        AssertBudget("login", login, 4);
+        var tokens = await api.ReadAsync<SqlStudio.Contracts.TokenResponse>(login);
+        var refresh = await api.PostAsync("/api/auth/refresh", new { refresh_token = tokens.RefreshToken });
+        AssertBudget("refresh", refresh, 3);
+        var fresh = await api.ReadAsync<SqlStudio.Contracts.TokenResponse>(refresh);
+        await api.SendAsync(HttpMethod.Get, "/api/auth/me", fresh.AccessToken);
+        // The session is cached now: an authenticated request costs nothing for authentication.
+        AssertBudget("me (session cached)", await api.SendAsync(HttpMethod.Get, "/api/auth/me", fresh.AccessToken), 1);
+    }
+}

@@ -13,7 +13,7 @@ namespace SqlStudio.Server.Auth;
 /// </summary>
 public sealed class SessionTokens(
     Db db, AccessTokens accessTokens, SessionValidator validator, AccountMail mail, AuthRateLimits limits,
-    AuthOptions options, TierService tiers, TimeProvider time)
+    AuthOptions options, TierService tiers, TimeProvider time, SqlStudio.Server.Sync.SyncEventHub events)
 {
     private sealed record SealedPair(string AccessToken, string RefreshToken, DateTimeOffset AccessExpiresAt, DateTimeOffset RefreshExpiresAt);
 
@@ -80,6 +80,10 @@ public sealed class SessionTokens(
 
         if (outcome.Row is not { } session || outcome.Result.Value is not { } rotated)
         {
+            if (outcome.Reused)
+            {
+                await events.SessionsEndedAsync(outcome.Row!.UserId, [outcome.Row.SessionId]);
+            }
             if (outcome.Reused && await accounts.FindByIdAsync(outcome.Row!.UserId) is { } owner)
             {
                 await mail.SessionRevokedAsync(owner,
@@ -105,6 +109,7 @@ public sealed class SessionTokens(
             return ids;
         });
         validator.Forget(revoked);
+        await events.SessionsEndedAsync(userId, revoked);
         return revoked;
     }
 

@@ -150,6 +150,15 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         return new ChangesPage(changes, pageEnd, hasMore, Clock.Format(time.GetUtcNow()));
     }
 
+    /// <summary>The user's cursor alone.</summary>
+    public async Task<long> CursorAsync(string userId)
+    {
+        long cursor = 0;
+        await db.ReadBatchAsync(new SqlBatch().Query<long>("SELECT sync_seq FROM users WHERE user_id = @userId", new { userId },
+            rows => cursor = rows.FirstOrDefault()));
+        return cursor;
+    }
+
     /// <summary>The user's cursor and live counts: one statement, whatever the number of records (migration 0006 keeps the counts).</summary>
     public async Task<HeadResponse> HeadAsync(string userId)
     {

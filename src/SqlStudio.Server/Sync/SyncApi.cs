@@ -22,7 +22,8 @@ public static class SyncApi
         sync.MapPost("/devices", RegisterDevice);
         sync.MapGet("/devices", ListDevices);
         sync.MapDelete("/devices/{deviceId}", RevokeDevice);
-        sync.MapGet("/head", Head).WithSummary("Cheap poll: the current cursor and record counts");
+        sync.MapGet("/head", SyncEventsApi.Head).WithSummary("Cheap poll: the current cursor and record counts; long-poll with after and wait");
+        sync.MapGet("/events", SyncEventsApi.Events).WithSummary("Server-Sent Events: a 'changes' event within 250 ms of every commit that moves the cursor");
         sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).WithSummary("Changes after a cursor, a page at a time");
         sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
         sync.MapGet("/conflicts", Conflicts);
@@ -45,9 +46,6 @@ public static class SyncApi
             ? TypedResults.NoContent()
             : new Failure(404, "not_found", "No active device with this id.").ToProblem();
 
-    private static async Task<IResult> Head(ClaimsPrincipal user, PullService pull) =>
-        TypedResults.Ok(await pull.HeadAsync(user.UserId()));
-
     private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, HttpContext context, long? cursor, int? limit, string? types, string? device_id)
     {
         var outcome = await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id);
@@ -56,8 +54,15 @@ public static class SyncApi
             : outcome.Failure!.ToProblem();
     }
 
-    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push) =>
-        Respond(await push.PushAsync(user.UserId(), request));
+    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push, SyncEventHub events, HttpContext context)
+    {
+        var outcome = await push.PushAsync(user.UserId(), request, context.RequestAborted);
+        if (outcome.Value is { } pushed && pushed.Results.Any(r => r.ServerSeq > 0 && r.Status is not (MutationStatus.Duplicate or MutationStatus.Rejected)))
+        {
+            await events.PublishAsync(user.UserId(), pushed.Cursor, request.DeviceId);
+        }
+        return Respond(outcome);
+    }
 
     private static async Task<IResult> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status)
     {
@@ -68,14 +73,25 @@ public static class SyncApi
         return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all"));
     }
 
-    private static async Task<IResult> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts) =>
-        Respond(await conflicts.ResolveAsync(user.UserId(), conflictId, request));
+    private static async Task<IResult> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts,
+        SyncEventHub events, PullService pull) =>
+        await Announced(await conflicts.ResolveAsync(user.UserId(), conflictId, request), user.UserId(), request.DeviceId, events, pull);
 
-    private static async Task<IResult> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports) =>
-        Respond(await imports.ImportAsync(user.UserId(), request));
+    private static async Task<IResult> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
+        await Announced(await imports.ImportAsync(user.UserId(), request), user.UserId(), null, events, pull);
 
-    private static async Task<IResult> UndoImport(string importId, ClaimsPrincipal user, ImportService imports) =>
-        Respond(await imports.UndoAsync(user.UserId(), importId));
+    private static async Task<IResult> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
+        await Announced(await imports.UndoAsync(user.UserId(), importId), user.UserId(), null, events, pull);
+
+    /// <summary>After a commit that may have moved the cursor: tell the user's devices (the event carries the cursor now).</summary>
+    private static async Task<IResult> Announced<T>(Outcome<T> outcome, string userId, string? deviceId, SyncEventHub events, PullService pull)
+    {
+        if (outcome.Value is not null)
+        {
+            await events.PublishAsync(userId, await pull.CursorAsync(userId), deviceId);
+        }
+        return Respond(outcome);
+    }
 
     private static async Task<IResult> Integrity(ClaimsPrincipal user, IntegrityService integrity) =>
         TypedResults.Ok(await integrity.SummaryAsync(user.UserId()));

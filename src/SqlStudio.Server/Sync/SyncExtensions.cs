@@ -20,6 +20,9 @@ public static class SyncExtensions
         services.AddSingleton<IntegrityService>();
         services.AddSingleton<SyncSettings>();
         services.AddSingleton<TombstonePurger>();
+        services.AddSingleton<SyncEventHub>();
+        services.AddHostedService<SyncEventStartup>();
+        services.AddHealthChecks().AddCheck<SyncEventsHealthCheck>("sync-events", tags: ["ready"]);
         services.AddHostedService(sp => sp.GetRequiredService<TombstonePurger>());
 
         services.AddResponseCompression(o =>

@@ -23,4 +23,26 @@ public sealed class SyncOptions
 
     /// <summary>Pulling stays allowed this long after a subscription ends.</summary>
     public TimeSpan PullGraceAfterEnd { get; set; } = TimeSpan.FromDays(30);
+
+    public EventsOptions Events { get; set; } = new();
+
+    public HeadOptions Head { get; set; } = new();
+}
+
+/// <summary><c>Sync:Events</c>: the Server-Sent Events stream of API.md.</summary>
+public sealed class EventsOptions
+{
+    /// <summary>A <c>: ping</c> comment on every idle stream this often, so proxies and clients know it is alive.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public int MaxStreamsPerUser { get; set; } = 10;
+
+    /// <summary>The reconnection delay suggested to clients (<c>retry:</c>), also when the server shuts down.</summary>
+    public TimeSpan RetryHint { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary><c>Sync:Head</c>: long-poll on head.</summary>
+public sealed class HeadOptions
+{
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
 }

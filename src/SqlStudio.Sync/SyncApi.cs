@@ -53,6 +53,57 @@ public sealed class SyncApi(HttpClient http, AuthSession auth)
 
     public Task<HeadResponse> HeadAsync(Uri server, CancellationToken ct) => SendAsync<HeadResponse>(server, HttpMethod.Get, "/api/sync/head", null, ct);
 
+    /// <summary>Long-poll: answers when the server's cursor passes <paramref name="after"/>, or after <paramref name="waitSeconds"/>.</summary>
+    public Task<HeadResponse> WaitForHeadAsync(Uri server, long after, int waitSeconds, CancellationToken ct) =>
+        SendAsync<HeadResponse>(server, HttpMethod.Get, $"/api/sync/head?after={after}&wait={waitSeconds}", null, ct);
+
+    /// <summary>
+    /// Opens the event stream (<c>GET /api/sync/events</c>); the caller reads and disposes the response. A refused token
+    /// is refreshed once, as for every call.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenEventsAsync(Uri server, string? lastEventId, CancellationToken ct)
+    {
+        for (var retried = false; ; retried = true)
+        {
+            var token = await auth.AccessTokenAsync(forceRefresh: retried, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, "/api/sync/events"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            if (lastEventId is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+            }
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new OfflineException($"Cannot reach {server}: {ex.Message}", ex);
+            }
+            if (response.StatusCode == HttpStatusCode.Unauthorized && !retried)
+            {
+                response.Dispose();
+                continue;
+            }
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                response.Dispose();
+                await auth.SignOutAsync();
+                throw new SignedOutException("Your session has ended. Log in again.");
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                using (response)
+                {
+                    throw await SyncApiException.FromAsync(response);
+                }
+            }
+            return response;
+        }
+    }
+
     public Task<T> SendAsync<T>(Uri server, HttpMethod method, string path, object? body, CancellationToken ct) =>
         SendAsync<T>(server, method, path, body, retried: false, ct);
 

@@ -6,6 +6,10 @@ public sealed partial class SyncManager
     public void Start()
     {
         _worker ??= Task.Run(() => RunAsync(_stop.Token));
+        if (_options.Realtime)
+        {
+            _listener ??= Task.Run(() => ListenAsync(_stop.Token));
+        }
     }
 
     public void Pause()
@@ -32,12 +36,16 @@ public sealed partial class SyncManager
     {
         var attempts = 0;
         long lastHead = -1;
+        var first = true;
         while (!ct.IsCancellationRequested)
         {
-            var wait = await NextWaitAsync(attempts);
+            // The first round runs at once: a device that starts pulls what changed while it was off.
+            var wait = first ? TimeSpan.Zero : _paused ? _options.PollInterval : await NextWaitAsync(attempts);
+            first = false;
             await WaitAsync(wait, ct);
             if (_paused)
             {
+                // Paused: nothing is sent, and the loop sleeps until resumed (no busy loop on due entries).
                 continue;
             }
             await _round.WaitAsync(ct);
@@ -57,8 +65,13 @@ public sealed partial class SyncManager
                         // Idle time: index what arrived, so the next search does not have to.
                         await _store.IndexAsync();
                     }
-                    lastHead = (await _api.HeadAsync(Server, ct)).Cursor;
                 }
+                // The head read before the pull: everything up to it is here now, and any later commit shows as a
+                // different head next round (a head read after the pull could hide a commit that landed in between).
+                // The local cursor after a pull is as good: every commit up to it is here, the echo of this device's
+                // own push included, so that echo's event does not start another round.
+                lastHead = Math.Max(head.Cursor, long.TryParse(await _store.GetMetaAsync("cursor"), out var local) ? local : 0);
+                Interlocked.Exchange(ref _knownCursor, lastHead);
                 attempts = 0;
                 Publish(SyncState.Idle, syncedAt: _time.GetUtcNow());
             }

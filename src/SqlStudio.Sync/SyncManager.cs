@@ -8,7 +8,15 @@ namespace SqlStudio.Sync;
 
 public enum SyncState { Idle, Syncing, Offline, Error, SignedOut, Paused }
 
-public sealed record SyncStatus(SyncState State, long Pending, DateTimeOffset? LastSyncedAt, string? LastError);
+/// <summary>How this device hears about other devices' changes: <c>live</c> (event stream), <c>long_poll</c> or <c>poll</c> (degraded).</summary>
+public static class RealtimeMode
+{
+    public const string Live = "live";
+    public const string LongPoll = "long_poll";
+    public const string Poll = "poll";
+}
+
+public sealed record SyncStatus(SyncState State, long Pending, DateTimeOffset? LastSyncedAt, string? LastError, string? Realtime = null);
 
 public sealed record SyncProgress(string Phase, long Done, long Total);
 
@@ -35,6 +43,7 @@ public sealed partial class SyncManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private Task? _worker;
+    private Task? _listener;
     private SyncStatus _status = new(SyncState.Idle, 0, null, null);
     private bool _paused;
 
@@ -241,21 +250,25 @@ public sealed partial class SyncManager : IAsyncDisposable
     private void Publish(SyncState state, string? error = null, DateTimeOffset? syncedAt = null)
     {
         var pending = _store.PendingCountAsync().GetAwaiter().GetResult();
-        _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError);
+        _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
+            _realtime);
         StatusChanged?.Invoke(this, _status);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        if (_worker is not null)
+        foreach (var task in new[] { _worker, _listener })
         {
-            try
+            if (task is not null)
             {
-                await _worker;
-            }
-            catch (OperationCanceledException)
-            {
+                try
+                {
+                    await task;
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         }
         Profiles.TryRemove(new KeyValuePair<string, SyncManager>(Path.GetFullPath(Path.GetDirectoryName(_store.Path)!), this));

@@ -20,6 +20,26 @@ public sealed class SyncClientOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public int PushBatchSize { get; set; } = 500;
+
+    /// <summary>Keep the server's event stream open while the worker runs, and pull on each change (real time).</summary>
+    public bool Realtime { get; set; } = true;
+
+    /// <summary>A stream silent for this long (no event, no heartbeat: the server pings every 15 s) is taken as dead.</summary>
+    public TimeSpan StreamSilence { get; set; } = TimeSpan.FromSeconds(35);
+
+    /// <summary>Reconnection back-off: full jitter between zero and min(cap, initial × 2^attempt).</summary>
+    public TimeSpan ReconnectInitial { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan ReconnectMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A stream that ends sooner than this after opening counts as a quick failure; 3 in a row fall back to long-poll.</summary>
+    public TimeSpan QuickFailure { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one long-poll waits on the server (at most the server's Sync:Head:MaxWait).</summary>
+    public int LongPollSeconds { get; set; } = 25;
+
+    /// <summary>After this long on a fallback, the stream is tried again.</summary>
+    public TimeSpan RetryStreamAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The rules of DESIGN.md's "Client SDK behaviour", as pure functions.</summary>
@@ -70,6 +90,13 @@ public static class SyncPolicy
     /// <summary>The keyword a history statement contains, if it must stay on this device.</summary>
     public static string? SensitiveKeyword(string queryText, IEnumerable<string> keywords) =>
         keywords.FirstOrDefault(k => k.Length > 0 && queryText.Contains(k, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>"Full jitter" (AWS architecture blog): uniformly between zero and the capped exponential.</summary>
+    public static TimeSpan FullJitter(int attempt, TimeSpan initial, TimeSpan cap, Random random)
+    {
+        var ceiling = Math.Min(cap.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(30, Math.Max(0, attempt))));
+        return TimeSpan.FromMilliseconds(random.NextDouble() * ceiling);
+    }
 
     /// <summary>Exponential backoff with jitter: 1 s, 2 s, 4 s… up to 5 min, each ±50 %.</summary>
     public static TimeSpan Backoff(int attempt, SyncClientOptions options, Random random)

@@ -22,6 +22,21 @@ public sealed class TestServerOptions
 
     /// <summary>Use this data folder instead of a new one (to restart a server on the same database).</summary>
     public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// A second instance of <paramref name="first"/>: the same data folder (signing keys, data protection keys, the
+    /// embedded file) and, on libSQL, the same libsql-server, as several instances behind a load balancer share them.
+    /// </summary>
+    public void SameDatabaseAs(TestServer first)
+    {
+        DataDirectory = first.DataDirectory;
+        if (first.Sqld is { } sqld)
+        {
+            Settings["Database:Provider"] = "libsql";
+            Settings["Database:Url"] = sqld.Url;
+            Settings["Database:AuthToken"] = sqld.Token;
+        }
+    }
 }
 
 /// <summary>

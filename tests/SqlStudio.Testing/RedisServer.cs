@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SqlStudio.Testing;
+
+/// <summary>
+/// A real <c>redis-server</c> (Debian's package; test.sh installs it) on a free loopback port, without persistence,
+/// stopped after the test. <see cref="StopAsync"/> kills it mid-test to prove the fallbacks.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private RedisServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The <c>Notifications:Redis</c> connection string.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static string BinaryPath => Environment.GetEnvironmentVariable("SQLSTUDIO_REDIS") is { Length: > 0 } path ? path : "/usr/bin/redis-server";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        if (!File.Exists(BinaryPath))
+        {
+            throw new InvalidOperationException($"redis-server is not installed at {BinaryPath}: run ./test.sh once (it installs Debian's redis-server).");
+        }
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var start = new ProcessStartInfo(BinaryPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return new RedisServer(process, port);
+            }
+            catch (SocketException)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"redis-server exited with {process.ExitCode}.");
+                }
+                await Task.Delay(20);
+            }
+        }
+        process.Kill();
+        throw new TimeoutException("redis-server did not listen within 15 s.");
+    }
+
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+}

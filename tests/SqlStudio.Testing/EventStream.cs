@@ -42,9 +42,12 @@ public sealed class EventStream : IAsyncDisposable
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
-    public static async Task<EventStream> OpenAsync(TestServer server, string accessToken, string? lastEventId = null)
+    public static Task<EventStream> OpenAsync(TestServer server, string accessToken, string? lastEventId = null) =>
+        OpenAsync(server.BaseAddress, accessToken, lastEventId);
+
+    public static async Task<EventStream> OpenAsync(Uri baseAddress, string accessToken, string? lastEventId = null)
     {
-        var http = server.CreateClient();
+        var http = new HttpClient { BaseAddress = baseAddress };
         http.Timeout = Timeout.InfiniteTimeSpan;
         var response = await OpenRawAsync(http, accessToken, lastEventId);
         if (!response.IsSuccessStatusCode)

@@ -22,6 +22,11 @@ if (args.Contains("e2e"))
     await EndToEnd.RunAsync(quick);
     return;
 }
+if (args.Contains("propagation"))
+{
+    await Propagation.RunAsync(quick);
+    return;
+}
 if (args.Contains("providers"))
 {
     await Providers.RunAsync(quick);

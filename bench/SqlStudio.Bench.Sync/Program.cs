@@ -29,7 +29,9 @@ if (args.Contains("propagation"))
 }
 if (args.Contains("providers"))
 {
-    await Providers.RunAsync(quick);
+    // --rtt 0,5,20,50: one-way delays (ms) added in front of libsql-server, one column each.
+    var rtt = Array.IndexOf(args, "--rtt") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : "0,20";
+    await Providers.RunAsync(quick, rtt.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList());
     return;
 }
 var count = quick ? 2000 : 10_000;

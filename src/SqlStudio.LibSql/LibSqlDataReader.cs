@@ -155,8 +155,11 @@ public sealed class LibSqlBatch : DbBatch
 
     public override int Timeout { get; set; } = 30;
 
-    /// <summary><c>BEGIN IMMEDIATE</c> (the write lock up front, the default) or <c>BEGIN</c> for a batch that only reads.</summary>
-    public string BeginStatement { get; set; } = "BEGIN IMMEDIATE";
+    /// <summary>
+    /// <c>BEGIN IMMEDIATE</c> (the write lock up front, the default), <c>BEGIN</c> for reads that need one snapshot, or
+    /// null for statements that each run on their own.
+    /// </summary>
+    public string? BeginStatement { get; set; } = "BEGIN IMMEDIATE";
 
     protected override DbBatchCommandCollection DbBatchCommands => _commands;
 
@@ -202,7 +205,15 @@ public sealed class LibSqlBatch : DbBatch
         {
             throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
         }
-        var steps = new JsonArray { new JsonObject { ["stmt"] = Hrana.Statement(BeginStatement, false) } };
+        // Without a BEGIN statement the steps run one by one, each in its own implicit transaction (reads that need no
+        // snapshot); with one, they are one transaction: each step runs only if the previous one succeeded.
+        var transactional = !string.IsNullOrEmpty(BeginStatement);
+        var offset = transactional ? 1 : 0;
+        var steps = new JsonArray();
+        if (transactional)
+        {
+            steps.Add(new JsonObject { ["stmt"] = Hrana.Statement(BeginStatement!, false) });
+        }
         foreach (var command in _commands.Items)
         {
             var single = new LibSqlCommand { CommandText = command.CommandText };
@@ -210,23 +221,27 @@ public sealed class LibSqlBatch : DbBatch
             {
                 single.Parameters.Add(parameter);
             }
+            var step = new JsonObject { ["stmt"] = single.Statement(wantRows: true) };
+            if (transactional)
+            {
+                step["condition"] = new JsonObject { ["type"] = "ok", ["step"] = steps.Count - 1 };
+            }
+            steps.Add(step);
+        }
+        if (transactional)
+        {
+            var last = steps.Count - 1;
             steps.Add(new JsonObject
             {
-                ["condition"] = new JsonObject { ["type"] = "ok", ["step"] = steps.Count - 1 },
-                ["stmt"] = single.Statement(wantRows: true),
+                ["condition"] = new JsonObject { ["type"] = "ok", ["step"] = last },
+                ["stmt"] = Hrana.Statement("COMMIT", false),
+            });
+            steps.Add(new JsonObject
+            {
+                ["condition"] = new JsonObject { ["type"] = "not", ["cond"] = new JsonObject { ["type"] = "ok", ["step"] = last + 1 } },
+                ["stmt"] = Hrana.Statement("ROLLBACK", false),
             });
         }
-        var last = steps.Count - 1;
-        steps.Add(new JsonObject
-        {
-            ["condition"] = new JsonObject { ["type"] = "ok", ["step"] = last },
-            ["stmt"] = Hrana.Statement("COMMIT", false),
-        });
-        steps.Add(new JsonObject
-        {
-            ["condition"] = new JsonObject { ["type"] = "not", ["cond"] = new JsonObject { ["type"] = "ok", ["step"] = last + 1 } },
-            ["stmt"] = Hrana.Statement("ROLLBACK", false),
-        });
         var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
         requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = steps } });
         requests.Add(Hrana.Close());
@@ -239,7 +254,7 @@ public sealed class LibSqlBatch : DbBatch
         try
         {
             // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
-            var readOnly = BeginStatement == "BEGIN" && _commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText));
+            var readOnly = BeginStatement is null or "" or "BEGIN" && _commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText));
             response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: readOnly, timeout.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
@@ -253,14 +268,14 @@ public sealed class LibSqlBatch : DbBatch
         {
             if (errors[step] is { } error)
             {
-                // Step 0 is BEGIN: statement i of the batch is step i + 1.
+                // With a BEGIN step first, statement i of the batch is step i + 1.
                 throw new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
                 {
-                    BatchIndex = step >= 1 && step <= _commands.Items.Count ? step - 1 : null,
+                    BatchIndex = step >= offset && step < offset + _commands.Items.Count ? step - offset : null,
                 };
             }
         }
-        return result["step_results"]!.AsArray().Skip(1).Take(_commands.Items.Count).Select(StatementResult.From).ToList();
+        return result["step_results"]!.AsArray().Skip(offset).Take(_commands.Items.Count).Select(StatementResult.From).ToList();
     }
 }
 

@@ -71,7 +71,7 @@ public sealed class SqldServer : IAsyncDisposable
         {
             start.ArgumentList.Add(arg);
         }
-        start.Environment["RUST_LOG"] = "warn";
+        start.Environment["RUST_LOG"] = Environment.GetEnvironmentVariable("SQLSTUDIO_SQLD_LOG") ?? "warn";
         var process = Process.Start(start) ?? throw new InvalidOperationException("sqld did not start.");
         var server = new SqldServer(process, Path.Combine(folder, "sqld"), $"http://127.0.0.1:{port}", token);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
@@ -89,6 +89,10 @@ public sealed class SqldServer : IAsyncDisposable
             lock (_log)
             {
                 _log.AppendLine(line);
+                if (Environment.GetEnvironmentVariable("SQLSTUDIO_SQLD_LOG") is not null)
+                {
+                    File.AppendAllText(Path.Combine(Path.GetTempPath(), "sqld-debug.log"), line + "\n");
+                }
             }
         }
     }

@@ -100,6 +100,11 @@ public sealed class TcpProxy : IAsyncDisposable
 
     private async Task PumpAsync(Stream from, Stream to, bool towardsTarget, TaskCompletionSource<bool> isStream)
     {
+        if (towardsTarget && Latency > TimeSpan.Zero)
+        {
+            await DelayedPumpAsync(from, to, isStream);
+            return;
+        }
         var buffer = new byte[16 * 1024];
         var held = new MemoryStream();
         try
@@ -114,10 +119,6 @@ public sealed class TcpProxy : IAsyncDisposable
                 if (towardsTarget)
                 {
                     isStream.TrySetResult(Encoding.ASCII.GetString(buffer, 0, Math.Min(read, 64)).StartsWith("GET /api/sync/events", StringComparison.Ordinal));
-                    if (Latency > TimeSpan.Zero)
-                    {
-                        await Task.Delay(Latency, _stop.Token);
-                    }
                 }
                 else if (BufferEventStreams && isStream.Task.IsCompleted && isStream.Task.Result)
                 {
@@ -134,6 +135,54 @@ public sealed class TcpProxy : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
         {
         }
+    }
+
+    /// <summary>
+    /// One-way delay as a network has it: every chunk leaves <see cref="Latency"/> after it arrived, and chunks in
+    /// flight overlap (a large body is delayed once, not once per chunk).
+    /// </summary>
+    private async Task DelayedPumpAsync(Stream from, Stream to, TaskCompletionSource<bool> isStream)
+    {
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<(long Due, byte[] Data)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sender = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (due, data) in queue.Reader.ReadAllAsync(_stop.Token))
+                {
+                    var wait = due - clock.ElapsedTicks;
+                    if (wait > 0)
+                    {
+                        await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency), _stop.Token);
+                    }
+                    await to.WriteAsync(data, _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+            {
+            }
+        });
+        var buffer = new byte[64 * 1024];
+        var latencyTicks = (long)(Latency.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+                isStream.TrySetResult(false);
+                await queue.Writer.WriteAsync((clock.ElapsedTicks + latencyTicks, buffer.AsSpan(0, read).ToArray()), _stop.Token);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+        }
+        queue.Writer.TryComplete();
+        await sender;
     }
 
     public async ValueTask DisposeAsync()

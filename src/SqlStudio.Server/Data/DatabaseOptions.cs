@@ -23,6 +23,12 @@ public sealed class DatabaseOptions
     /// <summary>How many times a unit of work that met SQLITE_BUSY is run again.</summary>
     public int BusyRetries { get; set; } = 5;
 
+    /// <summary>
+    /// Write batches this instance has in flight to a remote database at once (libSQL). The server runs one writer at a
+    /// time; past a few, waiting writers only spin in its busy handler, so the rest queue here, in order.
+    /// </summary>
+    public int MaxConcurrentWrites { get; set; } = 4;
+
     /// <summary>Adds an <c>X-Db-Round-Trips</c> header to every response (for tests and diagnostics).</summary>
     public bool ReportRoundTrips { get; set; }
 }

@@ -14,6 +14,7 @@ public sealed class LibSqlProvider : IDbProvider
     private readonly string _describe;
     private readonly ILogger<LibSqlConnection> _logger;
     private readonly Action<TimeSpan> _onRoundTrip;
+    private readonly SemaphoreSlim _writers;
 
     public LibSqlProvider(DatabaseOptions options, ILoggerFactory loggers)
     {
@@ -30,6 +31,7 @@ public sealed class LibSqlProvider : IDbProvider
         _describe = LibSqlConnection.Describe(options.Url);
         _logger = loggers.CreateLogger<LibSqlConnection>();
         _onRoundTrip = elapsed => DbMetrics.RoundTrip(Name, elapsed);
+        _writers = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentWrites));
     }
 
     public string Name => "libsql";
@@ -48,8 +50,26 @@ public sealed class LibSqlProvider : IDbProvider
 
     public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
     {
+        if (!write)
+        {
+            await RunCoreAsync(batch, write, cancellationToken);
+            return;
+        }
+        await _writers.WaitAsync(cancellationToken);
+        try
+        {
+            await RunCoreAsync(batch, write, cancellationToken);
+        }
+        finally
+        {
+            _writers.Release();
+        }
+    }
+
+    private async Task RunCoreAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
+    {
         await using var connection = (LibSqlConnection)await OpenAsync(cancellationToken);
-        await using var hrana = new LibSqlBatch { Connection = connection, BeginStatement = write ? "BEGIN IMMEDIATE" : "BEGIN" };
+        await using var hrana = new LibSqlBatch { Connection = connection, BeginStatement = write ? "BEGIN IMMEDIATE" : null };
         foreach (var statement in batch.Statements)
         {
             var command = new LibSqlBatchCommand { CommandText = statement.Sql };

@@ -5,6 +5,8 @@ public sealed partial class SyncManager
     /// <summary>Starts the background worker: pushes what is due, pulls when the server moved, retries on its own.</summary>
     public void Start()
     {
+        // A pause survives restarts: `sqlstudio sync pause` in one process holds the worker of the next.
+        _paused = _store.GetMetaAsync(PausedKey).GetAwaiter().GetResult() == "1";
         _worker ??= Task.Run(() => RunAsync(_stop.Token));
         if (_options.Realtime)
         {
@@ -12,18 +14,27 @@ public sealed partial class SyncManager
         }
     }
 
+    public const string PausedKey = "paused";
+    public const string LastErrorKey = "last_error";
+    public const string LastSyncedKey = "last_synced_at";
+
+    /// <summary>Stops sending and fetching until <see cref="Resume"/> (local changes still queue); remembered across restarts.</summary>
     public void Pause()
     {
         _paused = true;
+        _store.SetMetaAsync(PausedKey, "1").GetAwaiter().GetResult();
         Publish(SyncState.Paused);
     }
 
     public void Resume()
     {
         _paused = false;
+        _store.SetMetaAsync(PausedKey, null).GetAwaiter().GetResult();
         Publish(SyncState.Idle);
         Wake();
     }
+
+    public bool IsPaused => _paused;
 
     /// <summary>Ends a parked state (after failed attempts) and tries again now.</summary>
     public Task RetryNowAsync()

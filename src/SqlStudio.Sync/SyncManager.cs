@@ -252,6 +252,19 @@ public sealed partial class SyncManager : IAsyncDisposable
         var pending = _store.PendingCountAsync().GetAwaiter().GetResult();
         _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
             _realtime);
+        // What `sqlstudio sync status` shows from another process: the last sync and the last error, kept in the store.
+        if (syncedAt is { } synced)
+        {
+            _store.SetMetaAsync(LastSyncedKey, Stamp(synced)).GetAwaiter().GetResult();
+        }
+        if (state is SyncState.Idle && syncedAt is not null)
+        {
+            _store.SetMetaAsync(LastErrorKey, null).GetAwaiter().GetResult();
+        }
+        else if (state is SyncState.Error or SyncState.Offline && _status.LastError is { } failure)
+        {
+            _store.SetMetaAsync(LastErrorKey, $"{state.ToString().ToLowerInvariant()}: {failure}").GetAwaiter().GetResult();
+        }
         StatusChanged?.Invoke(this, _status);
     }
 

@@ -45,6 +45,8 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         await OkAsync("laptop", "prefs", "add", "theme", "\"dark\"");
         Assert.Contains("pending 0", await OkAsync("laptop", "sync", "now"));
 
+        // A third device signing in after the laptop synced: the first sync, run by login itself, brings everything.
+        Assert.Contains("First sync: pulled 5", await OkAsync("tablet", "login", "--email", email, "--password", AuthClient.Password, "--server", server));
         await OkAsync("desktop", "sync", "now");
         var queries = JsonNode.Parse(await OkAsync("desktop", "queries", "list", "--json"))!.AsArray();
         Assert.Equal("Monthly revenue", Assert.Single(queries)!["title"]!.GetValue<string>());
@@ -91,8 +93,8 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         Assert.Single(JsonNode.Parse(await OkAsync("desktop", "queries", "list", "--json"))!.AsArray());
 
         var sessions = JsonNode.Parse(await OkAsync("laptop", "sessions", "list", "--json"))!.AsArray();
-        // laptop, desktop, and the test's own registration login.
-        Assert.Equal(3, sessions.Count);
+        // laptop, desktop, tablet, and the test's own registration login.
+        Assert.Equal(4, sessions.Count);
         Assert.Single(sessions, s => s!["current"]!.GetValue<bool>());
         Assert.Contains("Signed out.", await OkAsync("desktop", "logout"));
         Assert.Equal(3, (await RunAsync("desktop", "whoami")).Code);
@@ -121,5 +123,37 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
 
         Assert.Equal(2, code);
         Assert.Contains("--sql is required", output);
+    }
+
+    [Fact]
+    public async Task SyncPauseResumeRetry_AndStatusTellsOfflineWithTheLastError()
+    {
+        var email = AuthClient.NewEmail("cli");
+        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
+        var server = fixture.Server.BaseAddress.ToString();
+        await OkAsync("p", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
+        await OkAsync("p", "queries", "add", "--title", "Paused", "--sql", "select 1");
+
+        await OkAsync("p", "sync", "pause");
+        var paused = JsonNode.Parse(await OkAsync("p", "sync", "status", "--json"))!;
+        var (retryCode, retryOutput) = await RunAsync("p", "sync", "retry");
+        Assert.Equal("paused", paused["state"]!.GetValue<string>());
+        Assert.True(paused["paused"]!.GetValue<bool>());
+        Assert.Equal(1, retryCode);
+        Assert.Contains("resume", retryOutput);
+
+        await OkAsync("p", "sync", "resume");
+        // The server is unreachable for this run: the failure is remembered and shown.
+        var (offlineCode, _) = await RunAsync("p", "sync", "now", "--server", "http://127.0.0.1:9");
+        var offline = JsonNode.Parse(await OkAsync("p", "sync", "status", "--json"))!;
+        Assert.NotEqual(0, offlineCode);
+        Assert.Equal("offline", offline["state"]!.GetValue<string>());
+        Assert.Contains("127.0.0.1:9", offline["last_error"]!.GetValue<string>());
+
+        Assert.Contains("Pushed 1", await OkAsync("p", "sync", "retry"));
+        var idle = JsonNode.Parse(await OkAsync("p", "sync", "status", "--json"))!;
+        Assert.Equal("idle", idle["state"]!.GetValue<string>());
+        Assert.Null(idle["last_error"]);
+        Assert.NotNull(idle["last_synced_at"]);
     }
 }

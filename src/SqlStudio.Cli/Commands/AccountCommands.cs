@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using SqlStudio.Cli.Login;
 using SqlStudio.Contracts;
+using SqlStudio.Sync;
 
 namespace SqlStudio.Cli.Commands;
 
@@ -90,8 +91,9 @@ public static class AccountCommands
         var github = new Option<bool>("--github") { Description = "Sign in with GitHub in the browser." };
         var google = new Option<bool>("--google") { Description = "Sign in with Google in the browser." };
         var noBrowser = new Option<bool>("--no-browser") { Description = "Only print the sign-in address; do not open a browser." };
+        var noSync = new Option<bool>("--no-sync") { Description = "Do not run the first sync right after signing in." };
         var login = new Command("login", "Sign this profile in: with email and password, or through the browser (GitHub, Google).")
-            { email, password, github, google, noBrowser };
+            { email, password, github, google, noBrowser, noSync };
         login.SetAction((result, ct) => cli.RunAsync(async () =>
         {
             var provider = result.GetValue(github) ? "github" : result.GetValue(google) ? "google" : null;
@@ -131,6 +133,19 @@ public static class AccountCommands
                 tokens = await profile.Auth.SignInAsync(server, result.GetValue(email)!, secret, deviceId, $"sqlstudio CLI ({result.GetValue(cli.Profile)})");
             }
             await cli.Output.WriteLineAsync($"Signed in as {tokens.User.Email} ({tokens.User.Tier}). Profile: {result.GetValue(cli.Profile)}.");
+            if (!result.GetValue(noSync) && tokens.User.EmailVerified)
+            {
+                // The first sync, at once: the account's data is on this device before the next command.
+                try
+                {
+                    var first = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
+                    await cli.Output.WriteLineAsync($"First sync: pulled {first.Pulled}, pushed {first.Pushed}.");
+                }
+                catch (Exception ex) when (ex is SyncApiException or OfflineException)
+                {
+                    await cli.Output.WriteLineAsync($"Signed in, but the first sync did not run: {ex.Message} Run `sqlstudio sync now` later.");
+                }
+            }
             return 0;
         }));
         return login;

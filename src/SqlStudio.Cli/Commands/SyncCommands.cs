@@ -28,29 +28,72 @@ public static class SyncCommands
         }));
         sync.Subcommands.Add(now);
 
-        var status = new Command("status", "This device's sync state: {state, pending, last_synced_at, last_error}.") { json };
+        var status = new Command("status", "This device's sync state: {state, pending, last_synced_at, last_error, paused}.") { json };
         status.SetAction((result, _) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
             var pending = await profile.Store.PendingCountAsync();
-            var last = await profile.Store.GetMetaAsync("last_synced_at");
+            var last = await profile.Store.GetMetaAsync(SyncManager.LastSyncedKey);
+            var lastError = await profile.Store.GetMetaAsync(SyncManager.LastErrorKey);
+            var paused = await profile.Store.GetMetaAsync(SyncManager.PausedKey) == "1";
             var signedIn = await profile.Auth.CurrentAsync() is not null;
-            var state = !signedIn ? "signed_out" : pending > 0 ? "pending" : "idle";
+            // The last attempt's outcome, as the worker or `sync now` left it: offline and error say why.
+            var state = !signedIn ? "signed_out"
+                : paused ? "paused"
+                : lastError is not null ? (lastError.StartsWith("offline", StringComparison.Ordinal) ? "offline" : "error")
+                : pending > 0 ? "pending" : "idle";
             if (result.GetValue(json))
             {
-                return await cli.JsonAsync(new { state, pending, last_synced_at = last, last_error = (string?)null, server = profile.Manager.Server.ToString() });
+                return await cli.JsonAsync(new { state, pending, last_synced_at = last, last_error = lastError, paused, server = profile.Manager.Server.ToString() });
             }
-            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {last ?? "never"} · {profile.Manager.Server}");
+            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {last ?? "never"} · {profile.Manager.Server}" +
+                                            (lastError is null ? "" : $" · last error: {lastError}"));
             return 0;
         }));
         sync.Subcommands.Add(status);
+
+        var pause = new Command("pause", "Stop syncing on this device (changes keep queuing) until `sync resume`.");
+        pause.SetAction((result, _) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            profile.Manager.Pause();
+            await cli.Output.WriteLineAsync("Paused. Changes made on this device wait until `sqlstudio sync resume`.");
+            return 0;
+        }));
+        sync.Subcommands.Add(pause);
+
+        var resume = new Command("resume", "Sync again after `sync pause`.");
+        resume.SetAction((result, _) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            profile.Manager.Resume();
+            await cli.Output.WriteLineAsync("Resumed.");
+            return 0;
+        }));
+        sync.Subcommands.Add(resume);
+
+        var retry = new Command("retry", "Try again now after an error: push everything waiting and pull everything new.");
+        retry.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            await using var profile = await cli.OpenAsync(result);
+            if (profile.Manager.IsPaused || await profile.Store.GetMetaAsync(SyncManager.PausedKey) == "1")
+            {
+                await cli.Error.WriteLineAsync("Sync is paused on this device: `sqlstudio sync resume` first.");
+                return 1;
+            }
+            var outcome = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
+            await cli.Output.WriteLineAsync($"Pushed {outcome.Pushed}, pulled {outcome.Pulled}, conflicts {outcome.Conflicts}, rejected {outcome.Rejected.Count}.");
+            return outcome.Rejected.Count == 0 ? 0 : 1;
+        }));
+        sync.Subcommands.Add(retry);
 
         var watch = new Command("watch", "Run the background sync worker in the foreground until Ctrl+C.");
         watch.SetAction((result, ct) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
             profile.Manager.StatusChanged += (_, s) =>
-                cli.Output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting{(s.LastError is null ? "" : " · " + s.LastError)}");
+                cli.Output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting" +
+                                     $"{(s.Realtime is null ? "" : " · " + s.Realtime)}{(s.LastError is null ? "" : " · " + s.LastError)}");
             profile.Manager.Start();
             try
             {

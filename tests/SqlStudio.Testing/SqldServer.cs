@@ -18,14 +18,17 @@ namespace SqlStudio.Testing;
 /// </summary>
 public sealed class SqldServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process = null!;
     private readonly StringBuilder _log = new();
+    private readonly int _port;
+    private readonly string _keyFile;
 
-    private SqldServer(Process process, string folder, string url, string token)
+    private SqldServer(string folder, int port, string keyFile, string token)
     {
-        _process = process;
         Folder = folder;
-        Url = url;
+        _port = port;
+        _keyFile = keyFile;
+        Url = $"http://127.0.0.1:{port}";
         Token = token;
     }
 
@@ -56,30 +59,39 @@ public sealed class SqldServer : IAsyncDisposable
         var (publicKeyPem, token) = MakeKeyAndToken();
         var keyFile = Path.Combine(folder, "jwt-public.pem");
         await File.WriteAllTextAsync(keyFile, publicKeyPem);
-        var port = FreePort();
+        var server = new SqldServer(Path.Combine(folder, "sqld"), FreePort(), keyFile, token);
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>Starts sqld on this server's folder, port and key (again, after <see cref="KillAsync"/>).</summary>
+    private async Task LaunchAsync()
+    {
         var start = new ProcessStartInfo(BinaryPath)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-                 {
-                     "--db-path", Path.Combine(folder, "sqld"), "--http-listen-addr", $"127.0.0.1:{port}", "--no-welcome",
-                     "--auth-jwt-key-file", keyFile,
-                 })
+        foreach (var arg in new[] { "--db-path", Folder, "--http-listen-addr", $"127.0.0.1:{_port}", "--no-welcome", "--auth-jwt-key-file", _keyFile })
         {
             start.ArgumentList.Add(arg);
         }
         start.Environment["RUST_LOG"] = Environment.GetEnvironmentVariable("SQLSTUDIO_SQLD_LOG") ?? "warn";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("sqld did not start.");
-        var server = new SqldServer(process, Path.Combine(folder, "sqld"), $"http://127.0.0.1:{port}", token);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await server.WaitReadyAsync();
-        return server;
+        _process = Process.Start(start) ?? throw new InvalidOperationException("sqld did not start.");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitReadyAsync();
+    }
+
+    /// <summary>A crash and a restart: SIGKILL, then sqld again on the same data, port and key.</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        await LaunchAsync();
     }
 
     private void Append(string? line)

@@ -67,8 +67,18 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                     : "The request could not be read: check the body and the parameters."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "The client closed the request."),
+            // The database did not answer, or stayed busy past the retries: the request may be repeated as it is
+            // (pushes are idempotent by mutation id).
+            SqlStudio.LibSql.LibSqlException { Code: "UNAVAILABLE" or "CONNECTION_DROPPED" or "TIMEOUT" or "HTTP_503" or "HTTP_429" or "STREAM_EXPIRED" or "SQLITE_BUSY" }
+                or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 } =>
+                (503, "database_unavailable", "The database cannot be reached right now. Try again in a moment; repeating the same request is safe."),
             _ => (500, "internal_error", "An unexpected error occurred. Quote the trace_id when reporting it."),
         };
+        if (status == 503)
+        {
+            logger.LogWarning("Database unavailable on {Method} {Path}: {Message}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+            httpContext.Response.Headers.RetryAfter = "2";
+        }
         if (status == 500)
         {
             // The only place the exception is recorded: the client sees a trace id, the log the details.

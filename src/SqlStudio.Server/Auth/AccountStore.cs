@@ -29,12 +29,14 @@ public sealed class AccountStore(Db db, TimeProvider time)
         await c.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE email = @email", new { email }, t) > 0;
 
     public static Task InsertUserAsync(DbConnection c, DbTransaction t, string userId, string email, string name, string? passwordHash, string now, bool verified) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO users (user_id, email, email_verified_at, name, password_hash, security_stamp, created_at, updated_at)
-            VALUES (@userId, @email, @verifiedAt, @name, @passwordHash, @stamp, @now, @now)
-            """,
-            new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp = Secrets.NewToken() }, t);
+        InsertUser(userId, email, name, passwordHash, now, verified, Secrets.NewToken()).RunAsync(c, t);
+
+    public static SqlStatement InsertUser(string userId, string email, string name, string? passwordHash, string now, bool verified, string stamp) => new(
+        """
+        INSERT INTO users (user_id, email, email_verified_at, name, password_hash, security_stamp, created_at, updated_at)
+        VALUES (@userId, @email, @verifiedAt, @name, @passwordHash, @stamp, @now, @now)
+        """,
+        new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp });
 
     public static Task SetPasswordAsync(DbConnection c, DbTransaction t, string userId, string passwordHash, string now) =>
         c.ExecuteAsync(
@@ -57,17 +59,28 @@ public sealed class AccountStore(Db db, TimeProvider time)
     /// <summary>A new one-time token for <paramref name="purpose"/>; older unused ones of that purpose stop working.</summary>
     public static async Task<string> IssueEmailTokenAsync(DbConnection c, DbTransaction t, string userId, string purpose, DateTimeOffset now, TimeSpan lifetime)
     {
-        var token = Secrets.NewToken();
-        await c.ExecuteAsync(
-            "UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND purpose = @purpose AND used_at IS NULL",
-            new { userId, purpose, now = Clock.Format(now) }, t);
-        await c.ExecuteAsync(
-            """
-            INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at)
-            VALUES (@hash, @userId, @purpose, @createdAt, @expiresAt)
-            """,
-            new { hash = Secrets.Hash(token), userId, purpose, createdAt = Clock.Format(now), expiresAt = Clock.Format(now + lifetime) }, t);
+        var (token, statements) = IssueEmailToken(userId, purpose, now, lifetime);
+        foreach (var statement in statements)
+        {
+            await statement.RunAsync(c, t);
+        }
         return token;
+    }
+
+    /// <summary>The token, and the statements that retire older ones of that purpose and store this one.</summary>
+    public static (string Token, SqlStatement[] Statements) IssueEmailToken(string userId, string purpose, DateTimeOffset now, TimeSpan lifetime)
+    {
+        var token = Secrets.NewToken();
+        return (token,
+        [
+            new("UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND purpose = @purpose AND used_at IS NULL",
+                new { userId, purpose, now = Clock.Format(now) }),
+            new("""
+                INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at)
+                VALUES (@hash, @userId, @purpose, @createdAt, @expiresAt)
+                """,
+                new { hash = Secrets.Hash(token), userId, purpose, createdAt = Clock.Format(now), expiresAt = Clock.Format(now + lifetime) }),
+        ]);
     }
 
     /// <summary>Spends a token: the user it belongs to, or null when it is unknown, used or expired.</summary>
@@ -89,12 +102,14 @@ public sealed class AccountStore(Db db, TimeProvider time)
             new { userId, now }, t);
 
     public static Task AuditAsync(DbConnection c, DbTransaction? t, AuditEvent entry, string now) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO audit_log (audit_id, user_id, event, session_id, ip, user_agent, detail, created_at)
-            VALUES (@id, @UserId, @Event, @SessionId, @Ip, @UserAgent, @Detail, @now)
-            """,
-            new { id = Guid.CreateVersion7().ToString(), entry.UserId, entry.Event, entry.SessionId, entry.Ip, entry.UserAgent, entry.Detail, now }, t);
+        Audit(entry, now).RunAsync(c, t);
+
+    public static SqlStatement Audit(AuditEvent entry, string now) => new(
+        """
+        INSERT INTO audit_log (audit_id, user_id, event, session_id, ip, user_agent, detail, created_at)
+        VALUES (@id, @UserId, @Event, @SessionId, @Ip, @UserAgent, @Detail, @now)
+        """,
+        new { id = Guid.CreateVersion7().ToString(), entry.UserId, entry.Event, entry.SessionId, entry.Ip, entry.UserAgent, entry.Detail, now });
 
     public Task AuditAsync(AuditEvent entry) =>
         db.WriteAsync((c, t) => AuditAsync(c, t, entry, Clock.Format(time.GetUtcNow())));

@@ -41,24 +41,29 @@ public sealed class Accounts(
         // Hashing is slow on purpose; it happens before the write lock is taken.
         var hash = passwords.Hash(request.Password!);
         var userId = Guid.CreateVersion7().ToString();
-        var created = await db.WriteAsync(async (c, t) =>
+        var now = time.GetUtcNow();
+        var stamp = Secrets.NewToken();
+        // The account, its audit line and its verification token: one write batch. A taken email is the UNIQUE
+        // constraint refusing the first statement, so nothing of the batch is kept.
+        var (token, tokenStatements) = AccountStore.IssueEmailToken(userId, VerifyPurpose, now, options.EmailVerificationLifetime);
+        var writes = new SqlBatch();
+        AccountStore.InsertUser(userId, email, name, hash, Clock.Format(now), verified: false, stamp).AddTo(writes);
+        AccountStore.Audit(new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent), Clock.Format(now)).AddTo(writes);
+        foreach (var statement in tokenStatements)
         {
-            var now = time.GetUtcNow();
-            if (await AccountStore.EmailExistsAsync(c, t, email))
-            {
-                return (string?)null;
-            }
-            await AccountStore.InsertUserAsync(c, t, userId, email, name, hash, Clock.Format(now), verified: false);
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent), Clock.Format(now));
-            return await AccountStore.IssueEmailTokenAsync(c, t, userId, VerifyPurpose, now, options.EmailVerificationLifetime);
-        });
-        if (created is not { } token)
+            statement.AddTo(writes);
+        }
+        try
+        {
+            await db.WriteBatchAsync(writes);
+        }
+        catch (Exception ex) when (db.Provider.IsConstraintViolation(ex) && SqlBatch.FailedIndex(ex) == 0)
         {
             return new Failure(409, AuthErrorCodes.EmailTaken,
                 "An account with this email already exists. Log in, or reset your password if you have forgotten it.",
                 new Dictionary<string, string[]> { ["email"] = ["An account with this email already exists."] });
         }
-        var user = (await store.FindByIdAsync(userId))!;
+        var user = new UserRow(userId, email, null, name, hash, stamp, "user", Clock.Format(now), null, null);
         await mail.VerificationAsync(user, token);
         return new RegisterResponse(userId, email, VerificationSent: true);
     }

@@ -21,38 +21,37 @@ public sealed class SessionStore(Db db)
     internal const string SessionColumns =
         "session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me, created_at, last_seen_at, expires_at, revoked_at";
 
-    public static Task InsertSessionAsync(DbConnection c, DbTransaction t, SessionRow s) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO sessions (session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me,
-                                  created_at, last_seen_at, expires_at)
-            VALUES (@SessionId, @UserId, @Kind, @DeviceId, @DeviceName, @Platform, @UserAgent, @Ip, @RememberMe,
-                    @CreatedAt, @LastSeenAt, @ExpiresAt)
-            """, s, t);
+    public static SqlStatement InsertSession(SessionRow s) => new(
+        """
+        INSERT INTO sessions (session_id, user_id, kind, device_id, device_name, platform, user_agent, ip, remember_me,
+                              created_at, last_seen_at, expires_at)
+        VALUES (@SessionId, @UserId, @Kind, @DeviceId, @DeviceName, @Platform, @UserAgent, @Ip, @RememberMe,
+                @CreatedAt, @LastSeenAt, @ExpiresAt)
+        """, s);
 
-    public static Task InsertRefreshAsync(DbConnection c, DbTransaction t, string tokenHash, string sessionId, string issuedAt, string expiresAt) =>
-        c.ExecuteAsync(
-            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES (@tokenHash, @sessionId, @issuedAt, @expiresAt)",
-            new { tokenHash, sessionId, issuedAt, expiresAt }, t);
+    public static SqlStatement InsertRefresh(string tokenHash, string sessionId, string issuedAt, string expiresAt) => new(
+        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES (@tokenHash, @sessionId, @issuedAt, @expiresAt)",
+        new { tokenHash, sessionId, issuedAt, expiresAt });
+
+    internal const string RefreshSql =
+        """
+        SELECT r.token_hash, r.session_id, s.user_id, r.issued_at, r.expires_at, r.used_at, r.replacement_sealed,
+               s.remember_me, s.created_at AS session_created_at, s.expires_at AS session_expires_at,
+               s.revoked_at AS session_revoked_at
+        FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id
+        WHERE r.token_hash = @tokenHash
+        """;
+
+    public static SqlStatement MarkRotated(string tokenHash, string usedAt, string replacedBy, string sealedPair) => new(
+        "UPDATE refresh_tokens SET used_at = @usedAt, replaced_by = @replacedBy, replacement_sealed = @sealedPair WHERE token_hash = @tokenHash",
+        new { tokenHash, usedAt, replacedBy, sealedPair });
+
+    public static SqlStatement Extend(string sessionId, string now, string expiresAt) => new(
+        "UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt WHERE session_id = @sessionId",
+        new { sessionId, now, expiresAt });
 
     public static Task<RefreshRow?> FindRefreshAsync(DbConnection c, DbTransaction t, string tokenHash) =>
-        c.QuerySingleOrDefaultAsync<RefreshRow>(
-            """
-            SELECT r.token_hash, r.session_id, s.user_id, r.issued_at, r.expires_at, r.used_at, r.replacement_sealed,
-                   s.remember_me, s.created_at AS session_created_at, s.expires_at AS session_expires_at,
-                   s.revoked_at AS session_revoked_at
-            FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id
-            WHERE r.token_hash = @tokenHash
-            """, new { tokenHash }, t);
-
-    public static Task MarkRotatedAsync(DbConnection c, DbTransaction t, string tokenHash, string usedAt, string replacedBy, string sealedPair) =>
-        c.ExecuteAsync(
-            "UPDATE refresh_tokens SET used_at = @usedAt, replaced_by = @replacedBy, replacement_sealed = @sealedPair WHERE token_hash = @tokenHash",
-            new { tokenHash, usedAt, replacedBy, sealedPair }, t);
-
-    public static Task ExtendAsync(DbConnection c, DbTransaction t, string sessionId, string now, string expiresAt) =>
-        c.ExecuteAsync("UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt WHERE session_id = @sessionId",
-            new { sessionId, now, expiresAt }, t);
+        c.QuerySingleOrDefaultAsync<RefreshRow>(RefreshSql, new { tokenHash }, t);
 
     /// <summary>Revokes the sessions that match and returns their ids (already revoked ones are left alone).</summary>
     public static async Task<IReadOnlyList<string>> RevokeAsync(

@@ -21,22 +21,47 @@ public sealed class SessionTokens(
     public async Task<(string SessionId, TokenResponse? Tokens)> OpenAsync(
         DbConnection c, DbTransaction t, UserRow user, bool rememberMe, ClientInfo client, string kind = "api")
     {
+        var (sessionId, pair, statements) = Open(user, rememberMe, client, kind);
+        foreach (var statement in statements)
+        {
+            await statement.RunAsync(c, t);
+        }
+        return (sessionId, pair is null ? null : await TokensAsync(pair, sessionId, user));
+    }
+
+    /// <summary>
+    /// A new session as statements (no I/O), so that a login writes it together with its audit line in one batch;
+    /// <see cref="TokensAsync"/> turns the pair into the token response once the batch is written.
+    /// </summary>
+    public (string SessionId, object? Pair, SqlStatement[] Statements) Open(UserRow user, bool rememberMe, ClientInfo client, string kind = "api")
+    {
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7().ToString();
         var refreshExpires = SlidingEnd(now, now, rememberMe);
-        await SessionStore.InsertSessionAsync(c, t, new SessionRow(
+        var session = SessionStore.InsertSession(new SessionRow(
             sessionId, user.UserId, kind, Trim(client.DeviceId, 100), Trim(client.DeviceName, 100), Trim(client.Platform, 50),
             Trim(client.UserAgent, 512), client.Ip, rememberMe ? 1 : 0, Clock.Format(now), Clock.Format(now), Clock.Format(refreshExpires), null));
         if (kind != "api")
         {
-            return (sessionId, null);
+            return (sessionId, null, [session]);
         }
         var refreshToken = Secrets.NewToken();
-        await SessionStore.InsertRefreshAsync(c, t, Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires));
         var (access, accessExpires) = accessTokens.Issue(user.UserId, sessionId);
-        return (sessionId, await ResponseAsync(new SealedPair(access, refreshToken, accessExpires, refreshExpires), sessionId, user, now));
+        return (sessionId, new Issued(new SealedPair(access, refreshToken, accessExpires, refreshExpires), now),
+            [session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires))]);
     }
 
+    /// <summary>The token response of a session <see cref="Open"/> made, its lifetimes counted from when it was issued.</summary>
+    public Task<TokenResponse> TokensAsync(object issued, string sessionId, UserRow user) =>
+        ResponseAsync(((Issued)issued).Pair, sessionId, user, ((Issued)issued).At);
+
+    private sealed record Issued(SealedPair Pair, DateTimeOffset At);
+
+    /// <summary>
+    /// Rotates a refresh token: one read batch (the token, its session, its user), the decision in memory, one write
+    /// batch guarded by the token still being unspent (two refreshes racing: the loser reads again and gets the
+    /// winner's pair back within the grace). A spent token presented later revokes the whole session.
+    /// </summary>
     public async Task<Outcome<TokenResponse>> RefreshAsync(string? refreshToken, AccountStore accounts)
     {
         if (string.IsNullOrWhiteSpace(refreshToken) || refreshToken.Length > 200)
@@ -44,17 +69,22 @@ public sealed class SessionTokens(
             return Invalid();
         }
         var hash = Secrets.Hash(refreshToken);
-        var outcome = await db.WriteAsync<(Outcome<SealedPair> Result, RefreshRow? Row, bool Reused)>(async (c, t) =>
+        for (var attempt = 0; ; attempt++)
         {
+            RefreshRow? row = null;
+            UserRow? user = null;
+            await db.ReadBatchAsync(new SqlBatch()
+                .Query<RefreshRow>(SessionStore.RefreshSql, new { tokenHash = hash }, rows => row = rows.FirstOrDefault())
+                .Query<UserRow>($"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = (SELECT s.user_id FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id WHERE r.token_hash = @tokenHash)",
+                    new { tokenHash = hash }, rows => user = rows.FirstOrDefault()));
             var now = time.GetUtcNow();
-            var row = await SessionStore.FindRefreshAsync(c, t, hash);
-            if (row is null || row.SessionRevokedAt is not null || Clock.Parse(row.SessionExpiresAt) <= now)
+            if (row is null || user is null || row.SessionRevokedAt is not null || Clock.Parse(row.SessionExpiresAt) <= now)
             {
-                return (Invalid(), row, false);
+                return Invalid();
             }
             if (limits.Refresh(row.SessionId) is { } limited)
             {
-                return (limited, row, false);
+                return limited;
             }
             if (row.UsedAt is not null)
             {
@@ -62,37 +92,36 @@ public sealed class SessionTokens(
                 if (now - Clock.Parse(row.UsedAt) <= options.RefreshReuseGrace && row.ReplacementSealed is { } sealedPair &&
                     Secrets.Unseal(refreshToken, sealedPair) is { } json && JsonSerializer.Deserialize<SealedPair>(json) is { } pair)
                 {
-                    return (pair, row, false);
+                    return await ResponseAsync(pair, row.SessionId, user, now);
                 }
                 // Later, a spent token means it leaked: end the whole session.
-                var revoked = await SessionStore.RevokeAsync(c, t, row.UserId, row.SessionId, null, "token_reused", Clock.Format(now));
-                validator.Forget(revoked);
-                await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.TokenReused, row.UserId, SessionId: row.SessionId), Clock.Format(now));
-                return (new Failure(401, AuthErrorCodes.TokenReused,
-                    "This refresh token was already used; the session has been signed out for safety. Log in again."), row, true);
+                await RevokeAsync(row.UserId, row.SessionId, null, "token_reused", new AuditEvent(AuditEvents.TokenReused, row.UserId, SessionId: row.SessionId));
+                await mail.SessionRevokedAsync(user,
+                    "A refresh token of one of your sessions was used twice, which happens when a token is copied. We signed that session out.");
+                return new Failure(401, AuthErrorCodes.TokenReused,
+                    "This refresh token was already used; the session has been signed out for safety. Log in again.");
             }
             if (Clock.Parse(row.ExpiresAt) <= now)
             {
-                return (Invalid(), row, false);
+                return Invalid();
             }
-            return (await RotateAsync(c, t, row, refreshToken, now), row, false);
-        });
-
-        if (outcome.Row is not { } session || outcome.Result.Value is not { } rotated)
-        {
-            if (outcome.Reused)
+            var (rotated, statements) = Rotate(row, refreshToken, now);
+            var writes = new SqlBatch().Guard("SELECT used_at IS NULL FROM refresh_tokens WHERE token_hash = @tokenHash", new { tokenHash = hash });
+            foreach (var statement in statements)
             {
-                await events.SessionsEndedAsync(outcome.Row!.UserId, [outcome.Row.SessionId]);
+                statement.AddTo(writes);
             }
-            if (outcome.Reused && await accounts.FindByIdAsync(outcome.Row!.UserId) is { } owner)
+            try
             {
-                await mail.SessionRevokedAsync(owner,
-                    "A refresh token of one of your sessions was used twice, which happens when a token is copied. We signed that session out.");
+                await db.WriteBatchAsync(writes);
             }
-            return outcome.Result.Failure!;
+            catch (WriteConflictException) when (attempt < 3)
+            {
+                // Another request spent this token first: read again (and answer with its pair, within the grace).
+                continue;
+            }
+            return await ResponseAsync(rotated, row.SessionId, user, now);
         }
-        var user = await accounts.FindByIdAsync(session.UserId);
-        return user is null ? Invalid() : await ResponseAsync(rotated, session.SessionId, user, time.GetUtcNow());
     }
 
     /// <summary>Revokes one session, or all of a user's (except one), clearing the per-request cache at once.</summary>
@@ -113,17 +142,19 @@ public sealed class SessionTokens(
         return revoked;
     }
 
-    private async Task<Outcome<SealedPair>> RotateAsync(DbConnection c, DbTransaction t, RefreshRow row, string presented, DateTimeOffset now)
+    /// <summary>The next pair, and the statements that store it, spend the presented token and slide the session.</summary>
+    private (SealedPair Pair, SqlStatement[] Statements) Rotate(RefreshRow row, string presented, DateTimeOffset now)
     {
         var refreshExpires = SlidingEnd(now, Clock.Parse(row.SessionCreatedAt), row.RememberMe == 1);
         var next = Secrets.NewToken();
         var (access, accessExpires) = accessTokens.Issue(row.UserId, row.SessionId);
         var pair = new SealedPair(access, next, accessExpires, refreshExpires);
-        await SessionStore.InsertRefreshAsync(c, t, Secrets.Hash(next), row.SessionId, Clock.Format(now), Clock.Format(refreshExpires));
-        await SessionStore.MarkRotatedAsync(c, t, row.TokenHash, Clock.Format(now), Secrets.Hash(next),
-            Secrets.Seal(presented, JsonSerializer.Serialize(pair)));
-        await SessionStore.ExtendAsync(c, t, row.SessionId, Clock.Format(now), Clock.Format(refreshExpires));
-        return pair;
+        return (pair,
+        [
+            SessionStore.InsertRefresh(Secrets.Hash(next), row.SessionId, Clock.Format(now), Clock.Format(refreshExpires)),
+            SessionStore.MarkRotated(row.TokenHash, Clock.Format(now), Secrets.Hash(next), Secrets.Seal(presented, JsonSerializer.Serialize(pair))),
+            SessionStore.Extend(row.SessionId, Clock.Format(now), Clock.Format(refreshExpires)),
+        ]);
     }
 
     private DateTimeOffset SlidingEnd(DateTimeOffset now, DateTimeOffset sessionCreated, bool rememberMe)

@@ -67,4 +67,18 @@ public sealed class RoundTripBudgetTests(ServerFixture fixture, ITestOutputHelpe
         // The session, the account and its subscription are cached now: head costs its own one round trip, nothing more.
         AssertBudget("head (session cached)", await user.Http.GetAsync("/api/sync/head"), 1);
     }
+
+    [Fact]
+    public async Task RegisterLoginRefresh_WithinBudget()
+    {
+        var api = new AuthClient(fixture.Server);
+        var email = AuthClient.NewEmail();
+        AssertBudget("register", await api.PostAsync("/api/auth/register", new { email, password = AuthClient.Password, name = "R" }), 3);
+        var login = await api.PostAsync("/api/auth/login", new { email, password = AuthClient.Password });
+        AssertBudget("login", login, 4);
+        var tokens = await api.ReadAsync<SqlStudio.Contracts.TokenResponse>(login);
+        AssertBudget("refresh", await api.PostAsync("/api/auth/refresh", new { refresh_token = tokens.RefreshToken }), 3);
+        var taken = await api.PostAsync("/api/auth/register", new { email, password = AuthClient.Password, name = "R" });
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, taken.StatusCode);
+    }
 }

@@ -30,15 +30,29 @@ public static class BillingStore
     /// </summary>
     public static async Task<string?> UpsertSubscriptionAsync(DbConnection c, DbTransaction t, string userId, Subscription subscription, long stateTime, string now)
     {
-        var current = await c.QuerySingleOrDefaultAsync<(string Status, long StripeUpdated, string? PastDueSince)?>(
-            "SELECT status, stripe_updated, past_due_since FROM subscriptions WHERE stripe_subscription_id = @Id", new { subscription.Id }, t);
+        var current = await c.QuerySingleOrDefaultAsync<StoredSubscription?>(CurrentSql, new { subscription.Id }, t);
         if (current is { } existing && existing.StripeUpdated > stateTime)
         {
             return null;
         }
+        foreach (var statement in Upsert(userId, subscription, current, stateTime, now))
+        {
+            await statement.RunAsync(c, t);
+        }
+        return current?.Status ?? "none";
+    }
+
+    /// <summary>What is stored of a subscription: enough to tell a stale event and to keep when it became past due.</summary>
+    public sealed record StoredSubscription(string Status, long StripeUpdated, string? PastDueSince);
+
+    public const string CurrentSql = "SELECT status, stripe_updated, past_due_since FROM subscriptions WHERE stripe_subscription_id = @Id";
+
+    /// <summary>The statements that store Stripe's view of a subscription (the caller has checked it is not stale).</summary>
+    public static SqlStatement[] Upsert(string userId, Subscription subscription, StoredSubscription? current, long stateTime, string now)
+    {
         var item = subscription.Items?.Data?.FirstOrDefault();
         var pastDueSince = subscription.Status == "past_due" ? current?.PastDueSince ?? now : null;
-        await c.ExecuteAsync(
+        var upsert = new SqlStatement(
             """
             INSERT INTO subscriptions (subscription_id, user_id, stripe_subscription_id, stripe_customer_id, status, price_id, plan_id, trial_end,
                 current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, stripe_updated, created_at, updated_at)
@@ -56,12 +70,10 @@ public static class BillingStore
                 trialEnd = Time(subscription.TrialEnd), start = Time(item?.CurrentPeriodStart), end = Time(item?.CurrentPeriodEnd),
                 cancel = subscription.CancelAtPeriodEnd, canceledAt = Time(subscription.CanceledAt), endedAt = Time(subscription.EndedAt),
                 pastDueSince, stateTime, now,
-            }, t);
-        if (subscription.TrialEnd is not null)
-        {
-            await c.ExecuteAsync("UPDATE users SET trial_started_at = coalesce(trial_started_at, @now) WHERE user_id = @userId", new { userId, now }, t);
-        }
-        return current?.Status ?? "none";
+            });
+        return subscription.TrialEnd is null
+            ? [upsert]
+            : [upsert, new SqlStatement("UPDATE users SET trial_started_at = coalesce(trial_started_at, @now) WHERE user_id = @userId", new { userId, now })];
     }
 
     public static string? Time(DateTime? value) =>

@@ -49,125 +49,192 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         }
     }
 
-    /// <summary>Applies the event once; false when it was already processed.</summary>
+    /// <summary>What an event's handling reads first, in one batch: whether it was processed, whose it is, what is stored.</summary>
+    private sealed class Known
+    {
+        public bool Processed { get; set; }
+        public bool ReceiptSent { get; set; }
+        public string? CustomerUserId { get; set; }
+        public BillingStore.StoredSubscription? Stored { get; set; }
+        public UserRow? User { get; set; }
+    }
+
+    /// <summary>
+    /// Applies the event once; false when it was already processed. One read batch, the decision in memory, one write
+    /// batch that starts by recording the event id (a second delivery, on any instance, fails there and changes
+    /// nothing) and is guarded by the stored subscription state it decided on.
+    /// </summary>
     public async Task<bool> HandleAsync(Event stripeEvent, CancellationToken ct)
     {
-        // Anything Stripe has to be asked first happens before the transaction (no network inside a write lock).
+        // Anything Stripe has to be asked first happens before the database (no network inside a write lock).
         Subscription? fetched = null;
         if (stripeEvent.Data.Object is Session { Mode: "subscription", SubscriptionId: { } subscriptionId })
         {
             fetched = await stripe.GetSubscriptionAsync(subscriptionId, ct);
         }
-        var effect = await db.WriteAsync(async (c, t) =>
+        for (var attempt = 0; ; attempt++)
         {
-            var now = Clock.Format(time.GetUtcNow());
-            if (!await BillingStore.MarkEventAsync(c, t, stripeEvent, now))
+            var known = await ReadAsync(stripeEvent, fetched, ct);
+            if (known.Processed)
             {
-                return (Effect?)null;
+                logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
+                return false;
             }
-            var stamp = new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
-            return stripeEvent.Type switch
+            var now = Clock.Format(time.GetUtcNow());
+            var writes = new SqlBatch().Execute(
+                "INSERT INTO stripe_events (event_id, type, api_version, created, processed_at) VALUES (@Id, @Type, @ApiVersion, @created, @now)",
+                new { stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, created = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero).ToUnixTimeSeconds(), now });
+            var effect = Decide(stripeEvent, fetched, known, writes, now);
+            try
             {
-                StripeEventTypes.CheckoutSessionCompleted => await CheckoutCompletedAsync(c, t, (Session)stripeEvent.Data.Object, fetched, now),
-                StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated or StripeEventTypes.SubscriptionDeleted =>
-                    await SubscriptionChangedAsync(c, t, (Subscription)stripeEvent.Data.Object, stamp, now),
-                StripeEventTypes.TrialWillEnd => await TrialWillEndAsync(c, t, (Subscription)stripeEvent.Data.Object),
-                StripeEventTypes.InvoicePaymentSucceeded or StripeEventTypes.InvoicePaid => await InvoicePaidAsync(c, t, stripeEvent, (Invoice)stripeEvent.Data.Object),
-                StripeEventTypes.InvoicePaymentFailed => await InvoiceFailedAsync(c, t, (Invoice)stripeEvent.Data.Object, now),
-                _ => Unhandled(stripeEvent),
-            };
-        }, ct);
-        if (effect is null)
-        {
-            logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
-            return false;
+                await db.WriteBatchAsync(writes, ct);
+            }
+            catch (Exception ex) when (db.Provider.IsConstraintViolation(ex) && SqlBatch.FailedIndex(ex) == 0)
+            {
+                // The same event, delivered to another instance at the same moment, was recorded first.
+                logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
+                return false;
+            }
+            catch (Exception ex) when (attempt < 3 && (ex is WriteConflictException || db.Provider.IsConstraintViolation(ex)))
+            {
+                // A newer state of the subscription, or this payment's receipt, was stored meanwhile by another
+                // delivery: nothing of this batch was kept; read again and decide again.
+                continue;
+            }
+            if (effect.UserId is { } changed)
+            {
+                validator.ForgetAccount(changed);
+            }
+            if (effect is { Email: { } content } && known.User is { } user)
+            {
+                await email.SendAsync(user.Email, user.Name, content);
+            }
+            return true;
         }
-        if (effect.UserId is { } changed)
-        {
-            validator.ForgetAccount(changed);
-        }
-        if (effect is { UserId: { } userId, Email: { } content } && await UserAsync(userId) is { } user)
-        {
-            await email.SendAsync(user.Email, user.Name, content);
-        }
-        return true;
     }
 
-    private async Task<Effect> CheckoutCompletedAsync(DbConnection c, DbTransaction t, Session session, Subscription? subscription, string now)
+    private async Task<Known> ReadAsync(Event stripeEvent, Subscription? fetched, CancellationToken ct)
     {
-        if (session.ClientReferenceId is not { } userId || subscription is null)
+        var known = new Known();
+        var (customerId, subscriptionId, invoiceId, referenceUser, metadataUser) = stripeEvent.Data.Object switch
+        {
+            Session session => (session.CustomerId, fetched?.Id, null, session.ClientReferenceId, null),
+            Subscription subscription => (subscription.CustomerId, subscription.Id, null, null,
+                subscription.Metadata?.TryGetValue("user_id", out var id) == true ? id : null),
+            Invoice invoice => (invoice.CustomerId, null, invoice.Id, null, null),
+            _ => ((string?)null, (string?)null, (string?)null, (string?)null, (string?)null),
+        };
+        var reads = new SqlBatch()
+            .Query<long>("SELECT count(*) FROM stripe_events WHERE event_id = @id", new { id = stripeEvent.Id }, rows => known.Processed = rows.FirstOrDefault() > 0)
+            .Query<long>("SELECT count(*) FROM stripe_events WHERE event_id = @key", new { key = "receipt:" + invoiceId },
+                rows => known.ReceiptSent = rows.FirstOrDefault() > 0)
+            .Query<string>("SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId", new { customerId },
+                rows => known.CustomerUserId = rows.FirstOrDefault())
+            .Query<BillingStore.StoredSubscription>(BillingStore.CurrentSql, new { Id = subscriptionId }, rows => known.Stored = rows.FirstOrDefault())
+            .Query<UserRow>(
+                $"""
+                 SELECT {AccountStore.UserColumns} FROM users
+                 WHERE user_id = coalesce(@referenceUser, (SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId), @metadataUser)
+                 """, new { referenceUser, customerId, metadataUser }, rows => known.User = rows.FirstOrDefault());
+        await db.ReadBatchAsync(reads, ct);
+        return known;
+    }
+
+    private Effect Decide(Event stripeEvent, Subscription? fetched, Known known, SqlBatch writes, string now)
+    {
+        var stamp = new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        return stripeEvent.Type switch
+        {
+            StripeEventTypes.CheckoutSessionCompleted => CheckoutCompleted((Session)stripeEvent.Data.Object, fetched, known, writes, now),
+            StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated or StripeEventTypes.SubscriptionDeleted =>
+                SubscriptionChanged((Subscription)stripeEvent.Data.Object, known, writes, stamp, now),
+            StripeEventTypes.TrialWillEnd => known.CustomerUserId is { } trialUser && known.User is { } u
+                ? new Effect(trialUser, BillingEmails.TrialEnding(u.Name, BillingStore.Time(((Subscription)stripeEvent.Data.Object).TrialEnd), app.Link("/billing")))
+                : new Effect(null, null),
+            StripeEventTypes.InvoicePaymentSucceeded or StripeEventTypes.InvoicePaid => InvoicePaid((Invoice)stripeEvent.Data.Object, known, writes, now),
+            StripeEventTypes.InvoicePaymentFailed => InvoiceFailed(known, writes, now),
+            _ => Unhandled(stripeEvent),
+        };
+    }
+
+    /// <summary>Writes the subscription unless a newer Stripe state is stored; the guard holds that true until the write.</summary>
+    private static string? Store(string userId, Subscription subscription, Known known, SqlBatch writes, long stamp, string now)
+    {
+        if (known.Stored is { } existing && existing.StripeUpdated > stamp)
+        {
+            return null;
+        }
+        writes.Guard("SELECT coalesce(max(stripe_updated), 0) <= @stamp FROM subscriptions WHERE stripe_subscription_id = @id",
+            new { stamp, id = subscription.Id });
+        writes.Execute("INSERT INTO stripe_customers (user_id, stripe_customer_id, created_at) VALUES (@userId, @customerId, @now) ON CONFLICT DO NOTHING",
+            new { userId, customerId = subscription.CustomerId, now });
+        foreach (var statement in BillingStore.Upsert(userId, subscription, known.Stored, stamp, now))
+        {
+            statement.AddTo(writes);
+        }
+        return known.Stored?.Status ?? "none";
+    }
+
+    private Effect CheckoutCompleted(Session session, Subscription? subscription, Known known, SqlBatch writes, string now)
+    {
+        if (session.ClientReferenceId is not { } userId || subscription is null || known.User is null)
         {
             return new Effect(null, null);
         }
-        await BillingStore.SaveCustomerAsync(c, t, userId, session.CustomerId, now);
-        var before = await BillingStore.UpsertSubscriptionAsync(c, t, userId, subscription, time.GetUtcNow().ToUnixTimeMilliseconds(), now);
+        // Fetched from Stripe just now: authoritative, so stamped with the current time.
+        var before = Store(userId, subscription, known, writes, time.GetUtcNow().ToUnixTimeMilliseconds(), now);
         return new Effect(userId, before == "none" && subscription.Status == "trialing"
-            ? BillingEmails.TrialStarted(await NameAsync(c, t, userId), options.TrialDays, app.Link("/billing"))
+            ? BillingEmails.TrialStarted(known.User.Name, options.TrialDays, app.Link("/billing"))
             : null);
     }
 
-    private async Task<Effect> SubscriptionChangedAsync(DbConnection c, DbTransaction t, Subscription subscription, long stamp, string now)
+    private Effect SubscriptionChanged(Subscription subscription, Known known, SqlBatch writes, long stamp, string now)
     {
-        var userId = await BillingStore.UserOfCustomerAsync(c, t, subscription.CustomerId)
-                     ?? (subscription.Metadata?.TryGetValue("user_id", out var id) == true ? id : null);
-        if (userId is null)
+        if ((known.CustomerUserId ?? known.User?.UserId) is not { } userId || known.User is null)
         {
             logger.LogWarning("Subscription {SubscriptionId} of unknown customer {CustomerId}; ignored", subscription.Id, subscription.CustomerId);
             return new Effect(null, null);
         }
-        await BillingStore.SaveCustomerAsync(c, t, userId, subscription.CustomerId, now);
-        var before = await BillingStore.UpsertSubscriptionAsync(c, t, userId, subscription, stamp, now);
+        var before = Store(userId, subscription, known, writes, stamp, now);
         if (before is null)
         {
             logger.LogInformation("Stale subscription event for {SubscriptionId} ignored (newer state stored)", subscription.Id);
             return new Effect(null, null);
         }
-        var name = await NameAsync(c, t, userId);
+        var name = known.User.Name;
         return new Effect(userId,
             before == "none" && subscription.Status == "trialing" ? BillingEmails.TrialStarted(name, options.TrialDays, app.Link("/billing"))
             : subscription.Status == "canceled" && before != "canceled" ? BillingEmails.Canceled(name, app.Link("/billing"))
             : null);
     }
 
-    private async Task<Effect> TrialWillEndAsync(DbConnection c, DbTransaction t, Subscription subscription)
+    private Effect InvoicePaid(Invoice invoice, Known known, SqlBatch writes, string now)
     {
-        var userId = await BillingStore.UserOfCustomerAsync(c, t, subscription.CustomerId);
-        return userId is null
-            ? new Effect(null, null)
-            : new Effect(userId, BillingEmails.TrialEnding(await NameAsync(c, t, userId), BillingStore.Time(subscription.TrialEnd), app.Link("/billing")));
-    }
-
-    private async Task<Effect> InvoicePaidAsync(DbConnection c, DbTransaction t, Event stripeEvent, Invoice invoice)
-    {
-        // invoice.paid and invoice.payment_succeeded describe one payment: one receipt, from whichever comes first.
-        var already = await c.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM stripe_events WHERE event_id = @key", new { key = "receipt:" + invoice.Id }, t);
-        if (already > 0 || invoice.AmountPaid <= 0)
+        // invoice.paid and invoice.payment_succeeded describe one payment: one receipt, from whichever comes first (the
+        // receipt marker's primary key makes a second one fail the batch, sending nothing twice).
+        if (known.ReceiptSent || invoice.AmountPaid <= 0)
         {
             return new Effect(null, null);
         }
-        await c.ExecuteAsync("INSERT INTO stripe_events (event_id, type, created, processed_at) VALUES (@key, 'receipt', 0, @now)",
-            new { key = "receipt:" + invoice.Id, now = Clock.Format(time.GetUtcNow()) }, t);
-        var userId = await BillingStore.UserOfCustomerAsync(c, t, invoice.CustomerId);
-        if (userId is not null)
-        {
-            await c.ExecuteAsync("UPDATE subscriptions SET past_due_since = NULL WHERE user_id = @userId", new { userId }, t);
-        }
-        return userId is null
-            ? new Effect(null, null)
-            : new Effect(userId, BillingEmails.Receipt(await NameAsync(c, t, userId), invoice.AmountPaid, invoice.Currency ?? "usd", invoice.HostedInvoiceUrl));
-    }
-
-    private async Task<Effect> InvoiceFailedAsync(DbConnection c, DbTransaction t, Invoice invoice, string now)
-    {
-        var userId = await BillingStore.UserOfCustomerAsync(c, t, invoice.CustomerId);
-        if (userId is null)
+        writes.Execute("INSERT INTO stripe_events (event_id, type, created, processed_at) VALUES (@key, 'receipt', 0, @now)",
+            new { key = "receipt:" + invoice.Id, now });
+        if (known.CustomerUserId is not { } userId || known.User is null)
         {
             return new Effect(null, null);
         }
-        await c.ExecuteAsync("UPDATE subscriptions SET past_due_since = coalesce(past_due_since, @now) WHERE user_id = @userId AND status IN ('active', 'past_due', 'trialing')",
-            new { userId, now }, t);
-        return new Effect(userId, BillingEmails.PaymentFailed(await NameAsync(c, t, userId), app.Link("/billing")));
+        writes.Execute("UPDATE subscriptions SET past_due_since = NULL WHERE user_id = @userId", new { userId });
+        return new Effect(userId, BillingEmails.Receipt(known.User.Name, invoice.AmountPaid, invoice.Currency ?? "usd", invoice.HostedInvoiceUrl));
+    }
+
+    private Effect InvoiceFailed(Known known, SqlBatch writes, string now)
+    {
+        if (known.CustomerUserId is not { } userId || known.User is null)
+        {
+            return new Effect(null, null);
+        }
+        writes.Execute("UPDATE subscriptions SET past_due_since = coalesce(past_due_since, @now) WHERE user_id = @userId AND status IN ('active', 'past_due', 'trialing')",
+            new { userId, now });
+        return new Effect(userId, BillingEmails.PaymentFailed(known.User.Name, app.Link("/billing")));
     }
 
     private Effect Unhandled(Event stripeEvent)
@@ -176,11 +243,4 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         return new Effect(null, null);
     }
 
-    private static Task<string> NameAsync(DbConnection c, DbTransaction t, string userId) =>
-        c.ExecuteScalarAsync<string>("SELECT name FROM users WHERE user_id = @userId", new { userId }, t)!;
-
-    private Task<UserRow?> UserAsync(string userId) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>(
-            "SELECT user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until FROM users WHERE user_id = @userId",
-            new { userId }));
 }

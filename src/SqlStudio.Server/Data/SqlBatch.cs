@@ -33,7 +33,7 @@ public sealed class SqlBatch
         Statements.Add(new Statement(sql, ArgsOf(args), async reader =>
         {
             var rows = new List<T>();
-            var parse = reader.GetRowParser<T>();
+            var parse = ScalarParser<T>() ?? reader.GetRowParser<T>();
             while (await reader.ReadAsync())
             {
                 rows.Add(parse(reader));
@@ -41,6 +41,19 @@ public sealed class SqlBatch
             into(rows);
         }));
         return this;
+    }
+
+    /// <summary>One column of a simple type (Dapper's row parser maps objects, not a lone string or number).</summary>
+    private static Func<DbDataReader, T>? ScalarParser<T>()
+    {
+        var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (type != typeof(string) && !type.IsPrimitive && type != typeof(decimal))
+        {
+            return null;
+        }
+        return reader => reader.IsDBNull(0)
+            ? default!
+            : (T)Convert.ChangeType(reader.GetValue(0), type, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A query read by hand.</summary>

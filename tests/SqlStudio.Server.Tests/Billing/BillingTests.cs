@@ -179,6 +179,24 @@ public sealed class BillingTests(BillingFixture fixture) : IClassFixture<Billing
     }
 
     [Fact]
+    public async Task Webhook_AtMostThreeDatabaseRoundTrips()
+    {
+        var (_, customer) = await CustomerAsync();
+        var subscription = Stripe.Subscription("sub_rt" + Guid.NewGuid().ToString("N")[..6], customer, FakeStripe.MonthlyPrice, "trialing", DateTimeOffset.UtcNow, 14);
+
+        var created = await DeliverAsync(Stripe.Event("customer.subscription.created", subscription, DateTimeOffset.UtcNow, signedAt: fixture.Time.GetUtcNow()));
+        var paid = await DeliverAsync(Stripe.Event("invoice.paid", Invoice(customer, 900), DateTimeOffset.UtcNow, signedAt: fixture.Time.GetUtcNow()));
+
+        foreach (var response in new[] { created, paid })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var trips = int.Parse(response.Headers.GetValues("X-Db-Round-Trips").Single());
+            // One read batch, one write batch (the email goes out after, without a database read).
+            Assert.InRange(trips, TestServer.UseLibSql ? 1 : 0, TestServer.UseLibSql ? 3 : 0);
+        }
+    }
+
+    [Fact]
     public async Task Webhook_OutOfOrder_OlderEventNeverOverwritesNewer()
     {
         var (user, customer) = await CustomerAsync();

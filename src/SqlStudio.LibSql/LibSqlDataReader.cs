@@ -201,14 +201,73 @@ public sealed class LibSqlBatch : DbBatch
     private async Task<IReadOnlyList<StatementResult>> RunAsync(CancellationToken cancellationToken)
     {
         var connection = DbConnection as LibSqlConnection ?? throw new InvalidOperationException("The batch has no libSQL connection.");
+        var outcome = (await SendAsync(connection, [this], Timeout, cancellationToken))[0];
+        return outcome.Error is { } error ? throw error : outcome.Results!;
+    }
+
+    /// <summary>
+    /// Several batches in one HTTP round trip (one pipeline, one stream): each is still its own transaction, run one after
+    /// the other, and fails or succeeds on its own — group commit for writers that would otherwise each pay a round trip
+    /// and wait for sqld's write lock. Each batch gets a reader of its statements' rows, or its own error.
+    /// </summary>
+    public static async Task<IReadOnlyList<(DbDataReader? Reader, LibSqlException? Error)>> ExecuteManyAsync(
+        LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken) =>
+        (await SendAsync(connection, batches, timeoutSeconds, cancellationToken))
+        .Select(o => (o.Results is null ? null : (DbDataReader?)new LibSqlDataReader(o.Results), o.Error)).ToList();
+
+    private static async Task<IReadOnlyList<(IReadOnlyList<StatementResult>? Results, LibSqlException? Error)>> SendAsync(
+        LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken)
+    {
         if (connection.Transaction is not null)
         {
             throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
         }
+        var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
+        foreach (var batch in batches)
+        {
+            requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = batch.Steps() } });
+        }
+        requests.Add(Hrana.Close());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeoutSeconds > 0)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+        PipelineResponse response;
+        try
+        {
+            // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
+            var readOnly = batches.All(b => b.BeginStatement is null or "" or "BEGIN" && b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
+            response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: readOnly, timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new LibSqlException("TIMEOUT", $"No answer within {timeoutSeconds} s (Timeout); the batch may or may not have run.", ex);
+        }
+        var first = connection.StreamSettings.Count;
+        // Failed stream settings fail every batch.
+        LibSqlCommand.ThrowOnError(new JsonArray(response.Results.Take(first).Select(r => r?.DeepClone()).ToArray()));
+        var outcomes = new List<(IReadOnlyList<StatementResult>?, LibSqlException?)>();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var slot = response.Results[first + i];
+            if (slot?["type"]?.GetValue<string>() == "error")
+            {
+                var error = slot["error"];
+                outcomes.Add((null, new LibSqlException(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? "batch failed")));
+                continue;
+            }
+            outcomes.Add(batches[i].Parse(slot!["response"]!["result"]!));
+        }
+        return outcomes;
+    }
+
+    /// <summary>The Hrana steps: with a BEGIN, one transaction whose steps run only while the previous ones succeeded.</summary>
+    private JsonArray Steps()
+    {
         // Without a BEGIN statement the steps run one by one, each in its own implicit transaction (reads that need no
         // snapshot); with one, they are one transaction: each step runs only if the previous one succeeded.
         var transactional = !string.IsNullOrEmpty(BeginStatement);
-        var offset = transactional ? 1 : 0;
         var steps = new JsonArray();
         if (transactional)
         {
@@ -242,40 +301,25 @@ public sealed class LibSqlBatch : DbBatch
                 ["stmt"] = Hrana.Statement("ROLLBACK", false),
             });
         }
-        var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
-        requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = steps } });
-        requests.Add(Hrana.Close());
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (Timeout > 0)
-        {
-            timeout.CancelAfter(TimeSpan.FromSeconds(Timeout));
-        }
-        PipelineResponse response;
-        try
-        {
-            // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
-            var readOnly = BeginStatement is null or "" or "BEGIN" && _commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText));
-            response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: readOnly, timeout.Token);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-        {
-            throw new LibSqlException("TIMEOUT", $"No answer within {Timeout} s (Timeout); the batch may or may not have run.", ex);
-        }
-        LibSqlCommand.ThrowOnError(response.Results);
-        var result = response.Results[^2]!["response"]!["result"]!;
+        return steps;
+    }
+
+    private (IReadOnlyList<StatementResult>? Results, LibSqlException? Error) Parse(JsonNode result)
+    {
+        var offset = string.IsNullOrEmpty(BeginStatement) ? 0 : 1;
         var errors = result["step_errors"]!.AsArray();
         for (var step = 0; step < errors.Count; step++)
         {
             if (errors[step] is { } error)
             {
                 // With a BEGIN step first, statement i of the batch is step i + 1.
-                throw new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
+                return (null, new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
                 {
                     BatchIndex = step >= offset && step < offset + _commands.Items.Count ? step - offset : null,
-                };
+                });
             }
         }
-        return result["step_results"]!.AsArray().Skip(offset).Take(_commands.Items.Count).Select(StatementResult.From).ToList();
+        return (result["step_results"]!.AsArray().Skip(offset).Take(_commands.Items.Count).Select(StatementResult.From).ToList(), null);
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class LibSqlProvider : IDbProvider
     private readonly string _describe;
     private readonly ILogger<LibSqlConnection> _logger;
     private readonly Action<TimeSpan> _onRoundTrip;
-    private readonly SemaphoreSlim _writers;
+    private readonly int _maxWriters;
 
     public LibSqlProvider(DatabaseOptions options, ILoggerFactory loggers)
     {
@@ -31,7 +31,7 @@ public sealed class LibSqlProvider : IDbProvider
         _describe = LibSqlConnection.Describe(options.Url);
         _logger = loggers.CreateLogger<LibSqlConnection>();
         _onRoundTrip = elapsed => DbMetrics.RoundTrip(Name, elapsed);
-        _writers = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentWrites));
+        _maxWriters = Math.Max(1, options.MaxConcurrentWrites);
     }
 
     public string Name => "libsql";
@@ -50,26 +50,7 @@ public sealed class LibSqlProvider : IDbProvider
 
     public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
     {
-        if (!write)
-        {
-            await RunCoreAsync(batch, write, cancellationToken);
-            return;
-        }
-        await _writers.WaitAsync(cancellationToken);
-        try
-        {
-            await RunCoreAsync(batch, write, cancellationToken);
-        }
-        finally
-        {
-            _writers.Release();
-        }
-    }
-
-    private async Task RunCoreAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
-    {
-        await using var connection = (LibSqlConnection)await OpenAsync(cancellationToken);
-        await using var hrana = new LibSqlBatch { Connection = connection, BeginStatement = write ? "BEGIN IMMEDIATE" : null };
+        var hrana = new LibSqlBatch { BeginStatement = write ? "BEGIN IMMEDIATE" : null };
         foreach (var statement in batch.Statements)
         {
             var command = new LibSqlBatchCommand { CommandText = statement.Sql };
@@ -79,15 +60,30 @@ public sealed class LibSqlProvider : IDbProvider
             }
             hrana.BatchCommands.Add(command);
         }
-        DbDataReader reader;
-        try
+        DbDataReader? reader;
+        LibSqlException? error;
+        if (write)
         {
-            reader = await hrana.ExecuteReaderAsync(cancellationToken);
+            // Group commit: writes waiting at the same moment travel in one pipeline (one round trip, one stream), each
+            // still its own transaction. At most MaxConcurrentWrites groups are in flight.
+            var pending = new PendingWrite(hrana, new TaskCompletionSource<(DbDataReader?, LibSqlException?)>(TaskCreationOptions.RunContinuationsAsynchronously),
+                DbRoundTrips.Current);
+            await _writes.Writer.WriteAsync(pending, cancellationToken);
+            StartWriters();
+            (reader, error) = await pending.Done.Task.WaitAsync(cancellationToken);
         }
-        catch (LibSqlException ex) when (ex.BatchIndex is { } failed)
+        else
         {
-            ex.Data[SqlBatch.FailedIndexKey] = failed;
-            throw;
+            await using var connection = (LibSqlConnection)await OpenAsync(cancellationToken);
+            (reader, error) = (await LibSqlBatch.ExecuteManyAsync(connection, [hrana], hrana.Timeout, cancellationToken))[0];
+        }
+        if (error is not null)
+        {
+            if (error.BatchIndex is { } failed)
+            {
+                error.Data[SqlBatch.FailedIndexKey] = failed;
+            }
+            throw error;
         }
         await using var _ = reader;
         var index = 0;
@@ -95,11 +91,70 @@ public sealed class LibSqlProvider : IDbProvider
         {
             if (batch.Statements[index].Read is { } read)
             {
-                await read(reader);
+                await read(reader!);
             }
             index++;
         }
-        while (index < batch.Statements.Count && await reader.NextResultAsync(cancellationToken));
+        while (index < batch.Statements.Count && await reader!.NextResultAsync(cancellationToken));
+    }
+
+    private sealed record PendingWrite(LibSqlBatch Batch, TaskCompletionSource<(DbDataReader?, LibSqlException?)> Done, DbRoundTrips.StrongBox? Box);
+
+    private readonly System.Threading.Channels.Channel<PendingWrite> _writes =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingWrite>(new() { SingleWriter = false });
+
+    private int _writersStarted;
+
+    private void StartWriters()
+    {
+        if (Interlocked.Exchange(ref _writersStarted, 1) == 1)
+        {
+            return;
+        }
+        // Not in the starting request's flow: its round-trip counter must not see every later group.
+        using (ExecutionContext.SuppressFlow())
+        {
+            for (var i = 0; i < _maxWriters; i++)
+            {
+                _ = Task.Run(WriteGroupsAsync);
+            }
+        }
+    }
+
+    /// <summary>Takes every write waiting (up to 64) and sends them as one pipeline; each caller gets its own batch's outcome.</summary>
+    private async Task WriteGroupsAsync()
+    {
+        var reader = _writes.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var group = new List<PendingWrite>();
+            while (group.Count < 64 && reader.TryRead(out var next))
+            {
+                group.Add(next);
+            }
+            if (group.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                await using var connection = (LibSqlConnection)await OpenAsync(CancellationToken.None);
+                var outcomes = await LibSqlBatch.ExecuteManyAsync(connection, group.Select(p => p.Batch).ToList(), group[0].Batch.Timeout, CancellationToken.None);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].Box?.Add();
+                    group[i].Done.TrySetResult(outcomes[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Box?.Add();
+                    pending.Done.TrySetException(ex);
+                }
+            }
+        }
     }
 
     public bool IsBusy(Exception exception) => exception is LibSqlException { IsBusy: true };

@@ -108,7 +108,7 @@ public static class DbRoundTrips
 
         public int Count => Volatile.Read(ref _count);
 
-        internal void Add() => Interlocked.Increment(ref _count);
+        public void Add() => Interlocked.Increment(ref _count);
     }
 
     /// <summary>Starts counting for the current async flow (a request); what it calls counts into the box returned.</summary>
@@ -120,4 +120,7 @@ public static class DbRoundTrips
     }
 
     public static void Record() => Scope.Value?.Add();
+
+    /// <summary>The current flow's counter, for work done elsewhere on its behalf (a shared write group).</summary>
+    public static StrongBox? Current => Scope.Value;
 }

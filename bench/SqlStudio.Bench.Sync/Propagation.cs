@@ -62,6 +62,12 @@ public static class Propagation
             rows.Add(Row("previous worker: poll every 30 s (real time off)", polled));
         }
 
+        await using (var pouch = await PouchBaseline.StartAsync())
+        {
+            var live = PouchBaseline.Client("live", pouch.Url, "memory", edits)["rounds_ms"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+            rows.Add(Row("PouchDB live replication (`live: true`, memory adapter) through pouchdb-server", live));
+        }
+
         var idle = await IdleStreamsAsync(quick ? 200 : 1000);
 
         Console.WriteLine($"# bench/sync-propagation — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");

@@ -2,6 +2,7 @@
 //   node e2e.js initial   <db-url> <adapter> <runs>        -> {"runs_ms":[...],"docs":N}
 //   node e2e.js propagate <server-url> <adapter> <rounds>  -> {"rounds_ms":[...]}
 //   node e2e.js drain     <server-url> <adapter> <count>   -> {"ms":N}
+//   node e2e.js live      <server-url> <adapter> <edits>   -> {"rounds_ms":[...]}  (continuous replication both ways)
 const os = require('os');
 const path = require('path');
 const PouchDB = require('pouchdb-core')
@@ -46,6 +47,37 @@ async function propagate() {
   return { rounds_ms: rounds };
 }
 
+// PouchDB as its users run it: each device keeps `live: true, retry: true` replication with the server, and an edit
+// on A is timed until B's local database has it (B's changes feed, no polling by the test).
+async function live() {
+  const remote = new PouchDB(`${url}live${Date.now()}`);
+  await remote.info();
+  const a = local('live-a');
+  const b = local('live-b');
+  const aSync = PouchDB.replicate(a, remote, { live: true, retry: true });
+  const bSync = PouchDB.replicate(remote, b, { live: true, retry: true });
+  const waiting = new Map();
+  const feed = b.changes({ since: 'now', live: true, include_docs: true }).on('change', (change) => {
+    const done = waiting.get(`${change.id}:${change.doc && change.doc.title}`);
+    if (done) { done(); }
+  });
+  const rounds = [];
+  let rev;
+  for (let i = 0; i < count; i++) {
+    const title = `edit ${i}`;
+    const arrived = new Promise((resolve) => waiting.set(`q:${title}`, resolve));
+    const start = process.hrtime.bigint();
+    const put = await a.put(rev ? { _id: 'q', _rev: rev, title, sql: 'select 1' } : { _id: 'q', title, sql: 'select 1' });
+    rev = put.rev;
+    await arrived;
+    rounds.push(ms(start));
+  }
+  feed.cancel();
+  aSync.cancel();
+  bSync.cancel();
+  return { rounds_ms: rounds };
+}
+
 async function drain() {
   const db = local('offline');
   const docs = [];
@@ -62,6 +94,6 @@ async function drain() {
   return { ms: ms(start) };
 }
 
-({ initial, propagate, drain })[mode]()
+({ initial, propagate, drain, live })[mode]()
   .then((result) => console.log(JSON.stringify(result)))
   .catch((error) => { console.error(error); process.exit(1); });

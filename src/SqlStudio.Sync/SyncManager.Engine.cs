@@ -183,7 +183,11 @@ public sealed partial class SyncManager
                 // The next page travels while this one is written: network and disk work side by side.
                 prefetched = _api.ChangesDocumentAsync(Server, nextCursor, deviceId, ct);
             }
-            total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
+            if (progress is not null)
+            {
+                // Only a caller that shows progress pays for knowing the total (the worker's live pulls do not).
+                total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
+            }
             var applied = await _store.WriteAsync(async (c, t) =>
             {
                 // Most records have no local change waiting and are not deletions: they take one prepared upsert.
@@ -211,7 +215,10 @@ public sealed partial class SyncManager
             });
             pulled += applied;
             cursor = nextCursor;
-            progress?.Report(new SyncProgress("pull", Math.Min(cursor - start, total.Value), total.Value));
+            if (progress is not null && total is { } all)
+            {
+                progress.Report(new SyncProgress("pull", Math.Min(cursor - start, all), all));
+            }
             if (!root.GetProperty("has_more").GetBoolean())
             {
                 return pulled;

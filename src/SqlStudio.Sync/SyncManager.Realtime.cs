@@ -10,6 +10,9 @@ public sealed partial class SyncManager
 
     private string? _realtime;
 
+    /// <summary>1 when an event said the server is ahead of this device: the worker's next round pulls without a head call.</summary>
+    private int _remoteAhead;
+
     /// <summary>Stream connections opened (for tests and the status page).</summary>
     public int StreamConnections { get; private set; }
 
@@ -150,11 +153,13 @@ public sealed partial class SyncManager
         {
             // Connected (or reconnected): pull at once whatever happened while this device was not listening.
             SetRealtime(RealtimeMode.Live);
+            Interlocked.Exchange(ref _remoteAhead, 1);
             Wake();
         }
         else if (name == "changes" && cursor > Interlocked.Read(ref _knownCursor))
         {
             // Ahead of this device: pull now. (The echo of this device's own push is not ahead, and is skipped.)
+            Interlocked.Exchange(ref _remoteAhead, 1);
             Wake();
         }
     }
@@ -166,6 +171,7 @@ public sealed partial class SyncManager
         var head = await _api.WaitForHeadAsync(Server, Math.Max(0, Interlocked.Read(ref _knownCursor)), _options.LongPollSeconds, ct);
         if (head.Cursor > Interlocked.Read(ref _knownCursor))
         {
+            Interlocked.Exchange(ref _remoteAhead, 1);
             Wake();
             // Until the worker has pulled, the same head would answer at once: give it the round.
             await _round.WaitAsync(ct);

@@ -63,13 +63,16 @@ public sealed partial class SyncManager
             try
             {
                 var offline = _status.State == SyncState.Offline;
-                var head = await _api.HeadAsync(Server, ct);
+                // The event stream said the server moved: pull without asking head first.
+                var remoteAhead = Interlocked.Exchange(ref _remoteAhead, 0) == 1;
                 if (offline || _status.State != SyncState.Idle)
                 {
                     Publish(SyncState.Syncing);
                 }
+                // Push first: a local change leaves at once, without waiting on a head call.
                 var (pushed, _, _) = await PushCoreAsync(dueOnly: true, null, ct);
-                if (pushed > 0 || head.Cursor != lastHead || offline)
+                var head = pushed > 0 || remoteAhead || offline || lastHead < 0 ? -1 : (await _api.HeadAsync(Server, ct)).Cursor;
+                if (head < 0 || head != lastHead)
                 {
                     if (await PullCoreAsync(null, ct) > 0)
                     {
@@ -77,11 +80,10 @@ public sealed partial class SyncManager
                         await _store.IndexAsync();
                     }
                 }
-                // The head read before the pull: everything up to it is here now, and any later commit shows as a
-                // different head next round (a head read after the pull could hide a commit that landed in between).
-                // The local cursor after a pull is as good: every commit up to it is here, the echo of this device's
-                // own push included, so that echo's event does not start another round.
-                lastHead = Math.Max(head.Cursor, long.TryParse(await _store.GetMetaAsync("cursor"), out var local) ? local : 0);
+                // Everything up to the local cursor is here after a pull, the echo of this device's own push included (so
+                // its event does not start another round); a head read before the pull is as good. Any later commit shows
+                // as a different head next round.
+                lastHead = Math.Max(head, long.TryParse(await _store.GetMetaAsync("cursor"), out var local) ? local : 0);
                 Interlocked.Exchange(ref _knownCursor, lastHead);
                 attempts = 0;
                 Publish(SyncState.Idle, syncedAt: _time.GetUtcNow());

@@ -44,6 +44,8 @@ public sealed partial class SyncManager : IAsyncDisposable
     private readonly Random _random = new();
     private Task? _worker;
     private Task? _listener;
+    private readonly object _persistLock = new();
+    private Task _persisted = Task.CompletedTask;
     private SyncStatus _status = new(SyncState.Idle, 0, null, null);
     private bool _paused;
 
@@ -253,17 +255,30 @@ public sealed partial class SyncManager : IAsyncDisposable
         _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
             _realtime);
         // What `sqlstudio sync status` shows from another process: the last sync and the last error, kept in the store.
+        // Written in order, off the caller's thread (a status change never waits on the disk).
+        string? key = null, value = null, key2 = null;
         if (syncedAt is { } synced)
         {
-            _store.SetMetaAsync(LastSyncedKey, Stamp(synced)).GetAwaiter().GetResult();
-        }
-        if (state is SyncState.Idle && syncedAt is not null)
-        {
-            _store.SetMetaAsync(LastErrorKey, null).GetAwaiter().GetResult();
+            (key, value) = (LastSyncedKey, Stamp(synced));
+            key2 = state is SyncState.Idle ? LastErrorKey : null;
         }
         else if (state is SyncState.Error or SyncState.Offline && _status.LastError is { } failure)
         {
-            _store.SetMetaAsync(LastErrorKey, $"{state.ToString().ToLowerInvariant()}: {failure}").GetAwaiter().GetResult();
+            (key, value) = (LastErrorKey, $"{state.ToString().ToLowerInvariant()}: {failure}");
+        }
+        if (key is not null)
+        {
+            lock (_persistLock)
+            {
+                _persisted = _persisted.ContinueWith(async _ =>
+                {
+                    await _store.SetMetaAsync(key, value);
+                    if (key2 is not null)
+                    {
+                        await _store.SetMetaAsync(key2, null);
+                    }
+                }, TaskScheduler.Default).Unwrap();
+            }
         }
         StatusChanged?.Invoke(this, _status);
     }
@@ -271,7 +286,7 @@ public sealed partial class SyncManager : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        foreach (var task in new[] { _worker, _listener })
+        foreach (var task in new[] { _worker, _listener, _persisted })
         {
             if (task is not null)
             {

@@ -63,14 +63,15 @@ async function live() {
   });
   const rounds = [];
   let rev;
-  for (let i = 0; i < count; i++) {
+  // The first 20 edits warm up and are not counted (as on our side).
+  for (let i = -20; i < count; i++) {
     const title = `edit ${i}`;
     const arrived = new Promise((resolve) => waiting.set(`q:${title}`, resolve));
     const start = process.hrtime.bigint();
     const put = await a.put(rev ? { _id: 'q', _rev: rev, title, sql: 'select 1' } : { _id: 'q', title, sql: 'select 1' });
     rev = put.rev;
     await arrived;
-    rounds.push(ms(start));
+    if (i >= 0) { rounds.push(ms(start)); }
   }
   feed.cancel();
   aSync.cancel();

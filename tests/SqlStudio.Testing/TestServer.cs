@@ -135,7 +135,7 @@ public sealed class TestServer : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware"] = "None",
         };
-        foreach (var rule in new[] { "Register", "Login", "ForgotPassword", "ForgotPasswordAccount", "ResendVerification", "Refresh" })
+        foreach (var rule in new[] { "Register", "Login", "ForgotPassword", "ForgotPasswordAccount", "ResendVerification", "ResendVerificationFromIp", "Refresh" })
         {
             // Every test class shares 127.0.0.1; the limits themselves are proven by their own tests.
             settings[$"RateLimits:{rule}:PermitLimit"] = "100000";

@@ -10,6 +10,11 @@ public sealed class Accounts(
     AuthOptions options, TimeProvider time, SessionValidator validator)
 {
     public const string VerifyPurpose = "verify_email";
+
+    /// <summary>An address no mailbox can have, refused before it reaches a limiter or the database.</summary>
+    private static Failure? TooLong(string email) => email.Length > AuthRateLimits.MaxEmailLength
+        ? Failure.Validation(new Dictionary<string, string[]> { ["email"] = [$"An email address has at most {AuthRateLimits.MaxEmailLength} characters."] })
+        : null;
     public const string ResetPurpose = "reset_password";
 
     public async Task<Outcome<RegisterResponse>> RegisterAsync(RegisterRequest request, ClientInfo client)
@@ -97,6 +102,10 @@ public sealed class Accounts(
     public async Task<Failure?> ResendVerificationAsync(string? email)
     {
         email = email?.Trim() ?? "";
+        if (TooLong(email) is { } invalid)
+        {
+            return invalid;
+        }
         if (limits.ResendVerification(email) is { } limited)
         {
             return limited;
@@ -119,6 +128,10 @@ public sealed class Accounts(
     public async Task<Failure?> ForgotPasswordAsync(string? email, ClientInfo client)
     {
         email = email?.Trim() ?? "";
+        if (TooLong(email) is { } invalid)
+        {
+            return invalid;
+        }
         if (limits.ForgotPassword(email) is { } limited)
         {
             return limited;

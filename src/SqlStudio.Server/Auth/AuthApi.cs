@@ -14,11 +14,12 @@ public static class AuthApi
         endpoints.MapGet("/.well-known/jwks.json", (SigningKeys keys) => TypedResults.Json(keys.Jwks()))
             .WithTags("Auth").WithSummary("Public keys that verify access tokens");
 
-        var auth = endpoints.MapGroup("/api/auth").WithTags("Auth");
+        // Token responses, session lists and the rest of the Auth API are never stored by a browser or a proxy.
+        var auth = endpoints.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter(NoStore);
         auth.MapGet("/captcha", Captcha).WithSummary("A new ALTCHA challenge");
         auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip)));
         auth.MapPost("/verify-email", VerifyEmail);
-        auth.MapPost("/resend-verification", ResendVerification);
+        auth.MapPost("/resend-verification", ResendVerification).AddEndpointFilter(PerIp((limits, ip) => limits.ResendVerificationFromIp(ip)));
         auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip)));
         auth.MapPost("/refresh", Refresh);
         auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip)));
@@ -148,4 +149,12 @@ public static class AuthApi
 
     private static Failure CaptchaFailed() =>
         new(400, AuthErrorCodes.CaptchaFailed, "The CAPTCHA answer is missing, wrong, expired or was already used. Solve it again.");
+
+    /// <summary><c>Cache-Control: no-store</c> (and <c>Pragma: no-cache</c> for HTTP/1.0 caches) on every answer (ASVS 8.1.1).</summary>
+    internal static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        context.HttpContext.Response.Headers.Pragma = "no-cache";
+        return next(context);
+    }
 }

@@ -27,14 +27,16 @@ public sealed class RateLimitOptions
     public RateLimitRule ForgotPassword { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromHours(1) };
     public RateLimitRule ForgotPasswordAccount { get; set; } = new() { PermitLimit = 3, Window = TimeSpan.FromHours(1) };
     public RateLimitRule ResendVerification { get; set; } = new() { PermitLimit = 3, Window = TimeSpan.FromHours(1) };
+    public RateLimitRule ResendVerificationFromIp { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromHours(1) };
     public RateLimitRule Refresh { get; set; } = new() { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) };
 }
 
 /// <summary>
 /// The auth limits, as ASP.NET Core's partitioned fixed-window rate limiters (System.Threading.RateLimiting),
 /// shared by the API and the pages so that neither is a way around the other. Per-IP limits are keyed by the
-/// client address; per-account ones by the email as typed, whether or not an account has it, so a 429 never
-/// tells that an account exists; the refresh limit by session.
+/// client address; per-account ones by a hash of the email as typed (a fixed 44 characters whatever was sent, so an
+/// anonymous caller cannot grow memory with long keys), whether or not an account has it, so a 429 never tells that
+/// an account exists; the refresh limit by session.
 /// </summary>
 public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
 {
@@ -43,6 +45,7 @@ public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
     private readonly PartitionedRateLimiter<string> _forgotIp = Create(options.ForgotPassword);
     private readonly PartitionedRateLimiter<string> _forgot = Create(options.ForgotPasswordAccount);
     private readonly PartitionedRateLimiter<string> _resend = Create(options.ResendVerification);
+    private readonly PartitionedRateLimiter<string> _resendIp = Create(options.ResendVerificationFromIp);
     private readonly PartitionedRateLimiter<string> _refresh = Create(options.Refresh);
 
     public Failure? Register(string? ip) => Acquire(_register, ip ?? "unknown");
@@ -51,9 +54,17 @@ public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
 
     public Failure? ForgotPasswordFromIp(string? ip) => Acquire(_forgotIp, ip ?? "unknown");
 
-    public Failure? ForgotPassword(string email) => Acquire(_forgot, email.Trim().ToLowerInvariant());
+    public Failure? ForgotPassword(string email) => Acquire(_forgot, AccountKey(email));
 
-    public Failure? ResendVerification(string email) => Acquire(_resend, email.Trim().ToLowerInvariant());
+    public Failure? ResendVerification(string email) => Acquire(_resend, AccountKey(email));
+
+    public Failure? ResendVerificationFromIp(string? ip) => Acquire(_resendIp, ip ?? "unknown");
+
+    /// <summary>The longest address SMTP carries (RFC 5321: 254 characters); anything longer is refused before any limiter.</summary>
+    public const int MaxEmailLength = 254;
+
+    private static string AccountKey(string email) =>
+        Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
 
     public Failure? Refresh(string sessionId) => Acquire(_refresh, sessionId);
 
@@ -64,6 +75,7 @@ public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
         _forgotIp.Dispose();
         _forgot.Dispose();
         _resend.Dispose();
+        _resendIp.Dispose();
         _refresh.Dispose();
     }
 

@@ -11,7 +11,7 @@ public static class OAuthApi
 {
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder endpoints)
     {
-        var oauth = endpoints.MapGroup("/api/auth/oauth").WithTags("Auth");
+        var oauth = endpoints.MapGroup("/api/auth/oauth").WithTags("Auth").AddEndpointFilter(AuthApi.NoStore);
         oauth.MapGet("/{provider}", Start).WithSummary("Redirects to GitHub or Google; desktop apps add a loopback redirect_uri and a PKCE challenge");
         oauth.MapPost("/exchange", Exchange).WithSummary("Trades a desktop one-time code and its PKCE verifier for tokens");
         return endpoints;

@@ -111,5 +111,20 @@ public sealed class SqliteProvider : IDbProvider
         {
             Directory.CreateDirectory(folder);
         }
+        if (!OperatingSystem.IsWindows() && !File.Exists(_path))
+        {
+            // Created empty and owner-only (0600) before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+            try
+            {
+                using var _ = new FileStream(_path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (File.Exists(_path))
+            {
+                // Another connection created it first.
+            }
+        }
     }
 }

@@ -35,7 +35,16 @@ public sealed class PickupEmailSender(EmailOptions options, ILogger<PickupEmailS
         Directory.CreateDirectory(folder);
         var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{Guid.CreateVersion7():N}.eml";
         var temp = Path.Combine(folder, name + ".tmp");
-        await Mime.Build(options, message).WriteToAsync(temp, cancellationToken);
+        // Owner-only (0600): a message holds a verification or reset link.
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        await using (var file = new FileStream(temp, create))
+        {
+            await Mime.Build(options, message).WriteToAsync(file, cancellationToken);
+        }
         // Renamed into place so a reader never sees half a message.
         File.Move(temp, Path.Combine(folder, name));
         logger.LogInformation("Email \"{Subject}\" written to {File}; links: {Links}", message.Subject, name, string.Join(" ", message.Links));

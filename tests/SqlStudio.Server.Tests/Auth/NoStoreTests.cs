@@ -46,3 +46,33 @@ public sealed class LongEmailTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
     }
 }
+
+/// <summary>Files that hold personal data are owner-only (issue #13).</summary>
+public sealed class FileModeTests
+{
+    [Fact]
+    public async Task DatabaseFileAndPickupEmails_AreOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows() || TestServer.UseLibSql)
+        {
+            // Unix modes; and on the libSQL pass the data lives in sqld's folder, not ours.
+            return;
+        }
+        await using var server = await TestServer.StartAsync();
+        var email = AuthClient.NewEmail();
+        await new AuthClient(server).RegisterAsync(email);
+        await server.Mailbox.WaitForAsync(email, "Confirm your email");
+
+        var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var emails = Directory.GetFiles(Path.Combine(server.DataDirectory, "mail"), "*.eml");
+        Assert.NotEmpty(emails);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(owner, File.GetUnixFileMode(server.DatabasePath));
+            foreach (var file in emails)
+            {
+                Assert.Equal(owner, File.GetUnixFileMode(file));
+            }
+        }
+    }
+}

@@ -34,6 +34,10 @@ public sealed class Accounts(
         {
             errors["name"] = ["Use at most 100 characters."];
         }
+        else if (!Web.TextRules.IsPrintable(name))
+        {
+            errors["name"] = ["Use letters, digits, spaces and punctuation only (no control characters)."];
+        }
         if (PasswordPolicy.Check(request.Password) is { Count: > 0 } passwordProblems)
         {
             errors["password"] = [.. passwordProblems];

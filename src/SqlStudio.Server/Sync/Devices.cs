@@ -20,9 +20,9 @@ public sealed class Devices(Db db, TimeProvider time)
         {
             errors["device_id"] = ["device_id is required: up to 100 letters, digits, '-', '_', '.' or ':'."];
         }
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100 || !Web.TextRules.IsPrintable(request.Name))
         {
-            errors["name"] = ["name is required (up to 100 characters)."];
+            errors["name"] = ["name is required: up to 100 characters, no control characters."];
         }
         if (request.Platform?.Length > 50 || request.AppVersion?.Length > 50)
         {

@@ -63,6 +63,10 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
             {
                 errors["types"] = [$"Unknown type(s): {string.Join(", ", unknown)}."];
             }
+            else if (names.Length == 0)
+            {
+                errors["types"] = ["types is a comma-separated list of entity types, or left out for all of them."];
+            }
             specs = EntityCatalogue.All.Where(s => names.Contains(s.Type)).ToList();
         }
         if (deviceId is not null && !PushService.IsId(deviceId))

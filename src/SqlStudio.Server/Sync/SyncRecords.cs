@@ -109,7 +109,10 @@ public static class SyncRecords
         switch (field.Kind)
         {
             case FieldKind.Text when value.ValueKind == JsonValueKind.String:
-                var text = value.GetString()!;
+                if (!Web.TextRules.TryGetString(value, out var text))
+                {
+                    return (null, new RecordError("invalid_field", $"{field.Name} is not valid Unicode text (a lone surrogate?)."));
+                }
                 if (Encoding.UTF8.GetByteCount(text) > field.MaxBytes)
                 {
                     return (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."));

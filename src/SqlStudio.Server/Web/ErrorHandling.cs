@@ -65,6 +65,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 (bad.StatusCode, ProblemCodes.ForStatus(bad.StatusCode), bad.StatusCode == 415
                     ? "Send the body as application/json."
                     : "The request could not be read: check the body and the parameters."),
+            // A compressed body that does not decompress (Content-Encoding: br or gzip with corrupt data).
+            InvalidDataException or BadHttpRequestException { InnerException: InvalidDataException } =>
+                (400, "malformed_body", "The request body could not be decompressed: check its Content-Encoding."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "The client closed the request."),
             // The database did not answer, or stayed busy past the retries: the request may be repeated as it is

@@ -25,6 +25,7 @@ public static class DataExtensions
         services.AddSingleton(sp => new MigrationRunner(
             sp.GetRequiredService<Db>(), Migration.Embedded(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MigrationStartup>();
+        services.AddHostedService<WalCheckpoints>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
@@ -61,6 +62,36 @@ public static class RoundTripMiddleware
                     context.Request.Path.Value, box.Count, watch.Elapsed.TotalMilliseconds);
             }
         });
+    }
+}
+
+/// <summary>
+/// The embedded file's WAL, checkpointed and truncated every <c>Database:CheckpointInterval</c>, so a busy spell does
+/// not leave it large for ever (SQLite's automatic checkpoints copy pages back but never shrink the file).
+/// </summary>
+internal sealed class WalCheckpoints(IDbProvider provider, DatabaseOptions options, TimeProvider time, ILogger<WalCheckpoints> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (provider is not SqliteProvider sqlite || options.CheckpointInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(options.CheckpointInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                if (!await sqlite.CheckpointAsync(stoppingToken))
+                {
+                    logger.LogDebug("WAL checkpoint partial (a reader holds an old snapshot); the next one finishes it");
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "WAL checkpoint failed; retrying at the next interval");
+            }
+        }
     }
 }
 

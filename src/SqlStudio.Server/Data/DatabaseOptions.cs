@@ -29,6 +29,12 @@ public sealed class DatabaseOptions
     /// </summary>
     public int MaxConcurrentWrites { get; set; } = 4;
 
+    /// <summary>Embedded file: the size the WAL is cut back to after a checkpoint.</summary>
+    public long WalSizeLimitBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Embedded file: how often the WAL is checkpointed and truncated in the background.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Adds an <c>X-Db-Round-Trips</c> header to every response (for tests and diagnostics).</summary>
     public bool ReportRoundTrips { get; set; }
 }

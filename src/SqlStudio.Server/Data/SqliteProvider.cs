@@ -28,8 +28,10 @@ public sealed class SqliteProvider : IDbProvider
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString();
         // foreign_keys is also in the connection string; the pragma keeps it explicit for every connection.
+        // journal_size_limit: after a checkpoint the WAL file is cut back to this size instead of staying as large as
+        // the busiest moment made it (101 MB was seen under load).
         _pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}; " +
-                   "PRAGMA synchronous = NORMAL;";
+                   $"PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {options.WalSizeLimitBytes};";
     }
 
     public string Name => "sqlite";
@@ -100,6 +102,19 @@ public sealed class SqliteProvider : IDbProvider
     }
 
     public bool IsConstraintViolation(Exception exception) => exception is SqliteException { SqliteErrorCode: 19 };
+
+    /// <summary>
+    /// Copies the WAL into the database and truncates it (<c>wal_checkpoint(TRUNCATE)</c>); true when it completed
+    /// (a reader still holding an old snapshot makes it partial: the next run finishes it).
+    /// </summary>
+    public async Task<bool> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 0;
+    }
 
     public bool IsBusy(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };

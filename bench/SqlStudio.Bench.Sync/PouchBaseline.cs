@@ -30,7 +30,7 @@ public sealed class PouchBaseline : IAsyncDisposable
         {
             Run("npm", "ci --no-audit --no-fund --loglevel=error");
         }
-        var port = FreePort();
+        var port = SqlStudio.Testing.Loopback.FreePort();
         var folder = Path.Combine(Path.GetTempPath(), "pouch-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(folder);
         // pouchdb-server writes config.json and log.txt into its working folder: the run's own temporary folder.
@@ -128,12 +128,5 @@ public sealed class PouchBaseline : IAsyncDisposable
             throw new InvalidOperationException($"{file} {arguments} failed: {error}");
         }
         return output.Trim().Split('\n')[^1];
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace SqlStudio.Testing;
 
@@ -30,10 +28,7 @@ public sealed class NginxServer : IAsyncDisposable
             throw new InvalidOperationException("nginx is not installed: run ./test.sh once (it installs Debian's nginx).");
         }
         var folder = TestServer.NewDataDirectory();
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = Loopback.FreePort();
         var shipped = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy", "nginx", "sqlstudio.conf"));
         var site = shipped
             .Replace("server 127.0.0.1:5080;", $"server {upstream.Host}:{upstream.Port};")
@@ -62,27 +57,9 @@ public sealed class NginxServer : IAsyncDisposable
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (process.HasExited)
-            {
-                var log = File.Exists(Path.Combine(folder, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(folder, "error.log")) : "";
-                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {log}");
-            }
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return new NginxServer(process, folder, new Uri($"http://127.0.0.1:{port}"));
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(20);
-            }
-        }
-        process.Kill();
-        throw new TimeoutException("nginx did not listen within 15 s.");
+        var errorLog = Path.Combine(folder, "error.log");
+        await Loopback.WaitListeningAsync(port, process, "nginx", () => File.Exists(errorLog) ? File.ReadAllText(errorLog) : "");
+        return new NginxServer(process, folder, new Uri($"http://127.0.0.1:{port}"));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace SqlStudio.Testing;
 
@@ -31,10 +29,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"redis-server is not installed at {BinaryPath}: run ./test.sh once (it installs Debian's redis-server).");
         }
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo(BinaryPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
         {
@@ -43,26 +38,8 @@ public sealed class RedisServer : IAsyncDisposable
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return new RedisServer(process, port);
-            }
-            catch (SocketException)
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"redis-server exited with {process.ExitCode}.");
-                }
-                await Task.Delay(20);
-            }
-        }
-        process.Kill();
-        throw new TimeoutException("redis-server did not listen within 15 s.");
+        await Loopback.WaitListeningAsync(port, process, "redis-server");
+        return new RedisServer(process, port);
     }
 
     public async Task StopAsync()

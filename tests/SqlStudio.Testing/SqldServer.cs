@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Org.BouncyCastle.Crypto.Generators;
@@ -59,7 +57,7 @@ public sealed class SqldServer : IAsyncDisposable
         var (publicKeyPem, token) = MakeKeyAndToken();
         var keyFile = Path.Combine(folder, "jwt-public.pem");
         await File.WriteAllTextAsync(keyFile, publicKeyPem);
-        var server = new SqldServer(Path.Combine(folder, "sqld"), FreePort(), keyFile, token);
+        var server = new SqldServer(Path.Combine(folder, "sqld"), Loopback.FreePort(), keyFile, token);
         await server.LaunchAsync();
         return server;
     }
@@ -135,13 +133,6 @@ public sealed class SqldServer : IAsyncDisposable
             await Task.Delay(20);
         }
         throw new TimeoutException($"sqld did not answer on {Url} within 30 s: {_log}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>An Ed25519 key pair: the public half as PEM for sqld, the private half signs a read-write token.</summary>

@@ -25,9 +25,6 @@ public sealed class AccountStore(Db db, TimeProvider time)
     public Task<UserRow?> FindByIdAsync(string userId) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE user_id = @userId", new { userId }));
 
-    public static async Task<bool> EmailExistsAsync(DbConnection c, DbTransaction t, string email) =>
-        await c.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE email = @email", new { email }, t) > 0;
-
     public static Task InsertUserAsync(DbConnection c, DbTransaction t, string userId, string email, string name, string? passwordHash, string now, bool verified) =>
         InsertUser(userId, email, name, passwordHash, now, verified, Secrets.NewToken()).RunAsync(c, t);
 

@@ -50,9 +50,6 @@ public sealed class SessionStore(Db db)
         "UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt WHERE session_id = @sessionId",
         new { sessionId, now, expiresAt });
 
-    public static Task<RefreshRow?> FindRefreshAsync(DbConnection c, DbTransaction t, string tokenHash) =>
-        c.QuerySingleOrDefaultAsync<RefreshRow>(RefreshSql, new { tokenHash }, t);
-
     /// <summary>Revokes the sessions that match and returns their ids (already revoked ones are left alone).</summary>
     public static async Task<IReadOnlyList<string>> RevokeAsync(
         DbConnection c, DbTransaction t, string userId, string? sessionId, string? exceptSessionId, string reason, string now)

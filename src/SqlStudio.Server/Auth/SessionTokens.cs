@@ -15,7 +15,7 @@ public sealed class SessionTokens(
     Db db, AccessTokens accessTokens, SessionValidator validator, AccountMail mail, AuthRateLimits limits,
     AuthOptions options, TierService tiers, TimeProvider time, SqlStudio.Server.Sync.SyncEventHub events)
 {
-    private sealed record SealedPair(string AccessToken, string RefreshToken, DateTimeOffset AccessExpiresAt, DateTimeOffset RefreshExpiresAt);
+    internal sealed record SealedPair(string AccessToken, string RefreshToken, DateTimeOffset AccessExpiresAt, DateTimeOffset RefreshExpiresAt);
 
     /// <summary>Opens a session inside the caller's transaction. Web sessions (cookie) get no refresh token.</summary>
     public async Task<(string SessionId, TokenResponse? Tokens)> OpenAsync(
@@ -33,7 +33,7 @@ public sealed class SessionTokens(
     /// A new session as statements (no I/O), so that a login writes it together with its audit line in one batch;
     /// <see cref="TokensAsync"/> turns the pair into the token response once the batch is written.
     /// </summary>
-    public (string SessionId, object? Pair, SqlStatement[] Statements) Open(UserRow user, bool rememberMe, ClientInfo client, string kind = "api")
+    public (string SessionId, IssuedTokens? Pair, SqlStatement[] Statements) Open(UserRow user, bool rememberMe, ClientInfo client, string kind = "api")
     {
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7().ToString();
@@ -47,15 +47,23 @@ public sealed class SessionTokens(
         }
         var refreshToken = Secrets.NewToken();
         var (access, accessExpires) = accessTokens.Issue(user.UserId, sessionId);
-        return (sessionId, new Issued(new SealedPair(access, refreshToken, accessExpires, refreshExpires), now),
+        return (sessionId, new IssuedTokens(new SealedPair(access, refreshToken, accessExpires, refreshExpires), now),
             [session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires))]);
     }
 
     /// <summary>The token response of a session <see cref="Open"/> made, its lifetimes counted from when it was issued.</summary>
-    public Task<TokenResponse> TokensAsync(object issued, string sessionId, UserRow user) =>
-        ResponseAsync(((Issued)issued).Pair, sessionId, user, ((Issued)issued).At);
+    public Task<TokenResponse> TokensAsync(IssuedTokens issued, string sessionId, UserRow user) =>
+        ResponseAsync(issued.Pair, sessionId, user, issued.At);
 
-    private sealed record Issued(SealedPair Pair, DateTimeOffset At);
+    /// <summary>A new session's token pair, not yet sent: its lifetimes count from <see cref="At"/>.</summary>
+    public sealed class IssuedTokens
+    {
+        internal IssuedTokens(SealedPair pair, DateTimeOffset at) => (Pair, At) = (pair, at);
+
+        internal SealedPair Pair { get; }
+
+        public DateTimeOffset At { get; }
+    }
 
     /// <summary>
     /// Rotates a refresh token: one read batch (the token, its session, its user), the decision in memory, one write

@@ -18,12 +18,6 @@ public static class BillingStore
         c.ExecuteAsync("INSERT INTO stripe_customers (user_id, stripe_customer_id, created_at) VALUES (@userId, @customerId, @now) ON CONFLICT DO NOTHING",
             new { userId, customerId, now }, t);
 
-    /// <summary>Records an event id; false when it was processed before (Stripe delivers at least once).</summary>
-    public static async Task<bool> MarkEventAsync(DbConnection c, DbTransaction t, Event stripeEvent, string now) =>
-        await c.ExecuteAsync(
-            "INSERT INTO stripe_events (event_id, type, api_version, created, processed_at) VALUES (@Id, @Type, @ApiVersion, @created, @now) ON CONFLICT DO NOTHING",
-            new { stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, created = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero).ToUnixTimeSeconds(), now }, t) == 1;
-
     /// <summary>
     /// Writes Stripe's view of a subscription, unless what is stored came from a newer Stripe state (an older event
     /// never overwrites newer state). Returns the status before, or "none"; null when the write was skipped as stale.

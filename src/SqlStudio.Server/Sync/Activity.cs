@@ -12,13 +12,13 @@ public static class Activity
         db.WriteAsync((c, t) => Insert(userId, deviceId, kind, records, conflicts, bytes, duration, error, Clock.Format(time.GetUtcNow())).RunAsync(c, t));
 
     /// <summary>The activity line as a statement, for a write batch that records it with the change itself.</summary>
-    public static SyncStore.Statement Insert(string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
+    public static SqlStatement Insert(string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
         TimeSpan duration, string? error, string now) =>
         new("""
             INSERT INTO sync_activity (activity_id, user_id, device_id, kind, records, conflicts, bytes, duration_ms, error, created_at)
             VALUES (@id, @userId, @deviceId, @kind, @records, @conflicts, @bytes, @ms, @error, @now)
             """,
-            new()
+            new Dictionary<string, object?>
             {
                 ["id"] = Guid.CreateVersion7().ToString(), ["userId"] = userId, ["deviceId"] = deviceId, ["kind"] = kind, ["records"] = records,
                 ["conflicts"] = conflicts, ["bytes"] = bytes, ["ms"] = (long)duration.TotalMilliseconds, ["error"] = error, ["now"] = now,

@@ -55,18 +55,4 @@ public sealed class Devices(Db db, TimeProvider time)
         db.WriteAsync(async (c, t) => await c.ExecuteAsync(
             "UPDATE devices SET revoked_at = @now WHERE user_id = @userId AND device_id = @deviceId AND revoked_at IS NULL",
             new { userId, deviceId, now = Clock.Format(time.GetUtcNow()) }, t) > 0);
-
-    /// <summary>Registers an unknown device on its first sync; false when the device was revoked.</summary>
-    public static async Task<bool> EnsureAsync(DbConnection c, DbTransaction t, string userId, string deviceId, string now)
-    {
-        await c.ExecuteAsync(
-            "INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
-            new { deviceId, userId, now }, t);
-        return await c.ExecuteScalarAsync<string?>("SELECT revoked_at FROM devices WHERE user_id = @userId AND device_id = @deviceId",
-            new { userId, deviceId }, t) is null;
-    }
-
-    public static Task MarkSyncedAsync(DbConnection c, DbTransaction t, string userId, string deviceId, long cursor, string now) =>
-        c.ExecuteAsync("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
-            new { userId, deviceId, cursor, now }, t);
 }

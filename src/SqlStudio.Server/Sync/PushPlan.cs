@@ -95,7 +95,7 @@ public sealed class PushPlan
     private readonly string _deviceId;
     private readonly string _now;
     private readonly CursorValues _cursor;
-    private readonly List<SyncStore.Statement> _writes = [];
+    private readonly List<SqlStatement> _writes = [];
     private readonly List<string?> _owners = [];
     private readonly List<string[]> _recorded = [];
 
@@ -123,11 +123,27 @@ public sealed class PushPlan
     public static PushPlan Decide(PushState state, string userId, string deviceId, IReadOnlyList<Mutation> mutations, DateTimeOffset now,
         TimeSpan maxClockSkew, IReadOnlyDictionary<string, MutationError> refused)
     {
-        var plan = new PushPlan(state, userId, deviceId, Clock.Format(now));
         var latest = Clock.Format(now + maxClockSkew);
+        return Decide(state, userId, deviceId, mutations.Select(m => Checked.Of(m, latest)).ToList(), now, refused);
+    }
+
+    /// <summary>A mutation as sent and the validator's verdict on it, worked out once per push.</summary>
+    public sealed record Checked(Mutation Raw, ValidMutation? Valid, MutationResult? Rejected)
+    {
+        public static Checked Of(Mutation m, string latest)
+        {
+            var (valid, rejected) = PushValidator.Validate(m, latest);
+            return new Checked(m, valid, rejected);
+        }
+    }
+
+    public static PushPlan Decide(PushState state, string userId, string deviceId, IReadOnlyList<Checked> mutations, DateTimeOffset now,
+        IReadOnlyDictionary<string, MutationError> refused)
+    {
+        var plan = new PushPlan(state, userId, deviceId, Clock.Format(now));
         foreach (var mutation in mutations)
         {
-            plan.Results.Add(plan.One(mutation, latest, refused));
+            plan.Results.Add(plan.One(mutation, refused));
         }
         return plan;
     }
@@ -137,7 +153,7 @@ public sealed class PushPlan
     {
         var batch = new SqlBatch();
         var owners = new List<string?>();
-        void Add(SyncStore.Statement statement, string? owner)
+        void Add(SqlStatement statement, string? owner)
         {
             statement.AddTo(batch);
             owners.Add(owner);
@@ -149,7 +165,7 @@ public sealed class PushPlan
         if (!_state.DeviceKnown)
         {
             Add(new("INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
-                new() { ["deviceId"] = _deviceId, ["userId"] = _userId, ["now"] = _now }), null);
+                new Dictionary<string, object?> { ["deviceId"] = _deviceId, ["userId"] = _userId, ["now"] = _now }), null);
         }
         for (var i = 0; i < _writes.Count; i++)
         {
@@ -162,14 +178,14 @@ public sealed class PushPlan
                     INSERT OR IGNORE INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at)
                     SELECT @userId, @deviceId, json_extract(value, '$[0]'), json_extract(value, '$[1]'), @now FROM json_each(@items)
                     """,
-                new() { ["userId"] = _userId, ["deviceId"] = _deviceId, ["now"] = _now, ["items"] = JsonSerializer.Serialize(_recorded) }), null);
+                new Dictionary<string, object?> { ["userId"] = _userId, ["deviceId"] = _deviceId, ["now"] = _now, ["items"] = JsonSerializer.Serialize(_recorded) }), null);
         }
         if (_cursor.Current != _cursor.Start)
         {
-            Add(new("UPDATE users SET sync_seq = @current WHERE user_id = @userId", new() { ["current"] = _cursor.Current, ["userId"] = _userId }), null);
+            Add(new("UPDATE users SET sync_seq = @current WHERE user_id = @userId", new Dictionary<string, object?> { ["current"] = _cursor.Current, ["userId"] = _userId }), null);
         }
         Add(new("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
-            new() { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
+            new Dictionary<string, object?> { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
         Add(Activity.Insert(_userId, _deviceId, "push", records, Conflicts, bytes, elapsed, error, _now), null);
         _owners.Clear();
         _owners.AddRange(owners);
@@ -177,9 +193,9 @@ public sealed class PushPlan
         return batch;
     }
 
-    private MutationResult One(Mutation m, string latest, IReadOnlyDictionary<string, MutationError> refused)
+    private MutationResult One(Checked m, IReadOnlyDictionary<string, MutationError> refused)
     {
-        var mutationId = m.MutationId ?? "";
+        var mutationId = m.Raw.MutationId ?? "";
         if (!PushValidator.IsId(mutationId))
         {
             return PushValidator.Rejected(mutationId, "invalid_mutation_id", "mutation_id is required: up to 100 letters, digits, '-', '_', '.' or ':'.");
@@ -189,7 +205,7 @@ public sealed class PushPlan
             var earlier = JsonSerializer.Deserialize<StoredResult>(stored, ResultJson)!;
             return new MutationResult(mutationId, MutationStatus.Duplicate, earlier.Version, earlier.ServerSeq, null, earlier.ConflictId, earlier.Error);
         }
-        var (valid, rejected) = PushValidator.Validate(m, latest);
+        var (valid, rejected) = (m.Valid, m.Rejected);
         var result = rejected
                      ?? (refused.TryGetValue(mutationId, out var refusal)
                          ? PushValidator.Rejected(mutationId, refusal.Code, refusal.Message)

@@ -33,14 +33,15 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
         {
             var now = time.GetUtcNow();
             var latest = Clock.Format(now + options.MaxClockSkew);
-            var valid = mutations.Select(m => PushValidator.Validate(m, latest).Valid).OfType<ValidMutation>().ToList();
+            var checkedMutations = mutations.Select(m => PushPlan.Checked.Of(m, latest)).ToList();
+            var valid = checkedMutations.Select(m => m.Valid).OfType<ValidMutation>().ToList();
             var state = new PushState();
             await db.ReadBatchAsync(PushState.Reads(state, userId, deviceId, valid, valid.Select(m => m.MutationId)), cancellationToken);
             if (state.DeviceRevoked)
             {
                 return Devices.RevokedFailure;
             }
-            var plan = PushPlan.Decide(state, userId, deviceId, mutations, now, options.MaxClockSkew, refused);
+            var plan = PushPlan.Decide(state, userId, deviceId, checkedMutations, now, refused);
             var rejected = plan.Results.Count(r => r.Status == MutationStatus.Rejected);
             var firstError = plan.Results.FirstOrDefault(r => r.Error is not null)?.Error?.Code;
             var batch = plan.Write(plan.Results.Count, 0, watch.Elapsed, firstError);

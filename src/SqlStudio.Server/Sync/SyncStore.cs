@@ -14,9 +14,6 @@ public static class SyncStore
     public static Task<long> NextSeqAsync(DbConnection c, DbTransaction t, string userId) =>
         c.ExecuteScalarAsync<long>("UPDATE users SET sync_seq = sync_seq + 1 WHERE user_id = @userId RETURNING sync_seq", new { userId }, t);
 
-    public static Task<long> CurrentSeqAsync(DbConnection c, DbTransaction? t, string userId) =>
-        c.ExecuteScalarAsync<long>("SELECT sync_seq FROM users WHERE user_id = @userId", new { userId }, t);
-
     public static async Task<SyncRow?> LoadAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, string id)
     {
         var rows = await QueryRowsAsync(c, t, spec,
@@ -24,27 +21,7 @@ public static class SyncStore
         return rows.FirstOrDefault();
     }
 
-    /// <summary>The rows of these ids that exist (deleted ones included), in one query.</summary>
-    public static Task<List<SyncRow>> LoadManyAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, IReadOnlyCollection<string> ids) =>
-        QueryRowsAsync(c, t, spec,
-            $"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND id IN (SELECT value FROM json_each(@ids))",
-            new { userId, ids = JsonSerializer.Serialize(ids) });
-
-    /// <summary>Rows with <c>from &lt; server_seq &lt;= to</c>, in cursor order.</summary>
-    public static Task<List<SyncRow>> RangeAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, long from, long to) =>
-        QueryRowsAsync(c, t, spec,
-            $"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND server_seq > @from AND server_seq <= @to ORDER BY server_seq",
-            new { userId, from, to });
-
-    /// <summary>A statement and its arguments, to run at once in a transaction or to add to a <see cref="SqlBatch"/>.</summary>
-    public sealed record Statement(string Sql, Dictionary<string, object?> Args)
-    {
-        public Task<int> RunAsync(DbConnection c, DbTransaction t) => c.ExecuteAsync(Sql, new DynamicParameters(Args), t);
-
-        public void AddTo(SqlBatch batch) => batch.Execute(Sql, Args);
-    }
-
-    public static Statement Insert(EntitySpec spec, string userId, SyncRow row)
+    public static SqlStatement Insert(EntitySpec spec, string userId, SyncRow row)
     {
         var columns = string.Join(", ", spec.Fields.Select(f => f.Name));
         var parameters = string.Join(", ", spec.Fields.Select(f => "@f_" + f.Name));
@@ -58,7 +35,7 @@ public static class SyncStore
         {
             args["f_" + field.Name] = row.Values.GetValueOrDefault(field.Name);
         }
-        return new Statement(
+        return new SqlStatement(
             $"""
             INSERT INTO {spec.Table} (user_id, id, version, server_seq, field_versions, updated_at, updated_by_device, deleted_at, created_at, {columns})
             VALUES (@userId, @Id, @Version, @ServerSeq, @FieldVersions, @UpdatedAt, @UpdatedByDevice, @DeletedAt, @CreatedAt, {parameters})
@@ -66,7 +43,7 @@ public static class SyncStore
     }
 
     /// <summary>Writes the row's sync columns and the given fields (the ones that changed).</summary>
-    public static Statement Update(EntitySpec spec, string userId, SyncRow row, IEnumerable<string> changed)
+    public static SqlStatement Update(EntitySpec spec, string userId, SyncRow row, IEnumerable<string> changed)
     {
         var fields = changed.Where(spec.ByName.ContainsKey).ToList();
         var sets = string.Join("", fields.Select(f => $", {f} = @f_{f}"));
@@ -80,7 +57,7 @@ public static class SyncStore
         {
             args["f_" + field] = row.Values.GetValueOrDefault(field);
         }
-        return new Statement(
+        return new SqlStatement(
             $"""
             UPDATE {spec.Table} SET version = @Version, server_seq = @ServerSeq, field_versions = @FieldVersions, updated_at = @UpdatedAt,
                    updated_by_device = @UpdatedByDevice, deleted_at = @DeletedAt{sets}
@@ -100,9 +77,6 @@ public static class SyncStore
                     WHERE user_id = @userId AND {child.Parent!.Name} IN (SELECT value FROM json_each(@ids)) AND deleted_at IS NULL
                     """,
             new { userId, ids = JsonSerializer.Serialize(parentIds) }, async reader => into(await ReadRowsAsync(reader, child)));
-
-    public static Task<long> CountLiveAsync(DbConnection c, EntitySpec spec, string userId) =>
-        c.ExecuteScalarAsync<long>($"SELECT count(*) FROM {spec.Table} WHERE user_id = @userId AND deleted_at IS NULL", new { userId });
 
     /// <summary>The cursor values of the next <c>@take</c> changes after <c>@cursor</c>, over the given types.</summary>
     public static string PageSeqsSql(IReadOnlyList<EntitySpec> types) =>
@@ -124,25 +98,6 @@ public static class SyncStore
              ORDER BY server_seq
              """,
             new { userId, cursor, take }, async reader => into(await ReadRowsAsync(reader, spec)));
-
-    /// <summary>The highest <c>server_seq</c> among the next <paramref name="limit"/> changes after the cursor, and whether more follow.</summary>
-    public static async Task<(long PageEnd, int Count, bool HasMore)> PageAsync(
-        DbConnection c, string userId, long cursor, int limit, IReadOnlyList<EntitySpec> types)
-    {
-        // Each branch is bounded by the index on (user_id, server_seq), so a page costs O(limit), not O(table).
-        var branches = string.Join(" UNION ALL ", types.Select(s =>
-            $"SELECT * FROM (SELECT server_seq FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)"));
-        var seqs = (await c.QueryAsync<long>(
-            $"SELECT server_seq FROM ({branches}) ORDER BY server_seq LIMIT @take",
-            new { userId, cursor, take = limit + 1 })).ToList();
-        if (seqs.Count == 0)
-        {
-            return (cursor, 0, false);
-        }
-        var hasMore = seqs.Count > limit;
-        var page = hasMore ? seqs.Take(limit).ToList() : seqs;
-        return (page[^1], page.Count, hasMore);
-    }
 
     private static async Task<List<SyncRow>> QueryRowsAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string sql, object args)
     {

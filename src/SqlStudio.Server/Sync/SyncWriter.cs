@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Sync;
 
@@ -16,7 +17,7 @@ public static class SyncWriter
     /// otherwise) with <paramref name="changes"/> applied (field values in database form; <c>deleted</c> true/false for
     /// the tombstone) at cursor value <paramref name="seq"/>, and the statement that stores it. No I/O.
     /// </summary>
-    public static (SyncRow Row, SyncStore.Statement Statement) Prepare(EntitySpec spec, string userId, string id, SyncRow? existing,
+    public static (SyncRow Row, SqlStatement Statement) Prepare(EntitySpec spec, string userId, string id, SyncRow? existing,
         IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now, long seq)
     {
         var row = existing ?? new SyncRow { Id = id, UpdatedAt = updatedAt, CreatedAt = now, Version = 0 };
@@ -93,12 +94,12 @@ public static class SyncWriter
         return conflictId;
     }
 
-    public static (string ConflictId, SyncStore.Statement Statement) Conflict(string userId, EntitySpec spec, string entityId,
+    public static (string ConflictId, SqlStatement Statement) Conflict(string userId, EntitySpec spec, string entityId,
         IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
         bool localWon, string now)
     {
         var conflictId = Guid.CreateVersion7().ToString();
-        return (conflictId, new SyncStore.Statement(
+        return (conflictId, new SqlStatement(
             """
             INSERT INTO sync_conflicts (conflict_id, user_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id,
                                         remote_device_id, local_updated_at, remote_updated_at, winner, status, created_at)

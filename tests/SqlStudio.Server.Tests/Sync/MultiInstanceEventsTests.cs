@@ -10,26 +10,42 @@ namespace SqlStudio.Server.Tests.Sync;
 /// Two server instances on one database with a real redis-server between them (Notifications:Redis): a commit on one
 /// reaches the event streams on the other; with Redis gone, pushes still succeed and readiness says degraded.
 /// </summary>
-public sealed class MultiInstanceEventsTests
+public sealed class MultiInstanceEventsTests : IAsyncLifetime
 {
+    private RedisServer _redis = null!;
+    private TestServer _first = null!;
+    private TestServer _second = null!;
+
+    /// <summary>Each test: a real redis-server, and two instances on one database joined by it.</summary>
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _first = await TestServer.StartAsync(o => o.Settings["Notifications:Redis"] = _redis.ConnectionString);
+        _second = await TestServer.StartAsync(o =>
+        {
+            o.SameDatabaseAs(_first);
+            o.Settings["Notifications:Redis"] = _redis.ConnectionString;
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
     private static JsonObject Query(string id, string title) =>
         Upsert("saved_queries", id, 0, "2026-11-20T10:00:00Z", new JsonObject { ["title"] = title, ["sql"] = "select 1" });
 
     [Fact]
     public async Task PushOnOneInstance_ReachesAStreamOnTheOther()
     {
-        await using var redis = await RedisServer.StartAsync();
-        await using var first = await TestServer.StartAsync(o => o.Settings["Notifications:Redis"] = redis.ConnectionString);
-        await using var second = await TestServer.StartAsync(o =>
-        {
-            o.SameDatabaseAs(first);
-            o.Settings["Notifications:Redis"] = redis.ConnectionString;
-        });
-        var user = await NewUserAsync(first);
-        await using var stream = await EventStream.OpenAsync(first, user.Tokens.AccessToken);
+        var user = await NewUserAsync(_first);
+        await using var stream = await EventStream.OpenAsync(_first, user.Tokens.AccessToken);
         Assert.Equal("ready", (await stream.NextEventAsync())!.Event);
 
-        var onSecond = For(second, user.Tokens);
+        var onSecond = For(_second, user.Tokens);
         var pushed = await onSecond.PushAsync("phone", Query("q", "from the other instance"));
 
         var changes = await stream.NextEventAsync();
@@ -41,22 +57,15 @@ public sealed class MultiInstanceEventsTests
     [Fact]
     public async Task RedisStopped_PushesStillSucceed_ReadinessDegraded_DataStillPulls()
     {
-        await using var redis = await RedisServer.StartAsync();
-        await using var first = await TestServer.StartAsync(o => o.Settings["Notifications:Redis"] = redis.ConnectionString);
-        await using var second = await TestServer.StartAsync(o =>
-        {
-            o.SameDatabaseAs(first);
-            o.Settings["Notifications:Redis"] = redis.ConnectionString;
-        });
-        var user = await NewUserAsync(first);
-        Assert.Contains("\"status\":\"healthy\"", await (await second.Client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+        var user = await NewUserAsync(_first);
+        Assert.Contains("\"status\":\"healthy\"", await (await _second.Client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
 
-        await redis.StopAsync();
-        var onSecond = For(second, user.Tokens);
+        await _redis.StopAsync();
+        var onSecond = For(_second, user.Tokens);
         var push = await onSecond.PushRawAsync("phone", [Query("q", "pushed without redis")]);
 
         Assert.Equal(HttpStatusCode.OK, push.StatusCode);
-        var ready = await second.Client.GetAsync("/health/ready");
+        var ready = await _second.Client.GetAsync("/health/ready");
         Assert.Contains("\"status\":\"degraded\"", await ready.Content.ReadAsStringAsync());
         // Nothing is lost: the device on the first instance pulls it (its poll, or its long-poll) as ever.
         var (records, _) = await user.PullAllAsync();

@@ -24,7 +24,7 @@ if (args.Contains("e2e"))
 }
 if (args.Contains("propagation"))
 {
-    await Propagation.RunAsync(quick);
+    await (args.Contains("--idle") ? Propagation.IdleOnlyAsync(quick) : Propagation.RunAsync(quick));
     return;
 }
 if (args.Contains("providers"))

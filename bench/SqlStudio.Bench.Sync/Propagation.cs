@@ -16,6 +16,14 @@ namespace SqlStudio.Bench.Sync;
 /// </summary>
 public static class Propagation
 {
+    /// <summary>Only the idle-streams figure (<c>propagation --idle</c>).</summary>
+    public static async Task IdleOnlyAsync(bool quick)
+    {
+        var idle = await IdleStreamsAsync(quick ? 200 : 1000);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:N0} idle event streams (one user each): +{1:F0} MB server RSS, {2:F2} % of one core over {3:F0} s idle.",
+            idle.Streams, idle.ExtraMb, idle.CpuPercent, idle.IdleSeconds));
+    }
+
     public static async Task RunAsync(bool quick)
     {
         var edits = quick ? 50 : 200;
@@ -103,6 +111,9 @@ public static class Propagation
         {
             await UntilAsync(() => Task.FromResult(b.Manager.Status.Realtime == RealtimeMode.Live), TimeSpan.FromSeconds(30));
         }
+        // B's app learns of arrivals the way a desktop app does: from ChangesPulled (as PouchDB's side reads its changes feed).
+        var pulledSignal = new SemaphoreSlim(0);
+        b.Manager.ChangesPulled += (_, _) => pulledSignal.Release();
         var times = new List<double>();
         // The first 20 edits warm the JIT and the connections and are not counted (PouchDB's run does the same).
         const int warmUp = 20;
@@ -111,7 +122,13 @@ public static class Propagation
             var title = $"edit {i}";
             var watch = Stopwatch.StartNew();
             await a.Manager.PushChangeAsync("saved_queries", "q", new JsonObject { ["title"] = title, ["sql"] = "select 1" });
-            await UntilAsync(async () => (await b.Store.GetAsync("saved_queries", "q"))?.Data["title"]?.ToString() == title, TimeSpan.FromSeconds(90));
+            while ((await b.Store.GetAsync("saved_queries", "q"))?.Data["title"]?.ToString() != title)
+            {
+                if (!await pulledSignal.WaitAsync(TimeSpan.FromSeconds(realtime ? 30 : 90)))
+                {
+                    throw new TimeoutException($"edit {i} did not arrive");
+                }
+            }
             if (i >= 0)
             {
                 times.Add(watch.Elapsed.TotalMilliseconds);
@@ -138,47 +155,72 @@ public static class Propagation
     private sealed record Idle(int Streams, double ExtraMb, double CpuPercent, double IdleSeconds);
 
     /// <summary>
-    /// Opens <paramref name="count"/> event streams (one user each, as many devices of many users would), waits for them
-    /// to sit idle, and reads the server process's RSS and CPU time. The server runs in this process, so the client
-    /// side's cost is counted too: the figure is an upper bound.
+    /// Opens <paramref name="count"/> event streams (one user each, as many devices of many users would) to a server
+    /// running in a process of its own, lets them sit idle, and reads that process's RSS and CPU time from /proc: the
+    /// server's cost alone, not the clients'. The users are registered first through an in-process server on the same
+    /// data folder, which is stopped before the measured one starts.
     /// </summary>
     private static async Task<Idle> IdleStreamsAsync(int count)
     {
-        await using var server = await TestServer.StartAsync(o =>
+        var data = TestServer.NewDataDirectory();
+        var tokens = new List<string>();
+        await using (var registrar = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["Logging:LogLevel:Default"] = "Error";
+        }))
+        {
+            var api = new AuthClient(registrar);
+            for (var i = 0; i < count; i++)
+            {
+                tokens.Add((await api.RegisterVerifiedAsync()).AccessToken);
+            }
+        }
+
+        await using var server = await ServerProcess.StartAsync(data, o =>
         {
             o.Settings["Logging:LogLevel:Default"] = "Error";
             o.Settings["Sync:Events:HeartbeatInterval"] = "00:00:15";
         });
-        var tokens = new List<string>();
-        var api = new AuthClient(server);
-        for (var i = 0; i < count; i++)
+        try
         {
-            tokens.Add((await api.RegisterVerifiedAsync()).AccessToken);
+            var before = RssMb(server.Id);
+            var streams = new List<EventStream>();
+            foreach (var token in tokens)
+            {
+                var stream = await EventStream.OpenAsync(server.BaseAddress, token);
+                await stream.NextEventAsync();
+                streams.Add(stream);
+            }
+            // Settle (connection set-up, JIT, the first GCs), then measure the idle stretch alone.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var cpuBefore = CpuSeconds(server.Id);
+            var idle = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            var cpu = (CpuSeconds(server.Id) - cpuBefore) / idle.Elapsed.TotalSeconds * 100;
+            var extra = RssMb(server.Id) - before;
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync();
+            }
+            return new Idle(count, extra, cpu, idle.Elapsed.TotalSeconds);
         }
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var before = process.WorkingSet64;
-        var streams = new List<EventStream>();
-        foreach (var token in tokens)
+        finally
         {
-            var stream = await EventStream.OpenAsync(server, token);
-            await stream.NextEventAsync();
-            streams.Add(stream);
+            await server.KillAsync();
+            Directory.Delete(data, recursive: true);
         }
-        GC.Collect();
-        process.Refresh();
-        var cpuBefore = process.TotalProcessorTime;
-        var idle = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(30));
-        process.Refresh();
-        var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / idle.Elapsed.TotalMilliseconds * 100;
-        var extra = (process.WorkingSet64 - before) / 1024.0 / 1024.0;
-        foreach (var stream in streams)
-        {
-            await stream.DisposeAsync();
-        }
-        return new Idle(count, extra, cpu, idle.Elapsed.TotalSeconds);
+    }
+
+    private static double RssMb(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] is var kb ? double.Parse(kb, CultureInfo.InvariantCulture) / 1024 : 0;
+
+    /// <summary>utime + stime of the process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 }

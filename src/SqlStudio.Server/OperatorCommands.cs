@@ -9,7 +9,7 @@ namespace SqlStudio.Server;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing"];
+    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing", "email"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -20,6 +20,7 @@ public static class OperatorCommands
         var root = new RootCommand("SQL Studio Cloud server. Run with no command to serve; these are operator commands.");
         root.Subcommands.Add(MigrateCommand(output));
         root.Subcommands.Add(IntegrityCommand(output));
+        root.Subcommands.Add(EmailCommand(output, error));
         foreach (var command in Billing.BillingCommands.Create(output, Open))
         {
             root.Subcommands.Add(command);
@@ -116,6 +117,53 @@ public static class OperatorCommands
             return problems == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary><c>email failed</c> lists what the outbox gave up on; <c>email retry ID|--all</c> queues it again.</summary>
+    private static Command EmailCommand(TextWriter output, TextWriter error)
+    {
+        var failed = new Command("failed", "List the emails given up on after Email:Outbox:RetryFor, with the last error.");
+        failed.SetAction(async (result, ct) =>
+        {
+            var (_, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            var messages = await app.Services.GetRequiredService<Email.EmailOutbox>().FailedAsync(ct);
+            foreach (var m in messages)
+            {
+                await output.WriteLineAsync($"{m.MessageId}  {m.CreatedAt}  {m.ToAddress}  \"{m.Subject}\"  {m.Attempts} attempts  {m.LastError}");
+            }
+            await output.WriteLineAsync(messages.Count == 0 ? "No failed emails." : $"{messages.Count} failed email(s); `email retry ID` or `email retry --all` sends again.");
+            return 0;
+        });
+
+        var all = new Option<bool>("--all") { Description = "Every failed email." };
+        var retry = new Command("retry", "Queue failed emails again (a fresh retry window); the running server sends them. Give the id `email failed` shows, or --all.") { all };
+        retry.SetAction(async (result, ct) =>
+        {
+            // The id is the one token that is not configuration (--Section:Key=value).
+            var ids = result.UnmatchedTokens.Where(t => !t.StartsWith("--", StringComparison.Ordinal)).ToList();
+            var messageId = ids.FirstOrDefault();
+            if (ids.Count > 1 || (messageId is null) == !result.GetValue(all))
+            {
+                await error.WriteLineAsync("Give one message id (as `email failed` shows it), or --all.");
+                return 2;
+            }
+            var (_, app) = Open([.. result.UnmatchedTokens.Except(ids)]);
+            await using var __ = app;
+            var queued = await app.Services.GetRequiredService<Email.EmailOutbox>().RetryAsync(messageId, ct);
+            if (queued == 0 && messageId is not null)
+            {
+                await error.WriteLineAsync($"No failed email with id {messageId} (`email failed` lists them).");
+                return 3;
+            }
+            await output.WriteLineAsync($"{queued} email(s) queued again.");
+            return 0;
+        });
+        foreach (var command in new[] { failed, retry })
+        {
+            command.TreatUnmatchedTokensAsErrors = false;
+        }
+        return new Command("email", "The email outbox: what failed, and sending it again.") { failed, retry };
     }
 
     /// <summary>The server's configuration and services without starting it, so nothing auto-migrates.</summary>

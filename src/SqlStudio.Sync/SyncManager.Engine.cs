@@ -188,14 +188,17 @@ public sealed partial class SyncManager
                 // Only a caller that shows progress pays for knowing the total (the worker's live pulls do not).
                 total ??= Math.Max(1, (await _api.HeadAsync(Server, ct)).Cursor - start);
             }
+            var types = new HashSet<string>();
             var applied = await _store.WriteAsync(async (c, t) =>
             {
+                types.Clear();
                 // Most records have no local change waiting and are not deletions: they take one prepared upsert.
                 var outboxEmpty = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox", transaction: t) == 0;
                 using var upsert = LocalStore.PrepareUpsert(c, t);
                 var count = 0;
                 foreach (var typed in root.GetProperty("changes").EnumerateObject())
                 {
+                    types.Add(typed.Name);
                     foreach (var record in typed.Value.EnumerateArray())
                     {
                         count++;
@@ -214,6 +217,10 @@ public sealed partial class SyncManager
                 return count;
             });
             pulled += applied;
+            if (applied > 0)
+            {
+                ChangesPulled?.Invoke(this, new PulledChanges(applied, types));
+            }
             cursor = nextCursor;
             if (progress is not null && total is { } all)
             {

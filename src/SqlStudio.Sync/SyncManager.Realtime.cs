@@ -148,7 +148,12 @@ public sealed partial class SyncManager
 
     private void OnEvent(string name, string data)
     {
-        var cursor = JsonDocument.Parse(data).RootElement.TryGetProperty("cursor", out var c) && c.TryGetInt64(out var value) ? value : -1;
+        using var json = JsonDocument.Parse(data);
+        var root = json.RootElement;
+        var cursor = root.TryGetProperty("cursor", out var c) && c.TryGetInt64(out var value) ? value : -1;
+        // Only this device's own commits (the server folds a burst into one event and names the device only when all came
+        // from it): nothing to fetch. Its push already holds the data; the round that pushed pulls after it anyway.
+        var echo = root.TryGetProperty("device_id", out var d) && d.ValueKind == JsonValueKind.String && d.GetString() == _deviceId;
         if (name == "ready")
         {
             // Connected (or reconnected): pull at once whatever happened while this device was not listening.
@@ -156,9 +161,9 @@ public sealed partial class SyncManager
             Interlocked.Exchange(ref _remoteAhead, 1);
             Wake();
         }
-        else if (name == "changes" && cursor > Interlocked.Read(ref _knownCursor))
+        else if (name == "changes" && !echo && cursor > Interlocked.Read(ref _knownCursor))
         {
-            // Ahead of this device: pull now. (The echo of this device's own push is not ahead, and is skipped.)
+            // Ahead of this device: pull now.
             Interlocked.Exchange(ref _remoteAhead, 1);
             Wake();
         }

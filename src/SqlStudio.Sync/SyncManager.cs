@@ -22,6 +22,9 @@ public sealed record SyncProgress(string Phase, long Done, long Total);
 
 public sealed record SyncResult(int Pushed, int Pulled, int Conflicts, IReadOnlyList<MutationResult> Rejected);
 
+/// <summary>What a pulled page brought into the local store: how many records, of which types (for refreshing views).</summary>
+public sealed record PulledChanges(int Count, IReadOnlyCollection<string> Types);
+
 public sealed record ConflictNotice(string ConflictId, string EntityType, string EntityId, string Status);
 
 /// <summary>
@@ -77,15 +80,21 @@ public sealed partial class SyncManager : IAsyncDisposable
 
     public event EventHandler<ConflictNotice>? ConflictDetected;
 
+    /// <summary>Raised after each pulled page is in the local store (other devices' changes arrived): views refresh from it.</summary>
+    public event EventHandler<PulledChanges>? ChangesPulled;
+
+    /// <summary>This device's id once read (events that carry it are the echo of this device's own pushes).</summary>
+    private volatile string? _deviceId;
+
     public async Task<string> DeviceIdAsync()
     {
         if (await _store.GetMetaAsync("device_id") is { } id)
         {
-            return id;
+            return _deviceId = id;
         }
         id = "dev-" + Guid.CreateVersion7().ToString("N");
         await _store.SetMetaAsync("device_id", id);
-        return id;
+        return _deviceId = id;
     }
 
     // ---- Local changes --------------------------------------------------------------------------------------

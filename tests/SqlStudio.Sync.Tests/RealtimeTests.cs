@@ -48,6 +48,14 @@ public sealed class RealtimeTests(ServerFixture fixture) : IClassFixture<ServerF
         await using var devices = await Devices.StartAsync(fixture.Server);
         var a = await devices.OpenAsync("laptop", LiveOnly());
         var b = await devices.OpenAsync("desktop", LiveOnly());
+        var arrivedTypes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        b.Manager.ChangesPulled += (_, pulled) =>
+        {
+            foreach (var type in pulled.Types)
+            {
+                arrivedTypes.AddOrUpdate(type, pulled.Count, (_, n) => n + pulled.Count);
+            }
+        };
         a.Manager.Start();
         b.Manager.Start();
         await EventuallyAsync(() => Task.FromResult(b.Manager.Status.Realtime == RealtimeMode.Live ? "live" : null), "desktop live");
@@ -67,6 +75,9 @@ public sealed class RealtimeTests(ServerFixture fixture) : IClassFixture<ServerF
         await ArrivedAsync(b, "ai_sessions", "chat", "title", "Index advice");
         await ArrivedAsync(b, "ai_messages", "m1", "content", "Which index?");
         await ArrivedAsync(b, "ui_preferences", "theme", "value", "dark");
+        // The app heard of every type's arrival (ChangesPulled is how its views know to refresh).
+        Assert.Equal(["ai_messages", "ai_sessions", "connections", "query_history", "query_tabs", "saved_queries", "ui_preferences"],
+            arrivedTypes.Keys.Order());
 
         // And back: an edit on B reaches A.
         await b.Manager.PushChangeAsync("saved_queries", "s1", new JsonObject { ["title"] = "Revenue by month" });

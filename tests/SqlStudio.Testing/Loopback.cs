@@ -14,8 +14,8 @@ public static class Loopback
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    /// <summary>Returns once <paramref name="port"/> accepts a connection; fails if <paramref name="process"/> exits or 15 s pass.</summary>
-    public static async Task WaitListeningAsync(int port, Process process, string name, Func<string>? log = null)
+    /// <summary>Returns once <paramref name="port"/> accepts a connection; fails if <paramref name="process"/> (when given) exits or 15 s pass.</summary>
+    public static async Task WaitListeningAsync(int port, Process? process, string name, Func<string>? log = null)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(15))
@@ -28,14 +28,14 @@ public static class Loopback
             }
             catch (SocketException)
             {
-                if (process.HasExited)
+                if (process is { HasExited: true })
                 {
                     throw new InvalidOperationException($"{name} exited with {process.ExitCode}: {log?.Invoke()}");
                 }
                 await Task.Delay(20);
             }
         }
-        process.Kill(entireProcessTree: true);
+        process?.Kill(entireProcessTree: true);
         throw new TimeoutException($"{name} did not listen on port {port} within 15 s.");
     }
 }

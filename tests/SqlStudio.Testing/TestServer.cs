@@ -118,6 +118,18 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Builds the server without starting it, for tests about start-up itself.</summary>
     public static WebApplication Build(TestServerOptions options, string dataDirectory)
     {
+        var args = Settings(options, dataDirectory).Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var builder = ServerApp.CreateBuilder(args);
+        if (options.Time is { } time)
+        {
+            builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
+        }
+        return ServerApp.Build(builder, options.MapMore);
+    }
+
+    /// <summary>The configuration a test server runs with: its own data folder, test-sized costs, then the test's own keys.</summary>
+    public static Dictionary<string, string?> Settings(TestServerOptions options, string dataDirectory)
+    {
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -144,13 +156,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var args = settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
-        var builder = ServerApp.CreateBuilder(args);
-        if (options.Time is { } time)
-        {
-            builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
-        }
-        return ServerApp.Build(builder, options.MapMore);
+        return settings;
     }
 
     public static string NewDataDirectory()
@@ -176,7 +182,8 @@ public sealed class TestServer : IAsyncDisposable
         {
             await Sqld.DisposeAsync();
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // (The host's SQLite provider closed its own pooled connections; clearing every pool here would close those of
+        // servers other tests are still using, and their WAL files with them.)
         if (_ownsData)
         {
             try

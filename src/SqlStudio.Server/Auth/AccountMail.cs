@@ -1,3 +1,4 @@
+using SqlStudio.Server.Data;
 using SqlStudio.Server.Email;
 
 namespace SqlStudio.Server.Auth;
@@ -5,13 +6,18 @@ namespace SqlStudio.Server.Auth;
 /// <summary>The account emails, with links built from <c>App:PublicUrl</c> (never from the request's Host header).</summary>
 public sealed class AccountMail(EmailComposer composer, AppOptions app, AuthOptions options)
 {
-    public Task VerificationAsync(UserRow user, string token) =>
-        composer.SendAsync(user.Email, user.Name,
-            AccountEmails.VerifyEmail(user.Name, app.Link($"/verify-email?token={Uri.EscapeDataString(token)}"), options.EmailVerificationLifetime));
+    /// <summary>The verification email's outbox row, for the batch that stores its token (both or neither are kept).</summary>
+    public Task<SqlStatement> VerificationAsync(string email, string name, string token) =>
+        composer.QueueAsync(email, name,
+            AccountEmails.VerifyEmail(name, app.Link($"/verify-email?token={Uri.EscapeDataString(token)}"), options.EmailVerificationLifetime));
 
-    public Task ResetAsync(UserRow user, string token) =>
-        composer.SendAsync(user.Email, user.Name,
+    /// <summary>The reset email's outbox row, for the batch that stores its token.</summary>
+    public Task<SqlStatement> ResetAsync(UserRow user, string token) =>
+        composer.QueueAsync(user.Email, user.Name,
             AccountEmails.ResetPassword(user.Name, app.Link($"/reset-password?token={Uri.EscapeDataString(token)}"), options.PasswordResetLifetime));
+
+    /// <summary>A batch holding one of these rows was committed: send it now.</summary>
+    public void Committed() => composer.Sent();
 
     public Task PasswordChangedAsync(UserRow user) =>
         composer.SendAsync(user.Email, user.Name, AccountEmails.PasswordChanged(user.Name, app.Link("/forgot-password")));

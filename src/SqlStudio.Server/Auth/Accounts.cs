@@ -62,6 +62,8 @@ public sealed class Accounts(
         {
             statement.AddTo(writes);
         }
+        // The verification email is a row of the same batch: the account never exists without its email on the way.
+        (await mail.VerificationAsync(email, name, token)).AddTo(writes);
         try
         {
             await db.WriteBatchAsync(writes);
@@ -72,8 +74,7 @@ public sealed class Accounts(
                 "An account with this email already exists. Log in, or reset your password if you have forgotten it.",
                 new Dictionary<string, string[]> { ["email"] = ["An account with this email already exists."] });
         }
-        var user = new UserRow(userId, email, null, name, hash, stamp, "user", Clock.Format(now), null, null);
-        await mail.VerificationAsync(user, token);
+        mail.Committed();
         return new RegisterResponse(userId, email, VerificationSent: true);
     }
 
@@ -118,13 +119,17 @@ public sealed class Accounts(
         {
             return null;
         }
-        var token = await db.WriteAsync(async (c, t) =>
+        var now = time.GetUtcNow();
+        var (token, tokenStatements) = AccountStore.IssueEmailToken(user.UserId, VerifyPurpose, now, options.EmailVerificationLifetime);
+        var writes = new SqlBatch();
+        AccountStore.Audit(new AuditEvent(AuditEvents.VerificationSent, user.UserId), Clock.Format(now)).AddTo(writes);
+        foreach (var statement in tokenStatements)
         {
-            var now = time.GetUtcNow();
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.VerificationSent, user.UserId), Clock.Format(now));
-            return await AccountStore.IssueEmailTokenAsync(c, t, user.UserId, VerifyPurpose, now, options.EmailVerificationLifetime);
-        });
-        await mail.VerificationAsync(user, token);
+            statement.AddTo(writes);
+        }
+        (await mail.VerificationAsync(user.Email, user.Name, token)).AddTo(writes);
+        await db.WriteBatchAsync(writes);
+        mail.Committed();
         return null;
     }
 
@@ -144,13 +149,17 @@ public sealed class Accounts(
         {
             return null;
         }
-        var token = await db.WriteAsync(async (c, t) =>
+        var now = time.GetUtcNow();
+        var (token, tokenStatements) = AccountStore.IssueEmailToken(user.UserId, ResetPurpose, now, options.PasswordResetLifetime);
+        var writes = new SqlBatch();
+        AccountStore.Audit(new AuditEvent(AuditEvents.PasswordResetRequested, user.UserId, client.Ip, client.UserAgent), Clock.Format(now)).AddTo(writes);
+        foreach (var statement in tokenStatements)
         {
-            var now = time.GetUtcNow();
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordResetRequested, user.UserId, client.Ip, client.UserAgent), Clock.Format(now));
-            return await AccountStore.IssueEmailTokenAsync(c, t, user.UserId, ResetPurpose, now, options.PasswordResetLifetime);
-        });
-        await mail.ResetAsync(user, token);
+            statement.AddTo(writes);
+        }
+        (await mail.ResetAsync(user, token)).AddTo(writes);
+        await db.WriteBatchAsync(writes);
+        mail.Committed();
         return null;
     }
 

@@ -34,6 +34,7 @@ public sealed class Db(IDbProvider provider, DatabaseOptions options, ILogger<Db
     {
         return await RetryBusyAsync(async () =>
         {
+            using var writer = await provider.EnterWriterAsync(cancellationToken);
             await using var connection = await provider.OpenAsync(cancellationToken);
             await using var transaction = await provider.BeginWriteAsync(connection, cancellationToken);
             var result = await work(connection, transaction);
@@ -67,6 +68,7 @@ public sealed class Db(IDbProvider provider, DatabaseOptions options, ILogger<Db
         {
             await RetryBusyAsync(async () =>
             {
+                using var writer = await provider.EnterWriterAsync(cancellationToken);
                 await provider.RunBatchAsync(batch, write: true, cancellationToken);
                 return true;
             }, cancellationToken);

@@ -17,6 +17,13 @@ public interface IDbProvider
     /// <summary>Opens a connection with the per-connection settings applied (foreign keys, busy timeout...).</summary>
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Held around every write transaction of this process. The embedded file has one writer at a time: writers queue
+    /// here, in order, instead of colliding in SQLite, whose busy handler sleeps 1, 2, 5, 10… ms between tries. A remote
+    /// database queues writers itself: nothing to hold.
+    /// </summary>
+    ValueTask<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+
     /// <summary>Starts a transaction that takes the write lock at once (<c>BEGIN IMMEDIATE</c>).</summary>
     Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 

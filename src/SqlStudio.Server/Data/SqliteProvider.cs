@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace SqlStudio.Server.Data;
 
 /// <summary>The embedded database: one SQLite file in WAL mode.</summary>
-public sealed class SqliteProvider : IDbProvider
+public sealed class SqliteProvider : IDbProvider, IDisposable
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -14,6 +14,10 @@ public sealed class SqliteProvider : IDbProvider
     private readonly string _pragmas;
     private readonly string _path;
     private int _initialised;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    /// <summary>Pooled native connections that already have the per-connection pragmas (they survive in the pool).</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _prepared = new();
 
     public SqliteProvider(DatabaseOptions options)
     {
@@ -34,6 +38,9 @@ public sealed class SqliteProvider : IDbProvider
                    $"PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {options.WalSizeLimitBytes};";
     }
 
+    /// <summary>Closes this file's pooled connections (when the host stops), so the file can be moved or deleted.</summary>
+    public void Dispose() => SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+
     public string Name => "sqlite";
 
     public string Describe() => _path;
@@ -45,6 +52,10 @@ public sealed class SqliteProvider : IDbProvider
         try
         {
             await connection.OpenAsync(cancellationToken);
+            if (connection.Handle is { } handle && _prepared.TryGetValue(handle, out _))
+            {
+                return connection;
+            }
             await using var command = connection.CreateCommand();
             command.CommandText = _pragmas;
             if (Interlocked.Exchange(ref _initialised, 1) == 0)
@@ -53,12 +64,35 @@ public sealed class SqliteProvider : IDbProvider
                 command.CommandText = "PRAGMA journal_mode = WAL; " + _pragmas;
             }
             await command.ExecuteNonQueryAsync(cancellationToken);
+            if (connection.Handle is { } opened)
+            {
+                _prepared.AddOrUpdate(opened, opened);
+            }
             return connection;
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
+        }
+    }
+
+    public async ValueTask<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        return new Releaser(_writer);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
         }
     }
 

@@ -1,17 +1,27 @@
 using System.Net;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using SqlStudio.Server.Data;
 using SqlStudio.Server.Email.Templates;
 
 namespace SqlStudio.Server.Email;
 
-/// <summary>Renders <see cref="EmailContent"/> through the Razor templates into both parts and queues it.</summary>
+/// <summary>Renders <see cref="EmailContent"/> through the Razor templates into both parts and queues it in the outbox.</summary>
 public sealed class EmailComposer(IServiceProvider services, ILoggerFactory loggerFactory, EmailOutbox outbox)
 {
-    public async Task SendAsync(string to, string toName, EmailContent content)
-    {
-        outbox.Enqueue(await ComposeAsync(to, toName, content));
-    }
+    /// <summary>Queues the email on its own, after the change that caused it was committed.</summary>
+    public async Task SendAsync(string to, string toName, EmailContent content) =>
+        await outbox.EnqueueAsync(await ComposeAsync(to, toName, content));
+
+    /// <summary>
+    /// The outbox row of the email, to add to the write batch of the change that causes it (both or neither are kept);
+    /// after the commit, <see cref="Sent"/>.
+    /// </summary>
+    public async Task<SqlStatement> QueueAsync(string to, string toName, EmailContent content) =>
+        outbox.Queue(await ComposeAsync(to, toName, content));
+
+    /// <summary>A batch with queued email was committed: send now rather than at the next poll.</summary>
+    public void Sent() => outbox.Wake();
 
     public async Task<EmailMessage> ComposeAsync(string to, string toName, EmailContent content)
     {

@@ -13,6 +13,8 @@ public sealed class EmailOptions
     public string From { get; set; } = "SQL Studio Cloud <no-reply@localhost>";
 
     public SmtpOptions Smtp { get; set; } = new();
+
+    public EmailOutboxOptions Outbox { get; set; } = new();
 }
 
 public sealed class SmtpOptions

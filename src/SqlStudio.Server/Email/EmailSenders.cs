@@ -47,7 +47,8 @@ public sealed class PickupEmailSender(EmailOptions options, ILogger<PickupEmailS
         }
         // Renamed into place so a reader never sees half a message.
         File.Move(temp, Path.Combine(folder, name));
-        logger.LogInformation("Email \"{Subject}\" written to {File}; links: {Links}", message.Subject, name, string.Join(" ", message.Links));
+        // The links are in the file, never in the log: they carry tokens.
+        logger.LogInformation("Email \"{Subject}\" written to {File}", message.Subject, name);
     }
 }
 

@@ -119,15 +119,13 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
     }
 
     /// <summary>
-    /// The page after <paramref name="cursor"/> in one read batch (one round trip): the user's horizon and head, and each
-    /// type's rows up to the page's end, which every statement works out the same way from the index on
-    /// (user_id, server_seq). Null when the cursor is outside what the server holds.
+    /// The page after <paramref name="cursor"/> in one read batch (one round trip) of two statements: the user's horizon
+    /// and head, and the page's rows of every type in cursor order. Null when the cursor is outside what the server holds.
     /// </summary>
     private async Task<ChangesPage?> ReadPageAsync(string userId, long cursor, int take, IReadOnlyList<EntitySpec> specs)
     {
         long purged = 0, head = 0;
-        var seqs = new List<long>();
-        var rowsByType = new Dictionary<EntitySpec, List<SyncRow>>();
+        var rows = new List<(EntitySpec Spec, SyncRow Row)>();
         var reads = new SqlBatch()
             .Read("SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId", new { userId }, async reader =>
             {
@@ -135,12 +133,9 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
                 {
                     (purged, head) = (reader.GetInt64(0), reader.GetInt64(1));
                 }
-            })
-            .Query<long>(SyncStore.PageSeqsSql(specs), new { userId, cursor, take = take + 1 }, rows => seqs = rows);
-        foreach (var spec in specs)
-        {
-            SyncStore.LoadPage(reads, spec, specs, userId, cursor, take, rows => rowsByType[spec] = rows);
-        }
+            });
+        // One row more than the page: whether there is more.
+        SyncStore.LoadPage(reads, specs, userId, cursor, take + 1, found => rows = found);
         await db.ReadBatchAsync(reads);
         // Behind the purge horizon, deletions were lost; ahead of the head, the database was restored to an
         // earlier point (a backup) and the device holds changes the server no longer has. Both rebuild from 0.
@@ -148,9 +143,14 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         {
             return null;
         }
-        var hasMore = seqs.Count > take;
-        var pageEnd = seqs.Count == 0 ? cursor : seqs[Math.Min(seqs.Count, take) - 1];
-        var changes = specs.Where(s => rowsByType.TryGetValue(s, out var rows) && rows.Count > 0).Select(s => (s, rowsByType[s])).ToList();
+        var hasMore = rows.Count > take;
+        if (hasMore)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        var pageEnd = rows.Count == 0 ? cursor : rows[^1].Row.ServerSeq;
+        var byType = rows.ToLookup(r => r.Spec, r => r.Row);
+        var changes = specs.Where(byType.Contains).Select(s => (s, byType[s].ToList())).ToList();
         return new ChangesPage(changes, pageEnd, hasMore, Clock.Format(time.GetUtcNow()));
     }
 

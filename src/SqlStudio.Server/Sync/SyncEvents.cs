@@ -26,11 +26,30 @@ public sealed class SyncSubscription : IDisposable
 
     public string? SessionId { get; }
 
-    /// <summary>Capacity one, newest wins: a burst of commits is one event carrying the latest cursor.</summary>
+    /// <summary>Capacity one (see <see cref="Offer"/>): a burst of commits is one event carrying the latest cursor.</summary>
     public Channel<SyncEvent> Events { get; } = Channel.CreateBounded<SyncEvent>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true,
     });
+
+    private readonly Lock _offering = new();
+
+    /// <summary>
+    /// Queues a commit for this stream, folded into the one already waiting: the newest cursor, the oldest commit time,
+    /// and the device only when every folded commit came from the same one (a device skips only its own echo).
+    /// </summary>
+    public void Offer(SyncEvent next)
+    {
+        lock (_offering)
+        {
+            if (Events.Reader.TryRead(out var waiting))
+            {
+                next = new SyncEvent(next.UserId, Math.Max(next.Cursor, waiting.Cursor), next.DeviceId == waiting.DeviceId ? next.DeviceId : null,
+                    next.CommittedAt < waiting.CommittedAt ? next.CommittedAt : waiting.CommittedAt);
+            }
+            Events.Writer.TryWrite(next);
+        }
+    }
 
     /// <summary>Cancelled when this subscription's session is revoked (on any instance).</summary>
     public CancellationTokenSource Ended { get; } = new();
@@ -152,7 +171,7 @@ public sealed class SyncEventHub : IAsyncDisposable
                 }
                 continue;
             }
-            subscription.Events.Writer.TryWrite(new SyncEvent(message.UserId, message.Cursor, message.DeviceId,
+            subscription.Offer(new SyncEvent(message.UserId, message.Cursor, message.DeviceId,
                 DateTimeOffset.FromUnixTimeMilliseconds(message.At)));
         }
     }

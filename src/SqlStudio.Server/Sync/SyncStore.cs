@@ -78,26 +78,66 @@ public static class SyncStore
                     """,
             new { userId, ids = JsonSerializer.Serialize(parentIds) }, async reader => into(await ReadRowsAsync(reader, child)));
 
-    /// <summary>The cursor values of the next <c>@take</c> changes after <c>@cursor</c>, over the given types.</summary>
-    public static string PageSeqsSql(IReadOnlyList<EntitySpec> types) =>
-        $"SELECT server_seq FROM ({string.Join(" UNION ALL ", types.Select(s =>
-            $"SELECT * FROM (SELECT server_seq FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)"))}) " +
-        "ORDER BY server_seq LIMIT @take";
-
     /// <summary>
-    /// One type's rows of the page of <paramref name="take"/> changes after <paramref name="cursor"/> (over all
-    /// <paramref name="types"/>), read as part of a batch: the page's end is worked out inside the statement.
+    /// The next <paramref name="take"/> changes after <paramref name="cursor"/> over <paramref name="types"/>, in cursor
+    /// order, as one statement of a batch: each type's index range (user_id, server_seq) cut at the page size, merged,
+    /// and cut again; each row's fields travel as one <c>json_object</c> (the columns differ per type). What a pull
+    /// writes needs no field versions, so they are not read.
     /// </summary>
-    public static void LoadPage(SqlBatch batch, EntitySpec spec, IReadOnlyList<EntitySpec> types, string userId, long cursor, int take,
-        Action<List<SyncRow>> into) =>
-        batch.Read(
-            $"""
-             SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table}
-             WHERE user_id = @userId AND server_seq > @cursor
-               AND server_seq <= (SELECT coalesce(max(server_seq), @cursor) FROM ({PageSeqsSql(types)}))
-             ORDER BY server_seq
-             """,
-            new { userId, cursor, take }, async reader => into(await ReadRowsAsync(reader, spec)));
+    public static void LoadPage(SqlBatch batch, IReadOnlyList<EntitySpec> types, string userId, long cursor, int take,
+        Action<List<(EntitySpec Spec, SyncRow Row)>> into) =>
+        batch.Read(PageSql(types), new { userId, cursor, take }, async reader =>
+        {
+            var rows = new List<(EntitySpec, SyncRow)>();
+            while (await reader.ReadAsync())
+            {
+                var spec = EntityCatalogue.Find(reader.GetString(0))!;
+                var row = new SyncRow
+                {
+                    Id = reader.GetString(1),
+                    Version = reader.GetInt64(2),
+                    ServerSeq = reader.GetInt64(3),
+                    UpdatedAt = reader.GetString(4),
+                    UpdatedByDevice = reader.IsDBNull(5) ? null : reader.GetString(5),
+                    DeletedAt = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    CreatedAt = "",
+                };
+                ReadFields(reader.GetString(7), row.Values);
+                rows.Add((spec, row));
+            }
+            into(rows);
+        });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> PageSqlCache = new();
+
+    private static string PageSql(IReadOnlyList<EntitySpec> types) =>
+        PageSqlCache.GetOrAdd(string.Join(",", types.Select(t => t.Type)), _ =>
+            "SELECT type, id, version, server_seq, updated_at, updated_by_device, deleted_at, fields FROM (" +
+            string.Join(" UNION ALL ", types.Select(s =>
+                $"SELECT * FROM (SELECT '{s.Type}' AS type, id, version, server_seq, updated_at, updated_by_device, deleted_at, " +
+                $"json_object({string.Join(", ", s.Fields.Select(f => $"'{f.Name}', {f.Name}"))}) AS fields " +
+                $"FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)")) +
+            ") ORDER BY server_seq LIMIT @take");
+
+    /// <summary>A row's <c>json_object</c> of fields back into database values: integers as long, text as string.</summary>
+    private static void ReadFields(string json, Dictionary<string, object?> into)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            into[name] = reader.TokenType switch
+            {
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Number => reader.TryGetInt64(out var whole) ? whole : reader.GetDouble(),
+                JsonTokenType.True => 1L,
+                JsonTokenType.False => 0L,
+                _ => null,
+            };
+        }
+    }
 
     private static async Task<List<SyncRow>> QueryRowsAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string sql, object args)
     {

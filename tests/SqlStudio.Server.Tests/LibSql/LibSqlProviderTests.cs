@@ -30,7 +30,6 @@ public sealed class LibSqlProviderTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _hrana.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

@@ -23,7 +23,6 @@ public sealed class OfficialClientTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _hrana.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

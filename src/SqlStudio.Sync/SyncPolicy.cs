@@ -1,3 +1,4 @@
+using SqlStudio.Contracts;
 using System.Text.Json.Nodes;
 
 namespace SqlStudio.Sync;
@@ -68,21 +69,15 @@ public static class SyncPolicy
         {
             return (data, secrets);
         }
+        // Credentials at any depth (SqlStudio.Contracts.Credentials, the rules the server enforces): secret keys go,
+        // connection strings and user info lose their passwords; each original is kept on this device under its path
+        // ("password", "options.nested.pwd", "options.dsn").
         var shareable = (JsonObject)data.DeepClone();
-        foreach (var field in ConnectionSecrets)
+        var found = new Dictionary<string, string>();
+        Credentials.Strip(shareable, "", found);
+        foreach (var (path, value) in found)
         {
-            if (shareable.Remove(field, out var value) && value is not null)
-            {
-                secrets[field] = value.ToString();
-            }
-        }
-        if (shareable["options"] is JsonObject options)
-        {
-            foreach (var key in options.Select(p => p.Key).Where(k => ConnectionSecrets.Contains(k.ToLowerInvariant()) || k.Equals("private_key", StringComparison.OrdinalIgnoreCase)).ToList())
-            {
-                secrets["options." + key] = options[key]?.ToString() ?? "";
-                options.Remove(key);
-            }
+            secrets[path.TrimStart('.')] = value;
         }
         return (shareable, secrets);
     }

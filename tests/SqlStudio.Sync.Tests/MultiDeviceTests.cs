@@ -119,6 +119,47 @@ public sealed class MultiDeviceTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task ConnectionSecrets_AtAnyDepth_AreStrippedBeforeTheOutbox_AndKeptOnTheDevice()
+    {
+        await using var devices = await Devices.StartAsync(fixture.Server);
+        var a = await devices.OpenAsync("a");
+        var b = await devices.OpenAsync("b");
+
+        await a.Manager.PushChangeAsync("connections", "c2", new JsonObject
+        {
+            ["name"] = "prod", ["driver"] = "postgres", ["host"] = "ada:host-pw-1@db",
+            ["options"] = new JsonObject
+            {
+                ["nested"] = new JsonObject { ["PWD"] = "nested-pw-2" },
+                ["connection_string"] = "Host=db;Password=cs-pw-3;Username=ada",
+                ["url"] = "postgres://ada:url-pw-4@db:5432/app",
+                ["hosts"] = new JsonArray(new JsonObject { ["api_key"] = "key-5" }),
+                ["sslmode"] = "require",
+            },
+        });
+        var result = await a.Manager.SyncNowAsync();
+        await b.Manager.SyncNowAsync();
+
+        Assert.Empty(result.Rejected);
+        var arrived = (await b.Store.GetAsync("connections", "c2"))!.Data;
+        var text = arrived.ToJsonString();
+        foreach (var secret in new[] { "host-pw-1", "nested-pw-2", "cs-pw-3", "url-pw-4", "key-5" })
+        {
+            Assert.DoesNotContain(secret, text);
+        }
+        // What is left still describes the connection.
+        Assert.Equal("ada@db", arrived["host"]!.GetValue<string>());
+        Assert.Equal("postgres://ada@db:5432/app", arrived["options"]!["url"]!.GetValue<string>());
+        Assert.Equal("Host=db;Username=ada", arrived["options"]!["connection_string"]!.GetValue<string>());
+        Assert.Equal("require", arrived["options"]!["sslmode"]!.GetValue<string>());
+        var local = await a.Store.SecretsAsync("connections", "c2");
+        Assert.Equal("nested-pw-2", local["options.nested.PWD"]);
+        Assert.Equal("postgres://ada:url-pw-4@db:5432/app", local["options.url"]);
+        Assert.Equal("ada:host-pw-1@db", local["host"]);
+        Assert.Equal("key-5", local["options.hosts[0].api_key"]);
+    }
+
+    [Fact]
     public async Task ConnectionSecrets_NeverReachTheServer_AndStayOnTheDevice()
     {
         await using var devices = await Devices.StartAsync(fixture.Server);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SqlStudio.Contracts;
 using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Sync;
@@ -47,7 +48,7 @@ public static class SyncRecords
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in data.EnumerateObject())
         {
-            if (spec.SecretFields?.Contains(property.Name) == true)
+            if (spec.SecretFields?.Contains(property.Name) == true || (spec.SecretFields is not null && Credentials.IsSecretKey(property.Name)))
             {
                 return (null, new RecordError("secret_field",
                     $"'{property.Name}' is a secret and never leaves the device; strip it before syncing."));
@@ -67,10 +68,10 @@ public static class SyncRecords
             }
             values[field.Name] = value;
         }
-        if (spec == EntityCatalogue.Connections && values.TryGetValue("options", out var options) && options is string json &&
-            ContainsSecretKey(json))
+        if (spec.SecretFields is not null && FindSecret(values) is { } path)
         {
-            return (null, new RecordError("secret_field", "options carries a password, key or passphrase; strip secrets before syncing."));
+            return (null, new RecordError("secret_field",
+                $"{path} carries a password, key, token or passphrase (credentials never leave the device); strip it before syncing."));
         }
         foreach (var field in spec.Fields.Where(f => f.Required))
         {
@@ -237,17 +238,35 @@ public static class SyncRecords
         return Clock.Format(parsed);
     }
 
-    private static bool ContainsSecretKey(string json)
+    /// <summary>The first secret in a connection's values (Credentials' rules, at any depth of options), as a path.</summary>
+    private static string? FindSecret(Dictionary<string, object?> values)
     {
-        try
+        foreach (var (name, value) in values)
         {
-            return JsonNode.Parse(json) is JsonObject o && o.Any(p => EntityCatalogue.ConnectionSecrets.Contains(p.Key.ToLowerInvariant()) ||
-                                                                      p.Key.Equals("private_key", StringComparison.OrdinalIgnoreCase));
+            if (value is not string text)
+            {
+                continue;
+            }
+            if (name == "options")
+            {
+                try
+                {
+                    if (Credentials.FindSecret(JsonNode.Parse(text), name) is { } found)
+                    {
+                        return found;
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Not JSON: the field's own validation answers that.
+                }
+            }
+            else if (Credentials.HasSecretValue(text))
+            {
+                return name;
+            }
         }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return null;
     }
 
     private static string Describe(int bytes) => bytes >= EntityCatalogue.MiB ? $"{bytes / EntityCatalogue.MiB} MiB"

@@ -264,6 +264,16 @@ public sealed class PushTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["ssh_password"] = "x" }, "secret_field" },
         { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["ssh_passphrase"] = "x" }, "secret_field" },
         { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["password"] = "x" } }, "secret_field" },
+        // Credentials at any depth and in any spelling (issue #13 §4): nested keys, other names, connection strings, user info.
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["nested"] = new JsonObject { ["password"] = "x" } } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["PWD"] = "x" } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["clientSecret"] = "x" } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["hosts"] = new JsonArray(new JsonObject { ["auth_token"] = "x" }) } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["connection_string"] = "Host=db;Username=ada;Password=hunter2;" } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["dsn"] = "Server=db; PWD = 'hunter2'" } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["options"] = new JsonObject { ["url"] = "postgres://ada:hunter2@db:5432/app" } }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["host"] = "ada:hunter2@db" }, "secret_field" },
+        { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["Password"] = "x" }, "secret_field" },
         { "connections", new JsonObject { ["name"] = "db" }, "missing_field" },
         { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["port"] = 70000 }, "invalid_field" },
         { "connections", new JsonObject { ["name"] = "db", ["driver"] = "pg", ["port"] = "5432" }, "invalid_field" },
@@ -274,6 +284,24 @@ public sealed class PushTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         { "ui_preferences", new JsonObject { ["key"] = "other", ["value"] = true }, "invalid_id" },
         { "widgets", new JsonObject { ["title"] = "t" }, "unknown_type" },
     };
+
+    [Fact]
+    public async Task Push_ConnectionWithoutCredentials_IsApplied_WhateverItsOptionsLookLike()
+    {
+        var user = await NewUserAsync(fixture.Server);
+
+        var response = await user.PushAsync("a", Upsert("connections", "c1", 0, T0, new JsonObject
+        {
+            ["name"] = "prod", ["driver"] = "pg", ["host"] = "db.example.com", ["username"] = "ada",
+            ["options"] = new JsonObject
+            {
+                ["sslrootcert"] = "/etc/ssl/root.crt", ["max_tokens"] = 2000, ["password"] = "", ["url"] = "postgres://ada@db:5432/app",
+                ["connection_string"] = "Host=db;Username=ada;", ["hosts"] = new JsonArray("db1:5432", "db2:5432"),
+            },
+        }));
+
+        Assert.Equal(MutationStatus.Applied, Assert.Single(response.Results).Status);
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

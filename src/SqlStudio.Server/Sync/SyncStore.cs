@@ -81,8 +81,8 @@ public static class SyncStore
     /// <summary>
     /// The next <paramref name="take"/> changes after <paramref name="cursor"/> over <paramref name="types"/>, in cursor
     /// order, as one statement of a batch: each type's index range (user_id, server_seq) cut at the page size, merged,
-    /// and cut again; each row's fields travel as one <c>json_object</c> (the columns differ per type). What a pull
-    /// writes needs no field versions, so they are not read.
+    /// and cut again. The types' columns differ, so each branch puts its fields, in catalogue order, into the same
+    /// numbered slots (padded with NULL). What a pull writes needs no field versions, so they are not read.
     /// </summary>
     public static void LoadPage(SqlBatch batch, IReadOnlyList<EntitySpec> types, string userId, long cursor, int take,
         Action<List<(EntitySpec Spec, SyncRow Row)>> into) =>
@@ -102,7 +102,10 @@ public static class SyncStore
                     DeletedAt = reader.IsDBNull(6) ? null : reader.GetString(6),
                     CreatedAt = "",
                 };
-                ReadFields(reader.GetString(7), row.Values);
+                for (var i = 0; i < spec.Fields.Count; i++)
+                {
+                    row.Values[spec.Fields[i].Name] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
+                }
                 rows.Add((spec, row));
             }
             into(rows);
@@ -112,32 +115,14 @@ public static class SyncStore
 
     private static string PageSql(IReadOnlyList<EntitySpec> types) =>
         PageSqlCache.GetOrAdd(string.Join(",", types.Select(t => t.Type)), _ =>
-            "SELECT type, id, version, server_seq, updated_at, updated_by_device, deleted_at, fields FROM (" +
-            string.Join(" UNION ALL ", types.Select(s =>
-                $"SELECT * FROM (SELECT '{s.Type}' AS type, id, version, server_seq, updated_at, updated_by_device, deleted_at, " +
-                $"json_object({string.Join(", ", s.Fields.Select(f => $"'{f.Name}', {f.Name}"))}) AS fields " +
-                $"FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)")) +
-            ") ORDER BY server_seq LIMIT @take");
-
-    /// <summary>A row's <c>json_object</c> of fields back into database values: integers as long, text as string.</summary>
-    private static void ReadFields(string json, Dictionary<string, object?> into)
-    {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
-            reader.Read();
-            into[name] = reader.TokenType switch
-            {
-                JsonTokenType.String => reader.GetString(),
-                JsonTokenType.Number => reader.TryGetInt64(out var whole) ? whole : reader.GetDouble(),
-                JsonTokenType.True => 1L,
-                JsonTokenType.False => 0L,
-                _ => null,
-            };
-        }
-    }
+            var slots = EntityCatalogue.All.Max(s => s.Fields.Count);
+            return "SELECT * FROM (" + string.Join(" UNION ALL ", types.Select(s =>
+                    $"SELECT * FROM (SELECT '{s.Type}' AS type, id, version, server_seq, updated_at, updated_by_device, deleted_at, " +
+                    string.Join(", ", Enumerable.Range(0, slots).Select(i => i < s.Fields.Count ? s.Fields[i].Name : "NULL")) +
+                    $" FROM {s.Table} WHERE user_id = @userId AND server_seq > @cursor ORDER BY server_seq LIMIT @take)")) +
+                ") ORDER BY server_seq LIMIT @take";
+        });
 
     private static async Task<List<SyncRow>> QueryRowsAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string sql, object args)
     {

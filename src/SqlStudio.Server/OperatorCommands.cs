@@ -9,7 +9,7 @@ namespace SqlStudio.Server;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing", "email"];
+    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing", "email", "keys", "backup"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -21,6 +21,8 @@ public static class OperatorCommands
         root.Subcommands.Add(MigrateCommand(output));
         root.Subcommands.Add(IntegrityCommand(output));
         root.Subcommands.Add(EmailCommand(output, error));
+        root.Subcommands.Add(KeysCommand(output));
+        root.Subcommands.Add(BackupCommand(output, error));
         foreach (var command in Billing.BillingCommands.Create(output, Open))
         {
             root.Subcommands.Add(command);
@@ -164,6 +166,67 @@ public static class OperatorCommands
             command.TreatUnmatchedTokensAsErrors = false;
         }
         return new Command("email", "The email outbox: what failed, and sending it again.") { failed, retry };
+    }
+
+    /// <summary><c>keys rotate</c>: a new token signing key for every instance; the old one verifies until its tokens expire.</summary>
+    private static Command KeysCommand(TextWriter output)
+    {
+        var rotate = new Command("rotate", "Add a new access-token signing key (every instance signs with it within a minute); the previous key keeps verifying until its tokens expire.");
+        rotate.TreatUnmatchedTokensAsErrors = false;
+        rotate.SetAction(async (result, ct) =>
+        {
+            var (_, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            var kid = await app.Services.GetRequiredService<Auth.SigningKeys>().RotateAsync(ct);
+            await output.WriteLineAsync($"New signing key {kid}; the previous one verifies until its tokens expire.");
+            return 0;
+        });
+        var list = new Command("list", "The signing keys that verify now (kid, created, retired).");
+        list.TreatUnmatchedTokensAsErrors = false;
+        list.SetAction(async (result, ct) =>
+        {
+            var (_, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            var keys = app.Services.GetRequiredService<Auth.SigningKeys>();
+            var active = keys.KeyId;
+            foreach (var key in keys.Verifying())
+            {
+                await output.WriteLineAsync($"{key.KeyId}  created {Clock.Format(key.CreatedAt)}  {(key.KeyId == active ? "signing" : $"retired {(key.RetiredAt is { } r ? Clock.Format(r) : "")}")}");
+            }
+            return 0;
+        });
+        return new Command("keys", "The access-token signing key ring.") { rotate, list };
+    }
+
+    /// <summary><c>backup --to FILE</c>: an online, consistent copy of the embedded database (the server keeps running).</summary>
+    private static Command BackupCommand(TextWriter output, TextWriter error)
+    {
+        var to = new Option<string>("--to") { Description = "Where to write the copy (a new file).", Required = true };
+        var command = new Command("backup", "Copy the embedded database to a new file while the server runs (a consistent snapshot, VACUUM INTO).") { to };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var target = Path.GetFullPath(result.GetValue(to)!);
+            var (_, app) = Open(result.UnmatchedTokens);
+            await using var __ = app;
+            if (app.Services.GetRequiredService<IDbProvider>() is not SqliteProvider sqlite)
+            {
+                await error.WriteLineAsync("backup copies the embedded SQLite file; a libSQL/Turso database is backed up by its server " +
+                                           "(point-in-time restore, or `turso db shell DB .dump`): see docs/operations.md.");
+                return 2;
+            }
+            if (File.Exists(target))
+            {
+                await error.WriteLineAsync($"{target} already exists; backup never overwrites a file. Choose a new name.");
+                return 2;
+            }
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await sqlite.BackupToAsync(target, ct);
+            await output.WriteLineAsync($"Backed up {sqlite.Describe()} to {target} ({new FileInfo(target).Length:N0} bytes, {watch.Elapsed.TotalSeconds:0.0} s). " +
+                                        "To restore: stop the server and put this file at Database:Path.");
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>The server's configuration and services without starting it, so nothing auto-migrates.</summary>

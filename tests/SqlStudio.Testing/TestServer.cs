@@ -137,7 +137,6 @@ public sealed class TestServer : IAsyncDisposable
             ["App:PublicUrl"] = PublicUrl,
             ["Email:PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
             ["Auth:SigningKeyPath"] = Path.Combine(dataDirectory, "keys", "signing.pem"),
-            ["DataProtection:KeysPath"] = Path.Combine(dataDirectory, "keys", "dataprotection"),
             ["Captcha:Altcha:KeyPath"] = Path.Combine(dataDirectory, "keys", "altcha.key"),
             // Tests hash many passwords; the production cost (210,000) is proven by its own test.
             ["Auth:PasswordIterations"] = "1000",

@@ -33,12 +33,13 @@ public sealed class AccessTokens(SigningKeys keys, AuthOptions options, AppOptio
         return (token, expires);
     }
 
-    /// <summary>Pinned to ES256 and this server's key, issuer and audience; anything else is refused.</summary>
+    /// <summary>Pinned to ES256 and this service's key ring, issuer and audience; anything else is refused.</summary>
     public TokenValidationParameters ValidationParameters() => new()
     {
         ValidIssuer = Issuer,
         ValidAudience = options.Audience,
-        IssuerSigningKey = keys.ValidationKey,
+        // Any key of the ring that still verifies, chosen by the token's kid (another instance may have rotated).
+        IssuerSigningKeyResolver = (_, _, kid, _) => keys.Resolve(kid),
         ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
         ValidateIssuer = true,
         ValidateAudience = true,

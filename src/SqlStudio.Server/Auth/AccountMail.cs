@@ -7,14 +7,14 @@ namespace SqlStudio.Server.Auth;
 public sealed class AccountMail(EmailComposer composer, AppOptions app, AuthOptions options)
 {
     /// <summary>The verification email's outbox row, for the batch that stores its token (both or neither are kept).</summary>
-    public Task<SqlStatement> VerificationAsync(string email, string name, string token) =>
+    public Task<SqlStatement> VerificationAsync(string email, string name, string token, string? messageId = null) =>
         composer.QueueAsync(email, name,
-            AccountEmails.VerifyEmail(name, app.Link($"/verify-email?token={Uri.EscapeDataString(token)}"), options.EmailVerificationLifetime));
+            AccountEmails.VerifyEmail(name, app.Link($"/verify-email?token={Uri.EscapeDataString(token)}"), options.EmailVerificationLifetime), messageId);
 
     /// <summary>The reset email's outbox row, for the batch that stores its token.</summary>
-    public Task<SqlStatement> ResetAsync(UserRow user, string token) =>
-        composer.QueueAsync(user.Email, user.Name,
-            AccountEmails.ResetPassword(user.Name, app.Link($"/reset-password?token={Uri.EscapeDataString(token)}"), options.PasswordResetLifetime));
+    public Task<SqlStatement> ResetAsync(string email, string name, string token, string? messageId = null) =>
+        composer.QueueAsync(email, name,
+            AccountEmails.ResetPassword(name, app.Link($"/reset-password?token={Uri.EscapeDataString(token)}"), options.PasswordResetLifetime), messageId);
 
     /// <summary>A batch holding one of these rows was committed: send it now.</summary>
     public void Committed() => composer.Sent();

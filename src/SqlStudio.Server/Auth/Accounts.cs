@@ -111,25 +111,11 @@ public sealed class Accounts(
         {
             return invalid;
         }
-        if (limits.ResendVerification(email) is { } limited)
-        {
-            return limited;
-        }
-        if (await store.FindByEmailAsync(email) is not { EmailVerified: false } user)
-        {
-            return null;
-        }
-        var now = time.GetUtcNow();
-        var (token, tokenStatements) = AccountStore.IssueEmailToken(user.UserId, VerifyPurpose, now, options.EmailVerificationLifetime);
-        var writes = new SqlBatch();
-        AccountStore.Audit(new AuditEvent(AuditEvents.VerificationSent, user.UserId), Clock.Format(now)).AddTo(writes);
-        foreach (var statement in tokenStatements)
-        {
-            statement.AddTo(writes);
-        }
-        (await mail.VerificationAsync(user.Email, user.Name, token)).AddTo(writes);
-        await db.WriteBatchAsync(writes);
-        mail.Committed();
+        var withinBudget = await limits.ResendVerification(email) is null;
+        var user = await store.FindByEmailAsync(email);
+        var notSent = user is null ? "unknown_email" : user.EmailVerified ? "already_verified" : withinBudget ? null : "over_budget";
+        await SendLinkAsync(user, email, notSent, VerifyPurpose, options.EmailVerificationLifetime, AuditEvents.VerificationSent, null,
+            (to, name, token, id) => mail.VerificationAsync(to, name, token, id));
         return null;
     }
 
@@ -141,26 +127,49 @@ public sealed class Accounts(
         {
             return invalid;
         }
-        if (limits.ForgotPassword(email) is { } limited)
-        {
-            return limited;
-        }
-        if (await store.FindByEmailAsync(email) is not { DisabledAt: null } user)
-        {
-            return null;
-        }
-        var now = time.GetUtcNow();
-        var (token, tokenStatements) = AccountStore.IssueEmailToken(user.UserId, ResetPurpose, now, options.PasswordResetLifetime);
-        var writes = new SqlBatch();
-        AccountStore.Audit(new AuditEvent(AuditEvents.PasswordResetRequested, user.UserId, client.Ip, client.UserAgent), Clock.Format(now)).AddTo(writes);
-        foreach (var statement in tokenStatements)
-        {
-            statement.AddTo(writes);
-        }
-        (await mail.ResetAsync(user, token)).AddTo(writes);
-        await db.WriteBatchAsync(writes);
-        mail.Committed();
+        var withinBudget = await limits.ForgotPassword(email) is null;
+        var user = await store.FindByEmailAsync(email);
+        var notSent = user is null ? "unknown_email" : user.DisabledAt is not null ? "disabled" : withinBudget ? null : "over_budget";
+        await SendLinkAsync(user, email, notSent, ResetPurpose, options.PasswordResetLifetime, AuditEvents.PasswordResetRequested, client,
+            (to, name, token, id) => mail.ResetAsync(to, name, token, id));
         return null;
+    }
+
+    /// <summary>
+    /// Sends a link by email — or, when <paramref name="notSent"/> says why not, does the same work without sending it:
+    /// the email is rendered and one write batch (its audit line) goes either way, so the answer's timing does not tell
+    /// whether the account exists. Past the per-account budget nothing new is sent and no older link is retired: the
+    /// newest link already in the inbox keeps working, so spending someone's budget blocks nobody.
+    /// </summary>
+    private async Task SendLinkAsync(UserRow? user, string email, string? notSent, string purpose, TimeSpan lifetime, string auditEvent,
+        ClientInfo? client, Func<string, string, string, string, Task<SqlStatement>> compose)
+    {
+        var now = time.GetUtcNow();
+        var (token, tokenStatements) = AccountStore.IssueEmailToken(user?.UserId ?? "", purpose, now, lifetime);
+        var messageId = Guid.CreateVersion7().ToString();
+        var emailRow = await compose(user?.Email ?? email, user?.Name ?? "", token, messageId);
+        var writes = new SqlBatch();
+        AccountStore.Audit(new AuditEvent(auditEvent, user?.UserId, client?.Ip, client?.UserAgent,
+            Detail: notSent is null ? null : $"not sent ({notSent}): {email}"), Clock.Format(now)).AddTo(writes);
+        if (notSent is null)
+        {
+            foreach (var statement in tokenStatements)
+            {
+                statement.AddTo(writes);
+            }
+        }
+        emailRow.AddTo(writes);
+        if (notSent is not null)
+        {
+            // The email row is written and removed in the same transaction: nothing is kept or sent, and the work (and so
+            // the time) is that of a sent one. No token is issued and none retired: the newest link already sent still works.
+            writes.Execute("DELETE FROM email_outbox WHERE message_id = @messageId", new { messageId });
+        }
+        await db.WriteBatchAsync(writes);
+        if (notSent is null)
+        {
+            mail.Committed();
+        }
     }
 
     /// <summary>Sets a new password from a reset link, signs out every session, and does not sign in.</summary>

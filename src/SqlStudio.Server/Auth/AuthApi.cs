@@ -37,11 +37,11 @@ public static class AuthApi
 
     /// <summary>Answers 429 before the handler runs when the client's address is over the limit.</summary>
     private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> PerIp(
-        Func<AuthRateLimits, string?, Failure?> acquire) => async (context, next) =>
+        Func<AuthRateLimits, string?, ValueTask<Failure?>> acquire) => async (context, next) =>
     {
         var http = context.HttpContext;
         var limits = http.RequestServices.GetRequiredService<AuthRateLimits>();
-        return acquire(limits, http.Connection.RemoteIpAddress?.ToString()) is { } limited
+        return await acquire(limits, http.Connection.RemoteIpAddress?.ToString()) is { } limited
             ? limited.ToProblem(http)
             : await next(context);
     };

@@ -42,14 +42,26 @@ public static class AuthExtensions
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<AccountMail>();
         services.AddSingleton<AuthRateLimits>();
+        // After the migrations (registered before this): the key rings are loaded, or started, while nothing else writes.
+        services.AddHostedService<KeyRingStartup>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<Logins>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<WebSessions>();
         AddCaptcha(services);
 
-        var keysPath = configuration["DataProtection:KeysPath"] ?? "data/keys/dataprotection";
-        services.AddDataProtection().SetApplicationName("SqlStudio.Server").PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath)));
+        // The Data Protection keys (cookies, antiforgery) live in the database, shared by every instance; a folder only
+        // when DataProtection:KeysPath names one.
+        var dataProtection = services.AddDataProtection().SetApplicationName("SqlStudio.Server");
+        if (configuration["DataProtection:KeysPath"] is { Length: > 0 } keysPath)
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath)));
+        }
+        else
+        {
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<Data.Db>((o, db) => o.XmlRepository = new DatabaseKeyRepository(db));
+        }
 
         // Requests with a bearer token are API calls; everything else is a browser with (maybe) a cookie.
         var authentication = services.AddAuthentication(DefaultScheme);

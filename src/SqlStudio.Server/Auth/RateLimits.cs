@@ -32,13 +32,16 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// The auth limits, as ASP.NET Core's partitioned fixed-window rate limiters (System.Threading.RateLimiting),
-/// shared by the API and the pages so that neither is a way around the other. Per-IP limits are keyed by the
-/// client address; per-account ones by a hash of the email as typed (a fixed 44 characters whatever was sent, so an
-/// anonymous caller cannot grow memory with long keys), whether or not an account has it, so a 429 never tells that
-/// an account exists; the refresh limit by session.
+/// The auth limits, shared by the API and the pages so that neither is a way around the other. Per-IP limits are keyed
+/// by the client address; per-account ones by a hash of the email as typed (a fixed 44 characters whatever was sent,
+/// so an anonymous caller cannot grow memory with long keys), whether or not an account has it, so a 429 never tells
+/// that an account exists; the refresh limit by session.
+/// With <c>Notifications:Redis</c> set, every instance counts in the same Redis key (a fixed window: INCR, and an
+/// expiry set by the first hit), so N instances do not multiply a limit. Without Redis, or while it is unreachable,
+/// each instance counts on its own with System.Threading.RateLimiting's partitioned fixed-window limiters, whose idle
+/// partitions are dropped (memory stays bounded).
 /// </summary>
-public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
+public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub shared, ILogger<AuthRateLimits> logger) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _register = Create(options.Register);
     private readonly PartitionedRateLimiter<string> _login = Create(options.Login);
@@ -48,25 +51,28 @@ public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
     private readonly PartitionedRateLimiter<string> _resendIp = Create(options.ResendVerificationFromIp);
     private readonly PartitionedRateLimiter<string> _refresh = Create(options.Refresh);
 
-    public Failure? Register(string? ip) => Acquire(_register, ip ?? "unknown");
+    private static readonly StackExchange.Redis.LuaScript FixedWindow = StackExchange.Redis.LuaScript.Prepare(
+        "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, @window) end return {n, redis.call('PTTL', @key)}");
 
-    public Failure? Login(string? ip) => Acquire(_login, ip ?? "unknown");
+    public ValueTask<Failure?> Register(string? ip) => AcquireAsync("register", options.Register, _register, ip ?? "unknown");
 
-    public Failure? ForgotPasswordFromIp(string? ip) => Acquire(_forgotIp, ip ?? "unknown");
+    public ValueTask<Failure?> Login(string? ip) => AcquireAsync("login", options.Login, _login, ip ?? "unknown");
 
-    public Failure? ForgotPassword(string email) => Acquire(_forgot, AccountKey(email));
+    public ValueTask<Failure?> ForgotPasswordFromIp(string? ip) => AcquireAsync("forgot-ip", options.ForgotPassword, _forgotIp, ip ?? "unknown");
 
-    public Failure? ResendVerification(string email) => Acquire(_resend, AccountKey(email));
+    public ValueTask<Failure?> ForgotPassword(string email) => AcquireAsync("forgot", options.ForgotPasswordAccount, _forgot, AccountKey(email));
 
-    public Failure? ResendVerificationFromIp(string? ip) => Acquire(_resendIp, ip ?? "unknown");
+    public ValueTask<Failure?> ResendVerification(string email) => AcquireAsync("resend", options.ResendVerification, _resend, AccountKey(email));
+
+    public ValueTask<Failure?> ResendVerificationFromIp(string? ip) => AcquireAsync("resend-ip", options.ResendVerificationFromIp, _resendIp, ip ?? "unknown");
+
+    public ValueTask<Failure?> Refresh(string sessionId) => AcquireAsync("refresh", options.Refresh, _refresh, sessionId);
 
     /// <summary>The longest address SMTP carries (RFC 5321: 254 characters); anything longer is refused before any limiter.</summary>
     public const int MaxEmailLength = 254;
 
     private static string AccountKey(string email) =>
         Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
-
-    public Failure? Refresh(string sessionId) => Acquire(_refresh, sessionId);
 
     public void Dispose()
     {
@@ -79,9 +85,25 @@ public sealed class AuthRateLimits(RateLimitOptions options) : IDisposable
         _refresh.Dispose();
     }
 
-    private static Failure? Acquire(PartitionedRateLimiter<string> limiter, string key)
+    private async ValueTask<Failure?> AcquireAsync(string name, RateLimitRule rule, PartitionedRateLimiter<string> local, string key)
     {
-        using var lease = limiter.AttemptAcquire(key);
+        if (shared.UsesRedis)
+        {
+            try
+            {
+                var redis = await shared.ConnectAsync();
+                var result = (StackExchange.Redis.RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(FixedWindow,
+                    new { key = (StackExchange.Redis.RedisKey)$"sqlstudio:rate:{name}:{key}", window = (long)rule.Window.TotalMilliseconds }))!;
+                var count = (long)result[0];
+                var ttl = (long)result[1];
+                return count <= rule.PermitLimit ? null : Failure.RateLimited(TimeSpan.FromMilliseconds(ttl > 0 ? ttl : rule.Window.TotalMilliseconds));
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException)
+            {
+                logger.LogWarning("Redis unavailable for rate limits ({Message}); this instance counts on its own", ex.Message);
+            }
+        }
+        using var lease = local.AttemptAcquire(key);
         if (lease.IsAcquired)
         {
             return null;

@@ -90,7 +90,7 @@ public sealed class SessionTokens(
             {
                 return Invalid();
             }
-            if (limits.Refresh(row.SessionId) is { } limited)
+            if (await limits.Refresh(row.SessionId) is { } limited)
             {
                 return limited;
             }

@@ -8,12 +8,33 @@ namespace SqlStudio.Server.Auth;
 /// Answers "is this session still active?" on every authenticated request, so a revoked session's access token
 /// stops working at once rather than at expiry; and "who is this and what may they do?" (the account and its latest
 /// subscription) for the filters that need it. Both are read together, in one round trip, and cached briefly per
-/// instance: revoking through this instance clears the entry at once (other instances notice within
-/// <c>Auth:SessionCacheLifetime</c>), and a change to the account or its subscription (<see cref="ForgetAccount"/>)
+/// instance: a revocation clears the entry at once here and, through the sync event hub's Redis channel, on every other
+/// instance (without Redis, they notice within <c>Auth:SessionCacheLifetime</c>); and a change to the account or its subscription (<see cref="ForgetAccount"/>)
 /// makes the next request read it again.
 /// </summary>
-public sealed class SessionValidator(Db db, SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time)
+public sealed class SessionValidator
 {
+    private readonly Db db;
+    private readonly SessionStore store;
+    private readonly IMemoryCache cache;
+    private readonly AuthOptions options;
+    private readonly TimeProvider time;
+    private readonly Sync.SyncEventHub hub;
+
+    public SessionValidator(Db db, SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time, Sync.SyncEventHub hub)
+    {
+        this.db = db;
+        this.store = store;
+        this.cache = cache;
+        this.options = options;
+        this.time = time;
+        this.hub = hub;
+        // Revocations and account changes made on other instances arrive over Redis (Notifications:Redis): within a
+        // moment, not after Auth:SessionCacheLifetime.
+        hub.SessionsEnded += (_, sessionIds) => Forget(sessionIds);
+        hub.AccountChanged += ForgetAccountHere;
+    }
+
     private sealed record Entry(bool Revoked, string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt, UserRow? User,
         SubscriptionRow? Subscription, long Generation);
 
@@ -75,11 +96,16 @@ public sealed class SessionValidator(Db db, SessionStore store, IMemoryCache cac
         }
     }
 
-    /// <summary>The account or its subscription changed: every cached session of this user reads it again.</summary>
+    /// <summary>The account or its subscription changed: every cached session of this user reads it again, on every instance.</summary>
     public void ForgetAccount(string userId)
     {
-        cache.Set(GenerationKey(userId), Generation(userId) + 1, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromHours(1) });
+        ForgetAccountHere(userId);
+        // Other instances hear it through the hub (failures are logged there; the cache lifetime is the fallback).
+        _ = hub.AccountChangedAsync(userId);
     }
+
+    private void ForgetAccountHere(string userId) =>
+        cache.Set(GenerationKey(userId), Generation(userId) + 1, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromHours(1) });
 
     private long Generation(string userId) => cache.TryGetValue(GenerationKey(userId), out long generation) ? generation : 0;
 

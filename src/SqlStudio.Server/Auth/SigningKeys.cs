@@ -1,75 +1,175 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.Tokens;
+using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Auth;
 
 /// <summary>
-/// The ES256 (ECDSA P-256) key that signs access tokens, kept as PEM at <c>Auth:SigningKeyPath</c> and created
-/// with owner-only permissions (0600) on first start. Its <c>kid</c> is the RFC 7638 JWK thumbprint.
+/// The ring of ES256 (ECDSA P-256) keys that sign access tokens, kept in the database (<c>signing_keys</c>) so every
+/// instance signs and verifies with the same keys. The newest unretired key signs; every key verifies until the
+/// tokens it signed have expired (retired + <c>Auth:AccessTokenLifetime</c> + clock skew), and JWKS lists them all.
+/// Each key's <c>kid</c> is its RFC 7638 JWK thumbprint. `keys rotate` adds a key; instances read the ring again every
+/// minute, and at once when a token names a key they do not know. A PEM file at <c>Auth:SigningKeyPath</c> (how keys
+/// were kept before the ring) becomes the ring's first key.
 /// </summary>
-public sealed class SigningKeys : IDisposable
+public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, ILogger<SigningKeys> logger) : IDisposable
 {
-    private readonly ECDsa _key;
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan UnknownKidRefreshGap = TimeSpan.FromSeconds(5);
 
-    public SigningKeys(AuthOptions options, ILogger<SigningKeys> logger)
+    private readonly Lock _loading = new();
+    private volatile Ring? _ring;
+
+    /// <summary>One key of the ring, with what signs and what verifies.</summary>
+    public sealed record Key(string KeyId, string X, string Y, ECDsaSecurityKey SigningKey, ECDsaSecurityKey ValidationKey, DateTimeOffset CreatedAt,
+        DateTimeOffset? RetiredAt);
+
+    private sealed record Ring(IReadOnlyList<Key> Keys, DateTimeOffset LoadedAt);
+
+    public string KeyId => Active.KeyId;
+
+    /// <summary>The key new tokens are signed with.</summary>
+    public SecurityKey SigningKey => Active.SigningKey;
+
+    private Key Active => Current().Keys.Where(k => k.RetiredAt is null).MaxBy(k => k.CreatedAt) ?? Current().Keys.MaxBy(k => k.CreatedAt)!;
+
+    /// <summary>The keys that verify now: the active one and the retired ones whose tokens may still be alive.</summary>
+    public IReadOnlyList<Key> Verifying()
     {
-        var path = Path.GetFullPath(options.SigningKeyPath);
-        _key = ECDsa.Create();
-        if (File.Exists(path))
-        {
-            _key.ImportFromPem(File.ReadAllText(path));
-        }
-        else
-        {
-            _key.GenerateKey(ECCurve.NamedCurves.nistP256);
-            WriteOwnerOnly(path, _key.ExportECPrivateKeyPem());
-            logger.LogInformation("Generated a new token signing key at {Path}", path);
-        }
-        var parameters = _key.ExportParameters(false);
-        X = WebEncoders.Base64UrlEncode(parameters.Q.X!);
-        Y = WebEncoders.Base64UrlEncode(parameters.Q.Y!);
-        KeyId = Thumbprint(X, Y);
-        SigningKey = new ECDsaSecurityKey(_key) { KeyId = KeyId };
-        var publicOnly = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = parameters.Q });
-        ValidationKey = new ECDsaSecurityKey(publicOnly) { KeyId = KeyId };
+        var now = time.GetUtcNow();
+        var grace = options.AccessTokenLifetime + options.ClockSkew;
+        return Current().Keys.Where(k => k.RetiredAt is not { } retired || retired + grace > now).ToList();
     }
 
-    public string KeyId { get; }
+    /// <summary>The validation key for a token's <c>kid</c>; an unknown kid reads the ring again (another instance rotated).</summary>
+    public IEnumerable<SecurityKey> Resolve(string? kid)
+    {
+        kid = string.IsNullOrEmpty(kid) ? null : kid;
+        var found = Verifying().Where(k => kid is null || k.KeyId == kid).Select(k => (SecurityKey)k.ValidationKey).ToList();
+        if (found.Count == 0 && kid is not null && time.GetUtcNow() - Current().LoadedAt > UnknownKidRefreshGap)
+        {
+            _ring = Load();
+            found = Verifying().Where(k => k.KeyId == kid).Select(k => (SecurityKey)k.ValidationKey).ToList();
+        }
+        return found;
+    }
 
-    public string X { get; }
-
-    public string Y { get; }
-
-    public SecurityKey SigningKey { get; }
-
-    public SecurityKey ValidationKey { get; }
-
-    /// <summary>The JWKS document served at <c>/.well-known/jwks.json</c>.</summary>
+    /// <summary>The JWKS document served at <c>/.well-known/jwks.json</c>: every key that verifies.</summary>
     public object Jwks() => new
     {
-        keys = new[] { new { kty = "EC", crv = "P-256", x = X, y = Y, kid = KeyId, use = "sig", alg = "ES256" } },
+        keys = Verifying().Select(k => new { kty = "EC", crv = "P-256", x = k.X, y = k.Y, kid = k.KeyId, use = "sig", alg = "ES256" }).ToArray(),
     };
 
-    public void Dispose() => _key.Dispose();
+    /// <summary>Adds a new signing key and retires the active one (which keeps verifying its tokens until they expire).</summary>
+    public async Task<string> RotateAsync(CancellationToken cancellationToken = default)
+    {
+        Current();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportECPrivateKeyPem();
+        var kid = Describe(key).KeyId;
+        var now = Clock.Format(time.GetUtcNow());
+        await db.WriteBatchAsync(new SqlBatch()
+            .Execute("UPDATE signing_keys SET retired_at = @now WHERE retired_at IS NULL", new { now })
+            .Execute("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @pem, @now)", new { kid, pem, now }), cancellationToken);
+        _ring = Load();
+        logger.LogInformation("Token signing key rotated: {KeyId} signs from now on", kid);
+        return kid;
+    }
+
+    private Ring Current()
+    {
+        var ring = _ring;
+        if (ring is not null && time.GetUtcNow() - ring.LoadedAt < RefreshEvery)
+        {
+            return ring;
+        }
+        lock (_loading)
+        {
+            ring = _ring;
+            if (ring is null || time.GetUtcNow() - ring.LoadedAt >= RefreshEvery)
+            {
+                try
+                {
+                    _ring = ring = Load();
+                }
+                catch (Exception ex) when (ring is not null)
+                {
+                    // The database is away for a moment: keep signing and verifying with what is known.
+                    logger.LogWarning("Signing key ring not refreshed ({Message}); using the keys already loaded", ex.Message);
+                    _ring = ring = ring with { LoadedAt = time.GetUtcNow() };
+                }
+            }
+            return ring;
+        }
+    }
+
+    private Ring Load()
+    {
+        var rows = ReadRows();
+        if (rows.Count == 0)
+        {
+            // First start of the first instance: the key file of earlier versions, or a new key. Inserted only while the
+            // ring is empty, then read back, so instances starting together agree on one key.
+            var path = Path.GetFullPath(options.SigningKeyPath);
+            using var key = ECDsa.Create();
+            string origin;
+            if (File.Exists(path))
+            {
+                key.ImportFromPem(File.ReadAllText(path));
+                origin = $"imported from {path}";
+            }
+            else
+            {
+                key.GenerateKey(ECCurve.NamedCurves.nistP256);
+                origin = "generated";
+            }
+            var kid = Describe(key).KeyId;
+            db.WriteBatchAsync(new SqlBatch().Execute(
+                """
+                INSERT INTO signing_keys (kid, private_pem, created_at)
+                SELECT @kid, @pem, @now WHERE NOT EXISTS (SELECT 1 FROM signing_keys)
+                """, new { kid, pem = key.ExportECPrivateKeyPem(), now = Clock.Format(time.GetUtcNow()) })).GetAwaiter().GetResult();
+            rows = ReadRows();
+            logger.LogInformation("Token signing key ring started with key {KeyId} ({Origin})", rows[0].Kid, origin);
+        }
+        var keys = rows.Select(r =>
+        {
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportFromPem(r.PrivatePem);
+            return Describe(ecdsa) with { CreatedAt = Clock.Parse(r.CreatedAt), RetiredAt = r.RetiredAt is { } at ? Clock.Parse(at) : null };
+        }).ToList();
+        return new Ring(keys, time.GetUtcNow());
+    }
+
+    private List<KeyRow> ReadRows()
+    {
+        var rows = new List<KeyRow>();
+        db.ReadBatchAsync(new SqlBatch().Query<KeyRow>("SELECT kid, private_pem, created_at, retired_at FROM signing_keys ORDER BY created_at", null,
+            found => rows = found)).GetAwaiter().GetResult();
+        return rows;
+    }
+
+    private sealed record KeyRow(string Kid, string PrivatePem, string CreatedAt, string? RetiredAt);
+
+    private static Key Describe(ECDsa key)
+    {
+        var parameters = key.ExportParameters(false);
+        var x = WebEncoders.Base64UrlEncode(parameters.Q.X!);
+        var y = WebEncoders.Base64UrlEncode(parameters.Q.Y!);
+        var kid = Thumbprint(x, y);
+        var publicOnly = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = parameters.Q });
+        return new Key(kid, x, y, new ECDsaSecurityKey(key) { KeyId = kid }, new ECDsaSecurityKey(publicOnly) { KeyId = kid }, default, null);
+    }
+
+    public void Dispose()
+    {
+    }
 
     private static string Thumbprint(string x, string y)
     {
         // RFC 7638: the required members in lexicographic order, no whitespace.
         var canonical = $$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""";
         return WebEncoders.Base64UrlEncode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)));
-    }
-
-    private static void WriteOwnerOnly(string path, string content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
     }
 }

@@ -150,6 +150,34 @@ public sealed class SqliteProvider : IDbProvider, IDisposable
         return await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 0;
     }
 
+    /// <summary>
+    /// A consistent copy of the database in a new file while the server runs (<c>VACUUM INTO</c>: one read transaction,
+    /// so writers are not blocked in WAL mode), created owner-only (0600) like the database itself.
+    /// </summary>
+    public async Task BackupToAsync(string target, CancellationToken cancellationToken)
+    {
+        var folder = System.IO.Path.GetDirectoryName(target);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            // Created empty and owner-only first: SQLite writes into it and keeps the mode.
+            await using (new FileStream(target, new FileStreamOptions
+                         {
+                             Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                         }))
+            {
+            }
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "VACUUM INTO @target";
+        command.Parameters.Add(new SqliteParameter("@target", target));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public bool IsBusy(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
 

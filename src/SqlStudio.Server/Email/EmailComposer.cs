@@ -17,8 +17,8 @@ public sealed class EmailComposer(IServiceProvider services, ILoggerFactory logg
     /// The outbox row of the email, to add to the write batch of the change that causes it (both or neither are kept);
     /// after the commit, <see cref="Sent"/>.
     /// </summary>
-    public async Task<SqlStatement> QueueAsync(string to, string toName, EmailContent content) =>
-        outbox.Queue(await ComposeAsync(to, toName, content));
+    public async Task<SqlStatement> QueueAsync(string to, string toName, EmailContent content, string? messageId = null) =>
+        outbox.Queue(await ComposeAsync(to, toName, content), messageId);
 
     /// <summary>A batch with queued email was committed: send now rather than at the next poll.</summary>
     public void Sent() => outbox.Wake();

@@ -133,6 +133,15 @@ public sealed class SyncEventHub : IAsyncDisposable
         }
     }
 
+    /// <summary>Sessions ended on some instance (this one included): each instance drops them from its session cache.</summary>
+    public event Action<string, IReadOnlyCollection<string>>? SessionsEnded;
+
+    /// <summary>An account or its subscription changed on some instance: each instance reads it again on the next request.</summary>
+    public event Action<string>? AccountChanged;
+
+    /// <summary>Tells every instance that this account changed (verification, linking, billing), so cached copies go.</summary>
+    public Task AccountChangedAsync(string userId) => SendAsync(new Message("account", userId, 0, null, null, 0));
+
     /// <summary>Writes a stream's delivered event into the propagation histogram (commit → written).</summary>
     public void Delivered(SyncEvent e) => _propagation.Record(Math.Max(0, (_time.GetUtcNow() - e.CommittedAt).TotalSeconds));
 
@@ -157,6 +166,15 @@ public sealed class SyncEventHub : IAsyncDisposable
 
     private void Deliver(Message message)
     {
+        if (message.Kind == "revoked")
+        {
+            SessionsEnded?.Invoke(message.UserId, message.Sessions ?? []);
+        }
+        else if (message.Kind == "account")
+        {
+            AccountChanged?.Invoke(message.UserId);
+            return;
+        }
         if (!_byUser.TryGetValue(message.UserId, out var subscriptions))
         {
             return;

@@ -4,7 +4,7 @@ using SqlStudio.Testing;
 
 namespace SqlStudio.Server.Tests.Auth;
 
-/// <summary>Login does not tell, by its timing, whether an account exists.</summary>
+/// <summary>Login, forgot-password and resend-verification do not tell, by their timing, whether an account exists.</summary>
 public sealed class TimingTests
 {
     [Fact]
@@ -28,6 +28,47 @@ public sealed class TimingTests
 
         var (a, b) = (Median(unknown), Median(wrong));
         Assert.True(Math.Max(a, b) <= 2 * Math.Min(a, b), $"median unknown {a:F1} ms vs wrong password {b:F1} ms");
+    }
+
+    [Theory]
+    [InlineData("/api/auth/forgot-password")]
+    [InlineData("/api/auth/resend-verification")]
+    public async Task EmailLinks_UnknownAndExistingAccount_TakeSimilarTime(string path)
+    {
+        // The same work either way (the email is rendered and a batch written; only an existing account's is queued).
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Settings["RateLimits:ForgotPasswordAccount:PermitLimit"] = "100000";
+            o.Settings["RateLimits:ResendVerification:PermitLimit"] = "100000";
+        });
+        var client = new AuthClient(server);
+        var email = AuthClient.NewEmail();
+        await client.RegisterAsync(email);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.PostAsync(path, new { email = AuthClient.NewEmail() });
+            await client.PostAsync(path, new { email });
+        }
+
+        var unknown = new List<double>();
+        var existing = new List<double>();
+        for (var i = 0; i < 30; i++)
+        {
+            unknown.Add(await TimeAsync(client, path, AuthClient.NewEmail()));
+            existing.Add(await TimeAsync(client, path, email));
+        }
+
+        var (a, b) = (Median(unknown), Median(existing));
+        Assert.True(Math.Max(a, b) <= 2 * Math.Min(a, b), $"median unknown {a:F2} ms vs existing account {b:F2} ms");
+    }
+
+    private static async Task<double> TimeAsync(AuthClient client, string path, string email)
+    {
+        var watch = Stopwatch.StartNew();
+        var response = await client.PostAsync(path, new { email });
+        watch.Stop();
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     private static async Task<double> TimeAsync(AuthClient client, string email)

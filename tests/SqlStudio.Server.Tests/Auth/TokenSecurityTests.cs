@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -123,24 +124,36 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public void SigningKey_File_IsOwnerOnly()
+    public async Task SigningKey_FileOfEarlierVersions_BecomesTheRingsFirstKey()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-        var mode = File.GetUnixFileMode(Path.Combine(fixture.Server.DataDirectory, "keys", "signing.pem"));
+        // Before the key ring, the key was a PEM file at Auth:SigningKeyPath: tokens signed with it keep their key.
+        var data = TestServer.NewDataDirectory();
+        using var legacy = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Directory.CreateDirectory(Path.Combine(data, "keys"));
+        await File.WriteAllTextAsync(Path.Combine(data, "keys", "signing.pem"), legacy.ExportECPrivateKeyPem());
+        await using var server = await TestServer.StartAsync(o => o.DataDirectory = data);
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+        var tokens = await new AuthClient(server).RegisterVerifiedAsync();
+
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(tokens.AccessToken, new TokenValidationParameters
+        {
+            IssuerSigningKey = new ECDsaSecurityKey(legacy), ValidAudience = "sqlstudio-api", ValidIssuer = TestServer.PublicUrl,
+            LifetimeValidator = (_, _, _, _) => true,
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
     }
 
     private async Task<HttpStatusCode> MeStatusAsync(string token) =>
         (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", token)).StatusCode;
 
+    /// <summary>The server's signing key, read from its key ring (the test plays an attacker who has it, or the server itself).</summary>
     private ECDsa ServerKey()
     {
+        var pem = "";
+        fixture.Server.Services.GetRequiredService<SqlStudio.Server.Data.Db>().ReadBatchAsync(new SqlStudio.Server.Data.SqlBatch().Query<string>(
+            "SELECT private_pem FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1", null, rows => pem = rows[0])).GetAwaiter().GetResult();
         var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(Path.Combine(fixture.Server.DataDirectory, "keys", "signing.pem")));
+        key.ImportFromPem(pem);
         return key;
     }
 

@@ -20,11 +20,17 @@ public sealed class MultiInstanceEventsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        _first = await TestServer.StartAsync(o => o.Settings["Notifications:Redis"] = _redis.ConnectionString);
+        // The session cache lives 10 minutes here: what stops a revoked token on the other instance can only be Redis.
+        _first = await TestServer.StartAsync(o =>
+        {
+            o.Settings["Notifications:Redis"] = _redis.ConnectionString;
+            o.Settings["Auth:SessionCacheLifetime"] = "00:10:00";
+        });
         _second = await TestServer.StartAsync(o =>
         {
             o.SameDatabaseAs(_first);
             o.Settings["Notifications:Redis"] = _redis.ConnectionString;
+            o.Settings["Auth:SessionCacheLifetime"] = "00:10:00";
         });
     }
 
@@ -52,6 +58,52 @@ public sealed class MultiInstanceEventsTests : IAsyncLifetime
         Assert.Equal("changes", changes!.Event);
         Assert.Equal(pushed.Cursor, changes.Cursor);
         Assert.Equal("phone", changes.Json["device_id"]!.GetValue<string>());
+    }
+
+    /// <summary>Polls until <paramref name="status"/> answers (at most 5 s: the event crosses Redis well within 1 s).</summary>
+    private static async Task<HttpStatusCode> BecomesAsync(Func<Task<HttpStatusCode>> request, HttpStatusCode status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var last = await request();
+        while (last != status && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+            last = await request();
+        }
+        return last;
+    }
+
+    [Fact]
+    public async Task LogoutOnOneInstance_StopsTheAccessTokenOnTheOther()
+    {
+        var user = await NewUserAsync(_first);
+        var api = new AuthClient(_second);
+        // Cached on the second instance as active.
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Get, "/api/auth/me", user.Tokens.AccessToken)).StatusCode);
+
+        var logout = await new AuthClient(_first).SendAsync(HttpMethod.Post, "/api/auth/logout", user.Tokens.AccessToken);
+        Assert.True(logout.IsSuccessStatusCode, $"logout: {(int)logout.StatusCode}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            await BecomesAsync(async () => (await api.SendAsync(HttpMethod.Get, "/api/auth/me", user.Tokens.AccessToken)).StatusCode, HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task VerifiedOnOneInstance_TheOtherSyncsAtOnce()
+    {
+        var email = AuthClient.NewEmail();
+        var first = new AuthClient(_first);
+        await first.RegisterAsync(email);
+        var tokens = await first.LoginAsync(email);
+        var onSecond = For(_second, tokens);
+        // The second instance caches the account as unverified: sync answers 403.
+        Assert.Equal(HttpStatusCode.Forbidden, (await onSecond.PushRawAsync("laptop", [Query("q", "x")])).StatusCode);
+
+        var message = await _first.Mailbox.WaitForAsync(email, "Confirm your email");
+        (await first.PostAsync("/api/auth/verify-email", new { token = Mailbox.TokenFrom(message, "/verify-email") })).EnsureSuccessStatusCode();
+
+        Assert.Equal(HttpStatusCode.OK,
+            await BecomesAsync(async () => (await onSecond.PushRawAsync("laptop", [Query("q", "x")])).StatusCode, HttpStatusCode.OK));
     }
 
     [Fact]

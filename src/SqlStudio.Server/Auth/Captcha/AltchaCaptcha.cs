@@ -23,13 +23,15 @@ public sealed class AltchaCaptcha : ICaptcha
     private readonly AltchaOptions _options;
     private readonly TimeProvider _time;
     private readonly IMemoryCache _spent;
+    private readonly Sync.SyncEventHub _shared;
     private readonly byte[] _hmacKey;
 
-    public AltchaCaptcha(AltchaOptions options, TimeProvider time, IMemoryCache spent)
+    public AltchaCaptcha(AltchaOptions options, TimeProvider time, IMemoryCache spent, Sync.SyncEventHub shared)
     {
         _options = options;
         _time = time;
         _spent = spent;
+        _shared = shared;
         _hmacKey = Encoding.UTF8.GetBytes(options.HmacKey ?? LoadOrCreateKey(options.KeyPath));
     }
 
@@ -54,14 +56,15 @@ public sealed class AltchaCaptcha : ICaptcha
         return new JsonObject { ["parameters"] = parameters, ["signature"] = Sign(parameters) };
     }
 
-    public Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken) =>
-        Task.FromResult(Verify(response));
+    public async Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken) =>
+        Verify(response) is { } solved && await MarkSpentAsync(solved.Signature, solved.ExpiresAt);
 
-    private bool Verify(string? response)
+    /// <summary>The solved challenge's signature and expiry when the answer is right; null otherwise.</summary>
+    private (string Signature, long ExpiresAt)? Verify(string? response)
     {
         if (string.IsNullOrWhiteSpace(response) || response.Length > 4096)
         {
-            return false;
+            return null;
         }
         try
         {
@@ -72,19 +75,19 @@ public sealed class AltchaCaptcha : ICaptcha
 
             if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(parameters)), Encoding.ASCII.GetBytes(signature)))
             {
-                return false;
+                return null;
             }
             // The signature vouches for everything below: these are our own values.
             if (parameters["algorithm"]!.GetValue<string>() != Algorithm ||
                 parameters["expiresAt"]!.GetValue<long>() < _time.GetUtcNow().ToUnixTimeSeconds())
             {
-                return false;
+                return null;
             }
             var counter = solution["counter"]!.GetValue<long>();
             var derivedKey = solution["derivedKey"]!.GetValue<string>();
             if (counter is < 0 or > uint.MaxValue)
             {
-                return false;
+                return null;
             }
             var key = DeriveKey(
                 Convert.FromHexString(parameters["salt"]!.GetValue<string>()),
@@ -93,14 +96,37 @@ public sealed class AltchaCaptcha : ICaptcha
             var keyHex = Convert.ToHexStringLower(key);
             if (keyHex != derivedKey || !keyHex.StartsWith(parameters["keyPrefix"]!.GetValue<string>(), StringComparison.Ordinal))
             {
-                return false;
+                return null;
             }
-            return MarkSpent(signature, parameters["expiresAt"]!.GetValue<long>());
+            return (signature, parameters["expiresAt"]!.GetValue<long>());
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>
+    /// A solution is good once: with <c>Notifications:Redis</c>, for every instance (<c>SET NX</c> with the challenge's
+    /// expiry); without it, or while Redis is unreachable, on this instance.
+    /// </summary>
+    private async Task<bool> MarkSpentAsync(string signature, long expiresAt)
+    {
+        var keep = DateTimeOffset.FromUnixTimeSeconds(expiresAt).AddMinutes(1) - _time.GetUtcNow();
+        if (_shared.UsesRedis)
+        {
+            try
+            {
+                var redis = await _shared.ConnectAsync();
+                return await redis.GetDatabase().StringSetAsync("sqlstudio:altcha-spent:" + signature, 1,
+                    keep > TimeSpan.Zero ? keep : TimeSpan.FromMinutes(1), StackExchange.Redis.When.NotExists);
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // Unreachable: this instance still refuses a second use of what it has seen.
+            }
+        }
+        return MarkSpent(signature, expiresAt);
     }
 
     private bool MarkSpent(string signature, long expiresAt)

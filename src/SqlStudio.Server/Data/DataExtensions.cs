@@ -22,6 +22,7 @@ public static class DataExtensions
             };
         });
         services.AddSingleton<Db>();
+        services.AddSingleton<JobLeases>();
         services.AddSingleton(sp => new MigrationRunner(
             sp.GetRequiredService<Db>(), Migration.Embedded(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MigrationStartup>();

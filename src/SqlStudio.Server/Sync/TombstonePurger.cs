@@ -5,9 +5,10 @@ namespace SqlStudio.Server.Sync;
 
 /// <summary>
 /// Removes tombstones (and idempotency records) older than <c>Sync:TombstoneRetention</c>, raising each user's
-/// purge horizon so a device whose cursor is older re-bootstraps instead of missing deletions.
+/// purge horizon so a device whose cursor is older re-bootstraps instead of missing deletions. With several instances,
+/// the one holding the job's lease (<see cref="JobLeases"/>) runs it.
 /// </summary>
-public sealed class TombstonePurger(Db db, SyncOptions options, TimeProvider time, ILogger<TombstonePurger> logger) : BackgroundService
+public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options, TimeProvider time, ILogger<TombstonePurger> logger) : BackgroundService
 {
     public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(90);
 
@@ -47,7 +48,11 @@ public sealed class TombstonePurger(Db db, SyncOptions options, TimeProvider tim
             {
                 try
                 {
-                    await PurgeAsync(stoppingToken);
+                    // One instance purges per interval: the one that takes the lease (the others skip this turn).
+                    if (await leases.TryAcquireAsync("tombstone-purge", options.PurgeInterval, stoppingToken))
+                    {
+                        await PurgeAsync(stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -1,0 +1,28 @@
+namespace SqlStudio.Server.Data;
+
+/// <summary>
+/// Background jobs that must run on one instance at a time (tombstone purge, retention) take a lease in the database
+/// (<c>job_leases</c>) before each run: the instance that gets it runs the job and holds it for the job's interval, the
+/// others skip that turn. An instance that dies holding a lease loses it when the lease runs out.
+/// </summary>
+public sealed class JobLeases(Db db, TimeProvider time)
+{
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>True when this instance now holds <paramref name="job"/> for <paramref name="holdFor"/> (and should run it).</summary>
+    public async Task<bool> TryAcquireAsync(string job, TimeSpan holdFor, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var acquired = false;
+        await db.WriteBatchAsync(new SqlBatch().Query<string>(
+            """
+            INSERT INTO job_leases (job, owner, lease_until, last_run_at) VALUES (@job, @owner, @until, @now)
+            ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, last_run_at = excluded.last_run_at
+            WHERE job_leases.lease_until <= @now OR job_leases.owner = @owner
+            RETURNING owner
+            """,
+            new { job, owner = _owner, until = Clock.Format(now + holdFor), now = Clock.Format(now) }, rows => acquired = rows.Count == 1),
+            cancellationToken);
+        return acquired;
+    }
+}

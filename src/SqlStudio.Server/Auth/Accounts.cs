@@ -147,7 +147,8 @@ public sealed class Accounts(
         var now = time.GetUtcNow();
         var (token, tokenStatements) = AccountStore.IssueEmailToken(user?.UserId ?? "", purpose, now, lifetime);
         var messageId = Guid.CreateVersion7().ToString();
-        var emailRow = await compose(user?.Email ?? email, user?.Name ?? "", token, messageId);
+        // Not sent: the same work on a stand-in address (whatever was typed may not even be an address).
+        var emailRow = await compose(notSent is null ? user!.Email : "not-sent@sqlstudio.invalid", user?.Name ?? "", token, messageId);
         var writes = new SqlBatch();
         AccountStore.Audit(new AuditEvent(auditEvent, user?.UserId, client?.Ip, client?.UserAgent,
             Detail: notSent is null ? null : $"not sent ({notSent}): {email}"), Clock.Format(now)).AddTo(writes);

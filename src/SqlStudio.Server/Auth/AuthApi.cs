@@ -120,9 +120,15 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<List<SessionInfo>>> ListSessions(ClaimsPrincipal user, SessionStore store, TimeProvider time)
+    /// <summary>Active sessions, most recently used first, a page at a time (<c>limit</c> 1–200, default 50; <c>offset</c>); <c>X-Total-Count</c> says how many.</summary>
+    private static async Task<IResult> ListSessions(ClaimsPrincipal user, SessionStore store, TimeProvider time, HttpContext context, int? limit, int? offset)
     {
-        var rows = await store.ListActiveAsync(user.UserId(), time.GetUtcNow());
+        if (limit is < 1 or > 200 || offset is < 0)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["limit"] = ["limit is 1 to 200 and offset 0 or more."] }).ToProblem();
+        }
+        var (rows, total) = await store.ListActiveAsync(user.UserId(), time.GetUtcNow(), limit ?? 50, offset ?? 0);
+        context.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok(rows.Select(s => new SessionInfo(s.SessionId, s.DeviceId, s.DeviceName, s.Platform, s.UserAgent, s.Ip,
             s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SessionId == user.SessionId())).ToList());
     }

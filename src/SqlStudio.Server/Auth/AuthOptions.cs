@@ -20,6 +20,9 @@ public sealed class AuthOptions
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
     public TimeSpan RememberMeLifetime { get; set; } = TimeSpan.FromDays(30);
     public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Active sessions one account may have; a new one past it ends the least recently used.</summary>
+    public int MaxSessionsPerUser { get; set; } = 50;
     public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan EmailVerificationLifetime { get; set; } = TimeSpan.FromDays(1);
     public TimeSpan PasswordResetLifetime { get; set; } = TimeSpan.FromHours(1);

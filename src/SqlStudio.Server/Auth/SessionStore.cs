@@ -65,10 +65,30 @@ public sealed class SessionStore(Db db)
         return ids.ToList();
     }
 
-    public async Task<IReadOnlyList<SessionRow>> ListActiveAsync(string userId, DateTimeOffset now) =>
-        (await db.ReadAsync(c => c.QueryAsync<SessionRow>(
-            $"SELECT {SessionColumns} FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now ORDER BY last_seen_at DESC",
-            new { userId, now = Clock.Format(now) }))).ToList();
+    /// <summary>A page of the active sessions, most recently used first, and how many there are in all.</summary>
+    public async Task<(IReadOnlyList<SessionRow> Page, long Total)> ListActiveAsync(string userId, DateTimeOffset now, int limit = 50, int offset = 0)
+    {
+        List<SessionRow> page = [];
+        long total = 0;
+        await db.ReadBatchAsync(new SqlBatch()
+            .Query<SessionRow>(
+                $"""
+                 SELECT {SessionColumns} FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now
+                 ORDER BY last_seen_at DESC, session_id LIMIT @limit OFFSET @offset
+                 """, new { userId, now = Clock.Format(now), limit, offset }, rows => page = rows)
+            .Query<long>("SELECT count(*) FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now",
+                new { userId, now = Clock.Format(now) }, rows => total = rows.FirstOrDefault()));
+        return (page, total);
+    }
+
+    /// <summary>Ends the account's active sessions beyond the <paramref name="keep"/> most recently used (for the session cap).</summary>
+    public static SqlStatement EndBeyond(string userId, int keep, string now) => new(
+        """
+        UPDATE sessions SET revoked_at = @now, revoke_reason = 'session_limit'
+        WHERE session_id IN (
+            SELECT session_id FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now
+            ORDER BY last_seen_at DESC, created_at DESC LIMIT -1 OFFSET @keep)
+        """, new { userId, keep, now });
 
     public Task<SessionRow?> FindAsync(string sessionId) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SessionRow>(

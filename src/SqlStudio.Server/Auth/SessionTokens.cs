@@ -38,17 +38,19 @@ public sealed class SessionTokens(
         var now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7().ToString();
         var refreshExpires = SlidingEnd(now, now, rememberMe);
+        // Sessions per account are capped: the least recently used beyond the cap end as this one starts (same batch).
+        var cap = SessionStore.EndBeyond(user.UserId, Math.Max(1, options.MaxSessionsPerUser) - 1, Clock.Format(now));
         var session = SessionStore.InsertSession(new SessionRow(
             sessionId, user.UserId, kind, Trim(client.DeviceId, 100), Trim(client.DeviceName, 100), Trim(client.Platform, 50),
             Trim(client.UserAgent, 512), client.Ip, rememberMe ? 1 : 0, Clock.Format(now), Clock.Format(now), Clock.Format(refreshExpires), null));
         if (kind != "api")
         {
-            return (sessionId, null, [session]);
+            return (sessionId, null, [cap, session]);
         }
         var refreshToken = Secrets.NewToken();
         var (access, accessExpires) = accessTokens.Issue(user.UserId, sessionId);
         return (sessionId, new IssuedTokens(new SealedPair(access, refreshToken, accessExpires, refreshExpires), now),
-            [session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires))]);
+            [cap, session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires))]);
     }
 
     /// <summary>The token response of a session <see cref="Open"/> made, its lifetimes counted from when it was issued.</summary>

@@ -25,7 +25,8 @@ public static class DataExtensions
         services.AddSingleton<JobLeases>();
         services.AddSingleton(sp => new MigrationRunner(
             sp.GetRequiredService<Db>(), Migration.Embedded(), sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<MigrationStartup>();
+        // First of all hosted services (Data Protection registers one that reads its key ring, from the database).
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MigrationStartup>());
         services.AddHostedService<WalCheckpoints>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;

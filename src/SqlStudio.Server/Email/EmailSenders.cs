@@ -27,13 +27,16 @@ internal static class Mime
 /// Writes each message as an <c>.eml</c> file, so a fresh checkout works without a mail server. The links are
 /// logged too, for a developer following a verification or reset by hand; production uses SMTP.
 /// </summary>
-public sealed class PickupEmailSender(EmailOptions options, ILogger<PickupEmailSender> logger) : IEmailSender
+public sealed class PickupEmailSender(EmailOptions options, TimeProvider time, ILogger<PickupEmailSender> logger) : IEmailSender
 {
+    private long _sequence;
+
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
         var folder = Path.GetFullPath(options.PickupDirectory);
         Directory.CreateDirectory(folder);
-        var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{Guid.CreateVersion7():N}.eml";
+        // Names sort in the order the messages were written (the counter orders those of the same millisecond).
+        var name = $"{time.GetUtcNow():yyyyMMdd'T'HHmmssfff}-{Interlocked.Increment(ref _sequence):D8}-{Guid.NewGuid():N}.eml";
         var temp = Path.Combine(folder, name + ".tmp");
         // Owner-only (0600): a message holds a verification or reset link.
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

@@ -94,7 +94,8 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
                         // One bad record must not cost the batch: undo its statements and carry on.
                         await t.RollbackAsync("record");
                         seq--;
-                        failures.Add(new ImportError(spec.Type, id, "rejected", $"The database refused this record: {ex.Message}"));
+                        var refused = SyncRecords.Refused(spec, ex);
+                        failures.Add(new ImportError(spec.Type, id, refused.Code, refused.Message));
                     }
                 }
             }

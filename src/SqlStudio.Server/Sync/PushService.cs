@@ -67,7 +67,10 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
                 // The database refused one record (a constraint validation did not foresee): that mutation is rejected,
                 // the rest of the push goes through.
                 logger.LogWarning("Push mutation {MutationId} refused by the database: {Message}", owner, ex.Message);
-                refused[owner] = new MutationError("invalid_data", "The record was refused by the server's storage rules; correct it and push again.");
+                var error = valid.FirstOrDefault(m => m.MutationId == owner) is { } mutation
+                    ? SyncRecords.Refused(mutation.Spec, ex)
+                    : new RecordError("invalid_data", "The record was refused by the server's storage rules; correct it and push again.");
+                refused[owner] = new MutationError(error.Code, error.Message);
                 continue;
             }
             metrics.Record("push", plan.Results.Count, plan.Conflicts, rejected, watch.Elapsed);

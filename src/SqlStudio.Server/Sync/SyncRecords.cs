@@ -238,6 +238,26 @@ public static class SyncRecords
         return Clock.Format(parsed);
     }
 
+    /// <summary>
+    /// A record the database refused, as a field error the client can act on: the field the constraint names (NOT NULL,
+    /// CHECK, UNIQUE) when it names one of the type's fields, or a missing parent for a foreign key. The database's
+    /// own text never reaches the client.
+    /// </summary>
+    public static RecordError Refused(EntitySpec spec, Exception exception)
+    {
+        var text = exception.Message;
+        if (text.Contains("FOREIGN KEY", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RecordError("missing_parent", spec.Parent is { } parent
+                ? $"{spec.Type}.{parent.Name} names a record that does not exist."
+                : $"{spec.Type} refers to a record that does not exist.");
+        }
+        var field = spec.Fields.FirstOrDefault(f => System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{f.Name}\b"));
+        return field is null
+            ? new RecordError("invalid_data", $"The {spec.Type} record breaks one of the server's storage rules; correct it and send it again.")
+            : new RecordError("invalid_field", $"{spec.Type}.{field.Name}: this value is not accepted (for example empty, or out of range).");
+    }
+
     /// <summary>The first secret in a connection's values (Credentials' rules, at any depth of options), as a path.</summary>
     private static string? FindSecret(Dictionary<string, object?> values)
     {

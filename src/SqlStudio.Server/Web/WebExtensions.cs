@@ -54,19 +54,51 @@ public static class WebExtensions
         return builder;
     }
 
+    /// <summary><c>Server:TrustedProxies</c>: comma-separated addresses or CIDR networks (a bad entry stops start-up, naming the key).</summary>
+    public static List<System.Net.IPNetwork> TrustedProxies(IConfiguration configuration)
+    {
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in (configuration["Server:TrustedProxies"] ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(entry, out var address))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                throw new InvalidOperationException($"Server:TrustedProxies: '{entry}' is neither an IP address nor a CIDR network (e.g. 10.0.0.0/8).");
+            }
+        }
+        return networks;
+    }
+
     public static WebApplication UseWebDefaults(this WebApplication app)
     {
         if (app.Configuration.GetValue<bool>("Server:TrustForwardedHeaders"))
         {
             // Behind a TLS-terminating proxy: the scheme and client address come from X-Forwarded-*, so cookies
-            // are marked Secure and rate limits see the real client. Only turn on when a proxy always sets them.
+            // are marked Secure and rate limits see the real client — but only when the connection comes from one of
+            // Server:TrustedProxies (addresses or CIDR networks; loopback when unset). Anyone else's X-Forwarded-For is
+            // ignored, so a client cannot pick the address its rate limits are counted under.
             var forwarded = new ForwardedHeadersOptions
             {
                 ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor |
                                    Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
             };
-            forwarded.KnownIPNetworks.Clear();
-            forwarded.KnownProxies.Clear();
+            var trusted = TrustedProxies(app.Configuration);
+            if (trusted.Count > 0)
+            {
+                forwarded.KnownIPNetworks.Clear();
+                forwarded.KnownProxies.Clear();
+                foreach (var network in trusted)
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+            }
             app.UseForwardedHeaders(forwarded);
         }
         app.UseExceptionHandler();

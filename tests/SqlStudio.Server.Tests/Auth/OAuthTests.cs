@@ -169,6 +169,23 @@ public sealed class OAuthTests(OAuthFixture fixture) : IClassFixture<OAuthFixtur
     }
 
     [Fact]
+    public async Task DesktopFlow_RedirectUri_IsUsedInItsNormalisedForm()
+    {
+        fixture.Providers.Next = NewAccount();
+        var (_, challenge) = Pkce();
+        using var browser = Server.CreateClient();
+        const string raw = "HTTP://LOCALHOST:40001/app/../callback?from=%7e";
+
+        var locations = new List<string>();
+        await FollowAsync(browser, new Uri(Server.BaseAddress,
+            $"/api/auth/oauth/google?redirect_uri={Uri.EscapeDataString(raw)}&code_challenge={challenge}&code_challenge_method=S256"),
+            stopAt: uri => uri.Port == 40001, locations: locations);
+
+        // What was checked is what is used: the server's redirect to the app is the parsed, canonical form, not the raw text.
+        Assert.StartsWith("http://localhost:40001/callback?from=~", locations[^1]);
+    }
+
+    [Fact]
     public async Task DesktopFlow_WrongVerifier_IsRefusedAndBurnsTheCode()
     {
         fixture.Providers.Next = NewAccount();
@@ -285,7 +302,8 @@ public sealed class OAuthTests(OAuthFixture fixture) : IClassFixture<OAuthFixtur
     }
 
     /// <summary>Follows redirects like a browser, across our server and the fake providers.</summary>
-    private static async Task<Uri> FollowAsync(HttpClient browser, Uri start, Func<Uri, bool>? stopAt = null, Func<Uri, Uri>? tamper = null)
+    private static async Task<Uri> FollowAsync(HttpClient browser, Uri start, Func<Uri, bool>? stopAt = null, Func<Uri, Uri>? tamper = null,
+        List<string>? locations = null)
     {
         var url = start;
         for (var hop = 0; hop < 12; hop++)
@@ -299,6 +317,7 @@ public sealed class OAuthTests(OAuthFixture fixture) : IClassFixture<OAuthFixtur
             {
                 return url;
             }
+            locations?.Add(response.Headers.Location!.OriginalString);
             url = new Uri(url, response.Headers.Location!);
             url = tamper?.Invoke(url) ?? url;
         }

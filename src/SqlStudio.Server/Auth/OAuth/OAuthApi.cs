@@ -27,7 +27,7 @@ public static class OAuthApi
         var properties = new AuthenticationProperties { RedirectUri = "/account" };
         if (redirect_uri is not null)
         {
-            if (!IsLoopback(redirect_uri))
+            if (NormalizedLoopback(redirect_uri) is not { } normalized)
             {
                 return new Failure(400, "invalid_redirect_uri",
                     "redirect_uri must be a loopback address: http://127.0.0.1:PORT/..., http://[::1]:PORT/... or http://localhost:PORT/...").ToProblem();
@@ -36,7 +36,8 @@ public static class OAuthApi
             {
                 return new Failure(400, "invalid_code_challenge", "A desktop sign-in needs code_challenge (S256, 43 characters) and code_challenge_method=S256.").ToProblem();
             }
-            properties.Items[OAuthSetup.DesktopRedirectItem] = redirect_uri;
+            // Stored and used in its normalised form (what was checked is what is used).
+            properties.Items[OAuthSetup.DesktopRedirectItem] = normalized;
             properties.Items[OAuthSetup.DesktopChallengeItem] = code_challenge;
             if (state is { Length: <= 200 })
             {
@@ -53,10 +54,17 @@ public static class OAuthApi
     }
 
     /// <summary>RFC 8252 §7.3: http on a loopback host, any port; nothing else (no other host, no https, no userinfo).</summary>
-    public static bool IsLoopback(string redirectUri) =>
+    public static bool IsLoopback(string redirectUri) => NormalizedLoopback(redirectUri) is not null;
+
+    /// <summary>The redirect as the parser understood it (lower-case scheme and host, dot segments resolved, escaping
+    /// made canonical) when it is a loopback redirect; null otherwise.</summary>
+    public static string? NormalizedLoopback(string redirectUri) =>
+        redirectUri.Length <= 2048 &&
         Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) &&
         uri.Scheme == Uri.UriSchemeHttp &&
         string.IsNullOrEmpty(uri.UserInfo) &&
         string.IsNullOrEmpty(uri.Fragment) &&
-        (uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback))));
+        (uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback))))
+            ? uri.AbsoluteUri
+            : null;
 }

@@ -38,7 +38,8 @@ public sealed record HeadResponse(long Cursor, Dictionary<string, long> Counts, 
 public sealed record Mutation(
     string? MutationId, string? EntityType, string? EntityId, string? Op, long BaseVersion, string? UpdatedAt, JsonElement? Data = null);
 
-public sealed record PushRequest(string? DeviceId, List<Mutation>? Mutations);
+/// <param name="Pending">The device's outbox size when it pushed (for the operator's metrics).</param>
+public sealed record PushRequest(string? DeviceId, List<Mutation>? Mutations, long? Pending = null);
 
 public sealed record MutationError(string Code, string Message);
 

@@ -31,6 +31,7 @@ public static class ServerApp
         builder.AddAuth();
         builder.Services.AddSync(builder.Configuration);
         builder.Services.AddBilling(builder.Configuration);
+        builder.AddTelemetry();
         return builder;
     }
 
@@ -38,6 +39,7 @@ public static class ServerApp
     {
         var app = builder.Build();
         app.UseDbRoundTrips();
+        app.UseMetricsEndpoint();
         app.UseWebDefaults();
         app.UseSyncWire();
         app.MapHealth();

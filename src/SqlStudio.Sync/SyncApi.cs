@@ -40,9 +40,13 @@ public sealed class OfflineException(string message, Exception inner) : Exceptio
 /// <summary>The Sync API as the SDK uses it: bearer auth through <see cref="AuthSession"/>, one retry after a refresh.</summary>
 public sealed class SyncApi(HttpClient http, AuthSession auth)
 {
-    public async Task<PushResponse> PushAsync(Uri server, string deviceId, IEnumerable<JsonObject> mutations, CancellationToken ct) =>
+    /// <param name="pending">This device's outbox size (the server's operators watch it: API.md <c>pending</c>).</param>
+    public async Task<PushResponse> PushAsync(Uri server, string deviceId, IEnumerable<JsonObject> mutations, CancellationToken ct, long? pending = null) =>
         await SendAsync<PushResponse>(server, HttpMethod.Post, "/api/sync/push",
-            new JsonObject { ["device_id"] = deviceId, ["mutations"] = new JsonArray(mutations.Select(m => (JsonNode)m).ToArray()) }, ct);
+            new JsonObject
+            {
+                ["device_id"] = deviceId, ["mutations"] = new JsonArray(mutations.Select(m => (JsonNode)m).ToArray()), ["pending"] = pending,
+            }, ct);
 
     public Task<ChangesResponse> ChangesAsync(Uri server, long cursor, string deviceId, CancellationToken ct) =>
         SendAsync<ChangesResponse>(server, HttpMethod.Get, $"/api/sync/changes?cursor={cursor}&limit=1000&device_id={Uri.EscapeDataString(deviceId)}", null, ct);

@@ -91,7 +91,7 @@ public sealed partial class SyncManager
                 ["base_version"] = e.BaseVersion, ["updated_at"] = e.UpdatedAt, ["data"] = e.Data?.DeepClone(),
             }).ToList();
             PushRequests++;
-            var response = await _api.PushAsync(Server, deviceId, mutations, ct);
+            var response = await _api.PushAsync(Server, deviceId, mutations, ct, pending: Math.Max(0, total - pushed));
             var notices = await _store.WriteAsync(async (c, t) =>
             {
                 var found = new List<ConflictNotice>();

@@ -22,6 +22,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
         if (user is null)
         {
             passwords.VerifyDummy(password);
+            AuthMetrics.Login("unknown_email");
             await RecordFailureAsync(null, email, client, "unknown_email");
             return InvalidCredentials;
         }
@@ -30,6 +31,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
         if (!ok || locked || user.DisabledAt is not null)
         {
             var reason = !ok ? "wrong_password" : locked ? "locked" : "disabled";
+            AuthMetrics.Login(reason);
             await RecordFailureAsync(user, email, client, reason);
             return InvalidCredentials;
         }
@@ -37,6 +39,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
         {
             await accounts.UpdateHashAsync(user.UserId, passwords.Hash(password));
         }
+        AuthMetrics.Login("ok");
         return user;
     }
 

@@ -105,6 +105,7 @@ public sealed class SessionTokens(
                     return await ResponseAsync(pair, row.SessionId, user, now);
                 }
                 // Later, a spent token means it leaked: end the whole session.
+                AuthMetrics.ReuseDetected();
                 await RevokeAsync(row.UserId, row.SessionId, null, "token_reused", new AuditEvent(AuditEvents.TokenReused, row.UserId, SessionId: row.SessionId));
                 await mail.SessionRevokedAsync(user,
                     "A refresh token of one of your sessions was used twice, which happens when a token is copied. We signed that session out.");

@@ -58,9 +58,19 @@ public static class BillingApi
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         if (webhooks.Verify(body, context.Request.Headers["Stripe-Signature"], out var problem) is not { } stripeEvent)
         {
+            BillingMetrics.Webhook("unknown", "signature_invalid");
             return new Failure(400, "signature_invalid", $"The Stripe-Signature header does not verify: {problem}").ToProblem();
         }
-        await webhooks.HandleAsync(stripeEvent, context.RequestAborted);
+        try
+        {
+            BillingMetrics.Webhook(stripeEvent.Type, await webhooks.HandleAsync(stripeEvent, context.RequestAborted) ? "processed" : "duplicate");
+        }
+        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Stripe retries what failed; the metric and the alert tell the operator it is failing.
+            BillingMetrics.Webhook(stripeEvent.Type, "failed");
+            throw;
+        }
         return TypedResults.Ok(new { received = true });
     }
 }
@@ -76,6 +86,8 @@ public static class BillingExtensions
         services.AddSingleton<TierService>();
         services.AddSingleton<BillingService>();
         services.AddSingleton<StripeWebhooks>();
+        services.AddSingleton<BillingMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<BillingMetrics>());
         return services;
     }
 }

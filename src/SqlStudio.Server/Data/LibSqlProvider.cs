@@ -50,6 +50,7 @@ public sealed class LibSqlProvider : IDbProvider
 
     public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
     {
+        using var span = DbMetrics.StartRoundTrip(Name, write);
         var hrana = new LibSqlBatch { BeginStatement = write ? "BEGIN IMMEDIATE" : null };
         foreach (var statement in batch.Statements)
         {

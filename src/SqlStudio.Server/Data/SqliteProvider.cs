@@ -106,6 +106,20 @@ public sealed class SqliteProvider : IDbProvider, IDisposable
 
     public async Task RunBatchAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
     {
+        using var span = DbMetrics.StartRoundTrip(Name, write);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await RunAsync(batch, write, cancellationToken);
+        }
+        finally
+        {
+            DbMetrics.Measured(Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task RunAsync(SqlBatch batch, bool write, CancellationToken cancellationToken)
+    {
         await using var connection = (SqliteConnection)await OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: !write);
         for (var index = 0; index < batch.Statements.Count; index++)

@@ -108,7 +108,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         });
         if (outcome.Value is { } response)
         {
-            metrics.Record("import", response.Inserted + response.Updated, 0, response.Errors.Count, watch.Elapsed);
+            metrics.Records("import", "all", response.Inserted + response.Updated);
             await Activity.RecordAsync(db, userId, ImportDevice, "import", response.Inserted + response.Updated, 0, 0, watch.Elapsed,
                 response.Errors.FirstOrDefault()?.Code, time);
         }

@@ -114,7 +114,10 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
                 return Devices.RevokedFailure;
             }
         }
-        metrics.Record("pull", count, 0, 0, watch.Elapsed);
+        foreach (var (spec, rows) in page.Changes)
+        {
+            metrics.Records("pull", spec.Type, rows.Count);
+        }
         return page;
     }
 

@@ -73,7 +73,21 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
                 refused[owner] = new MutationError(error.Code, error.Message);
                 continue;
             }
-            metrics.Record("push", plan.Results.Count, plan.Conflicts, rejected, watch.Elapsed);
+            var types = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var mutation in valid)
+            {
+                // The same mutation may come twice in one push (the second is a duplicate).
+                types.TryAdd(mutation.MutationId, mutation.Spec.Type);
+            }
+            foreach (var group in plan.Results.Where(r => r.Status != MutationStatus.Rejected && types.ContainsKey(r.MutationId)).GroupBy(r => types[r.MutationId]))
+            {
+                metrics.Records("push", group.Key, group.Count());
+                metrics.Conflicts(group.Key, group.Count(r => r.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost));
+            }
+            if (request.Pending is { } pending)
+            {
+                metrics.ClientPending(pending);
+            }
             return new PushResponse(plan.Results, plan.Cursor);
         }
     }

@@ -85,7 +85,8 @@ public sealed class SyncEventHub : IAsyncDisposable
         _logger = logger;
         _time = time;
         _redisConfiguration = configuration["Notifications:Redis"] is { Length: > 0 } redis ? redis : null;
-        _propagation = _meter.CreateHistogram<double>("sqlstudio.sync.propagation", "s", "Commit to event written to a stream");
+        _propagation = _meter.CreateHistogram<double>("sqlstudio.sync.propagation", "s", "Commit to event written to a stream",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _meter.CreateObservableGauge("sqlstudio.sync.streams", () => Volatile.Read(ref _streams), description: "Open event streams");
     }
 

@@ -55,6 +55,18 @@ public static class SyncExtensions
                 }
                 return next(context);
             });
+            branch.Use(async (context, next) =>
+            {
+                // Every sync request's duration by operation and outcome (an event stream is not a request to time).
+                var op = SyncMetrics.OpOf(context.Request.Path);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await next(context);
+                if (op != "events")
+                {
+                    context.RequestServices.GetRequiredService<SyncMetrics>()
+                        .Request(op, context.Response.StatusCode < 400, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                }
+            });
             branch.UseRequestDecompression();
             branch.UseResponseCompression();
         });

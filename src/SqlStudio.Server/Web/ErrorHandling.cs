@@ -38,6 +38,12 @@ public static class ProblemCodes
             problem.Extensions.TryAdd("code", "validation_failed");
         }
         problem.Extensions.TryAdd("code", ForStatus(status));
+        if (context.HttpContext.Request.Path.StartsWithSegments("/api/sync") &&
+            context.HttpContext.RequestServices.GetService<Sync.SyncMetrics>() is { } metrics)
+        {
+            // Every failed sync request, by its problem code (the answer goes through here whatever produced it).
+            metrics.Error(Sync.SyncMetrics.OpOf(context.HttpContext.Request.Path), problem.Extensions["code"]?.ToString() ?? "error");
+        }
         if (problem.Extensions.Remove("traceId", out var traceId))
         {
             problem.Extensions["trace_id"] = traceId;

@@ -11,10 +11,14 @@ namespace SqlStudio.Server.Tests.Web;
 /// Issue #13 §5: thousands of malformed requests, seeded (a failure names its seed and request), across every route the
 /// OpenAPI document lists: wrong types, nulls, huge strings, deep nesting, NUL, emoji and lone surrogates, negative and
 /// huge numbers, bad ids, bad query strings, compression bombs, wrong content types. No 5xx; every 4xx with a body is
-/// Problem Details with a <c>code</c>; the server healthy afterwards; memory growth bounded.
+/// Problem Details with a <c>code</c>; the server healthy afterwards; memory growth bounded (measured with nothing
+/// else running: the collection below runs alone, after the parallel ones).
 /// </summary>
+[Collection(Alone)]
 public sealed class FuzzTests
 {
+    public const string Alone = "runs alone";
+
     private const int Seed = 20261126;
     private const int Requests = 5000;
 
@@ -231,3 +235,6 @@ public sealed class FuzzTests
 
     private static string Truncate(string text) => text.Length > 300 ? text[..300] + "…" : text;
 }
+
+[CollectionDefinition(FuzzTests.Alone, DisableParallelization = true)]
+public sealed class RunsAlone;

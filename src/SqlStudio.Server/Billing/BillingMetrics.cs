@@ -1,0 +1,72 @@
+using System.Diagnostics.Metrics;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Billing;
+
+/// <summary>
+/// <c>sqlstudio_billing_webhooks_total{type,outcome}</c> (processed, duplicate, signature_invalid, failed) and
+/// <c>sqlstudio_subscriptions{status}</c>: each subscription's latest status, counted at most once a minute by a
+/// background refresh (a scrape never queries the database). Every instance reports the same counts: aggregate
+/// with <c>max by (status)</c>.
+/// </summary>
+public sealed class BillingMetrics : BackgroundService
+{
+    public const string MeterName = "SqlStudio.Server.Billing";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> Webhooks = Meter.CreateCounter<long>("sqlstudio.billing.webhooks", description: "Stripe webhooks by event type and outcome");
+
+    private readonly Db _db;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BillingMetrics> _logger;
+    private volatile IReadOnlyDictionary<string, long> _subscriptions = new Dictionary<string, long>();
+
+    public BillingMetrics(Db db, TimeProvider time, ILogger<BillingMetrics> logger)
+    {
+        _db = db;
+        _time = time;
+        _logger = logger;
+        Meter.CreateObservableGauge("sqlstudio.subscriptions", () => _subscriptions.Select(s =>
+            new Measurement<long>(s.Value, new KeyValuePair<string, object?>("status", s.Key))), description: "Subscriptions by status (refreshed every minute)");
+    }
+
+    public static void Webhook(string type, string outcome) =>
+        Webhooks.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        // Every status is reported, 0 included, so a dashboard's series never vanish.
+        var counts = new[] { "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused" }
+            .ToDictionary(status => status, _ => 0L);
+        await _db.ReadBatchAsync(new SqlBatch().Read(
+            """
+            SELECT status, count(*) FROM subscriptions s
+            WHERE NOT EXISTS (SELECT 1 FROM subscriptions n WHERE n.user_id = s.user_id AND n.updated_at > s.updated_at)
+            GROUP BY status
+            """, null, async reader =>
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    counts[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }), cancellationToken);
+        _subscriptions = counts;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), _time);
+        do
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning("Subscription counts not refreshed ({Message}); next try in a minute", ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
+    }
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using SqlStudio.Testing;
+using static SqlStudio.Testing.SyncClient;
+
+namespace SqlStudio.Server.Tests.Observability;
+
+/// <summary>
+/// <c>GET /metrics</c> (issue #14): real traffic of each kind, successes and failures, then every family of API.md is in
+/// the scrape with its labels, the failure codes are counted, promtool accepts the text, and <c>Metrics:Token</c> guards it.
+/// </summary>
+public sealed class MetricsTests
+{
+    private const string Token = "scrape-secret-1";
+
+    private static JsonObject Query(string id, string title, long baseVersion = 0) =>
+        Upsert("saved_queries", id, baseVersion, "2026-11-20T10:00:00Z", new JsonObject { ["title"] = title, ["sql"] = "select 1" });
+
+    [Fact]
+    public async Task AfterRealTraffic_EveryFamilyIsExposed_WithFailureCodes_AndPromtoolAcceptsIt()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Settings["Metrics:Token"] = Token;
+            o.Settings["Auth:RefreshReuseGrace"] = "00:00:00";
+        });
+        var api = new AuthClient(server);
+        var user = await NewUserAsync(server);
+        // Logins: one good, one wrong password.
+        await api.LoginAsync(user.Tokens.User.Email);
+        await api.PostAsync("/api/auth/login", new { email = user.Tokens.User.Email, password = "Wrong-password-1" });
+        // A refresh token used twice: reuse.
+        var fresh = await api.LoginAsync(user.Tokens.User.Email);
+        (await api.PostAsync("/api/auth/refresh", new { refresh_token = fresh.RefreshToken })).EnsureSuccessStatusCode();
+        await api.PostAsync("/api/auth/refresh", new { refresh_token = fresh.RefreshToken });
+        // Sync: a stream hears a push (propagation), a conflict, a failed push, pulls and a head.
+        await using (var stream = await EventStream.OpenAsync(server, user.Tokens.AccessToken))
+        {
+            await stream.NextEventAsync();
+            using var push = new HttpRequestMessage(HttpMethod.Post, "/api/sync/push")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new JsonObject
+                {
+                    ["device_id"] = "laptop", ["pending"] = 3, ["mutations"] = new JsonArray(Query("q1", "first")),
+                }),
+            };
+            (await user.Http.SendAsync(push)).EnsureSuccessStatusCode();
+            await stream.NextEventAsync();
+        }
+        await user.PushAsync("desktop", Query("q1", "concurrent edit"));
+        var invalid = await user.Http.PostAsync("/api/sync/push", System.Net.Http.Json.JsonContent.Create(new { device_id = "x y", mutations = Array.Empty<object>() }));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        await user.PullAllAsync();
+        await user.Http.GetAsync("/api/sync/head");
+
+        var unauthorized = await server.Client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal("unauthorized", (await AuthClient.ProblemAsync(unauthorized)).GetProperty("code").GetString());
+        var text = await ScrapeAsync(server);
+
+        foreach (var family in new[]
+                 {
+                     "http_server_request_duration_seconds", "sqlstudio_sync_request_duration_seconds", "sqlstudio_sync_records_total",
+                     "sqlstudio_sync_errors_total", "sqlstudio_sync_conflicts_total", "sqlstudio_sync_client_pending", "sqlstudio_sync_propagation_seconds",
+                     "sqlstudio_sync_streams", "sqlstudio_db_request_duration_seconds", "sqlstudio_email_outbox_messages", "sqlstudio_email_sent_total",
+                     "sqlstudio_auth_logins_total", "sqlstudio_auth_refresh_reuse_total", "sqlstudio_subscriptions",
+                 })
+        {
+            Assert.Contains("\n" + family, "\n" + text);
+        }
+        Sample(text, "sqlstudio_sync_request_duration_seconds_count", ("op", "push"), ("outcome", "ok"));
+        Sample(text, "sqlstudio_sync_request_duration_seconds_count", ("op", "push"), ("outcome", "error"));
+        Sample(text, "sqlstudio_sync_errors_total", ("op", "push"), ("code", "validation_failed"));
+        Sample(text, "sqlstudio_sync_records_total", ("op", "push"), ("type", "saved_queries"));
+        Sample(text, "sqlstudio_sync_records_total", ("op", "pull"), ("type", "saved_queries"));
+        Sample(text, "sqlstudio_sync_conflicts_total", ("type", "saved_queries"));
+        Sample(text, "sqlstudio_auth_logins_total", ("outcome", "wrong_password"));
+        Sample(text, "sqlstudio_auth_logins_total", ("outcome", "ok"));
+        Assert.Equal(1, Sample(text, "sqlstudio_auth_refresh_reuse_total"));
+        Assert.Equal(3, Sample(text, "sqlstudio_sync_client_pending_sum"));
+        Sample(text, "sqlstudio_email_outbox_messages", ("state", "sent"));
+        Sample(text, "sqlstudio_subscriptions", ("status", "active"));
+        Sample(text, "sqlstudio_sync_propagation_seconds_count");
+        Sample(text, TestServer.UseLibSql ? "sqlstudio_db_round_trips_total" : "sqlstudio_db_request_duration_seconds_count",
+            ("provider", TestServer.UseLibSql ? "libsql" : "sqlite"));
+        await PromtoolAcceptsAsync(text);
+    }
+
+    /// <summary>The value of the sample <paramref name="name"/> carrying these labels (others may be there too); fails when absent.</summary>
+    private static double Sample(string text, string name, params (string Label, string Value)[] labels)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(name + "{", StringComparison.Ordinal) && !line.StartsWith(name + " ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (labels.All(l => line.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        throw new Xunit.Sdk.XunitException($"No sample {name} with {string.Join(", ", labels.Select(l => $"{l.Label}={l.Value}"))} in the scrape.");
+    }
+
+    private static async Task<string> ScrapeAsync(TestServer server)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var response = await server.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary><c>promtool check metrics</c> (Debian's prometheus package, which test.sh installs) on the scrape.</summary>
+    private static async Task PromtoolAcceptsAsync(string text)
+    {
+        var promtool = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool" : throw new InvalidOperationException("promtool is missing: ./test.sh installs it.");
+        using var process = Process.Start(new ProcessStartInfo(promtool, ["check", "metrics"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        await process.StandardInput.WriteAsync(text);
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"promtool check metrics: {output}");
+    }
+}

@@ -78,6 +78,17 @@ if [ "$reported" -lt "$expected" ]; then
 fi
 rm -rf "$results"
 
+# The Prometheus rules: syntax (promtool check rules) and every alert's unit tests, firing and not (promtool test rules).
+log "checking and testing deploy/prometheus rules (promtool)"
+for check in "check rules deploy/prometheus/alerts.yml" "test rules deploy/prometheus/alerts.test.yml"; do
+  if (cd "$(dirname "$0")" && promtool $check); then
+    passed=$((passed + 1))
+  else
+    echo "promtool $check failed"
+    failed=$((failed + 1))
+  fi
+done
+
 status=0
 if [ "$failed" -gt 0 ] || [ "$test_exit" -ne 0 ]; then
   status=1

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -21,13 +23,26 @@ public sealed class MetricsTests
     [Fact]
     public async Task AfterRealTraffic_EveryFamilyIsExposed_WithFailureCodes_AndPromtoolAcceptsIt()
     {
+        await using var stripe = await FakeStripe.StartAsync();
         await using var server = await TestServer.StartAsync(o =>
         {
             o.Settings["Metrics:Token"] = Token;
             o.Settings["Auth:RefreshReuseGrace"] = "00:00:00";
+            stripe.Configure(o);
         });
         var api = new AuthClient(server);
         var user = await NewUserAsync(server);
+        // Billing on: the user subscribes through Stripe's checkout, and the webhook (verified) says so.
+        var checkout = await (await user.Http.PostAsync("/api/billing/create-checkout",
+            System.Net.Http.Json.JsonContent.Create(new { price_id = FakeStripe.MonthlyPrice }))).Content.ReadFromJsonAsync<JsonObject>();
+        var sessionId = checkout!["session_id"]!.GetValue<string>();
+        stripe.Complete(sessionId, status: "active");
+        var (body, signature) = stripe.Event("checkout.session.completed", stripe.Sessions[sessionId], DateTimeOffset.UtcNow);
+        using (var webhook = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") })
+        {
+            webhook.Headers.TryAddWithoutValidation("Stripe-Signature", signature);
+            Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(webhook)).StatusCode);
+        }
         // Logins: one good, one wrong password.
         await api.LoginAsync(user.Tokens.User.Email);
         await api.PostAsync("/api/auth/login", new { email = user.Tokens.User.Email, password = "Wrong-password-1" });
@@ -54,7 +69,11 @@ public sealed class MetricsTests
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         await user.PullAllAsync();
         await user.Http.GetAsync("/api/sync/head");
+        // Billing: a webhook that does not verify.
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.Client.PostAsync("/api/webhooks/stripe", new StringContent("{}"))).StatusCode);
 
+        // The subscription counts refresh once a minute; this scrape should see this one.
+        await server.Services.GetRequiredService<SqlStudio.Server.Billing.BillingMetrics>().RefreshAsync();
         var unauthorized = await server.Client.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
         Assert.Equal("unauthorized", (await AuthClient.ProblemAsync(unauthorized)).GetProperty("code").GetString());
@@ -81,10 +100,13 @@ public sealed class MetricsTests
         Assert.Equal(1, Sample(text, "sqlstudio_auth_refresh_reuse_total"));
         Assert.Equal(3, Sample(text, "sqlstudio_sync_client_pending_sum"));
         Sample(text, "sqlstudio_email_outbox_messages", ("state", "sent"));
-        Sample(text, "sqlstudio_subscriptions", ("status", "active"));
+        Assert.True(Sample(text, "sqlstudio_subscriptions", ("status", "active")) >= 1);
+        Sample(text, "sqlstudio_billing_webhooks_total", ("type", "checkout.session.completed"), ("outcome", "processed"));
         Sample(text, "sqlstudio_sync_propagation_seconds_count");
-        Sample(text, TestServer.UseLibSql ? "sqlstudio_db_round_trips_total" : "sqlstudio_db_request_duration_seconds_count",
-            ("provider", TestServer.UseLibSql ? "libsql" : "sqlite"));
+        Sample(text, "sqlstudio_billing_webhooks_total", ("outcome", "signature_invalid"));
+        Sample(text, "sqlstudio_db_round_trips_total", ("provider", TestServer.UseLibSql ? "libsql" : "sqlite"));
+        Sample(text, "sqlstudio_db_request_duration_seconds_count", ("provider", TestServer.UseLibSql ? "libsql" : "sqlite"));
+        DashboardUsesOnlyKnownMetrics(text);
         await PromtoolAcceptsAsync(text);
     }
 
@@ -103,6 +125,33 @@ public sealed class MetricsTests
             }
         }
         throw new Xunit.Sdk.XunitException($"No sample {name} with {string.Join(", ", labels.Select(l => $"{l.Label}={l.Value}"))} in the scrape.");
+    }
+
+    /// <summary>
+    /// Every expression of deploy/grafana's dashboards uses only metrics this scrape holds or deploy/prometheus records
+    /// (a renamed metric would leave a panel silently empty).
+    /// </summary>
+    private static void DashboardUsesOnlyKnownMetrics(string scrape)
+    {
+        var known = scrape.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => l[..l.IndexOfAny(['{', ' '])]).ToHashSet(StringComparer.Ordinal);
+        var rules = File.ReadAllLines(Path.Combine(Repository.Root, "deploy", "prometheus", "alerts.yml"))
+            .Select(l => l.Trim()).Where(l => l.StartsWith("- record: ", StringComparison.Ordinal)).Select(l => l["- record: ".Length..].Trim());
+        known.UnionWith(rules);
+        string[] language = ["sum", "max", "min", "avg", "count", "rate", "increase", "irate", "histogram_quantile", "by", "without", "on", "ignoring",
+            "and", "or", "unless", "offset", "bool", "abs", "clamp_min", "topk", "bottomk"];
+        var expressions = Directory.GetFiles(Path.Combine(Repository.Root, "deploy", "grafana"), "*.json")
+            .SelectMany(f => System.Text.Json.JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("panels").EnumerateArray())
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
+        Assert.True(expressions.Count >= 10, $"only {expressions.Count} dashboard expressions");
+        foreach (var expression in expressions)
+        {
+            var bare = System.Text.RegularExpressions.Regex.Replace(expression, @"""[^""]*""|\{[^}]*\}|\[[^\]]*\]|\b(by|without)\s*\([^)]*\)", " ");
+            foreach (System.Text.RegularExpressions.Match name in System.Text.RegularExpressions.Regex.Matches(bare, @"[a-zA-Z_:][a-zA-Z0-9_:]*"))
+            {
+                Assert.True(language.Contains(name.Value) || known.Contains(name.Value), $"the dashboard uses '{name.Value}' ({expression}), which the server does not expose");
+            }
+        }
     }
 
     private static async Task<string> ScrapeAsync(TestServer server)

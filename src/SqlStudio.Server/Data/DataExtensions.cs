@@ -23,6 +23,10 @@ public static class DataExtensions
         });
         services.AddSingleton<Db>();
         services.AddSingleton<JobLeases>();
+        services.Configure<RetentionOptions>(configuration.GetSection(RetentionOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        services.AddSingleton<RetentionJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
         services.AddSingleton(sp => new MigrationRunner(
             sp.GetRequiredService<Db>(), Migration.Embedded(), sp.GetRequiredService<TimeProvider>()));
         // First of all hosted services (Data Protection registers one that reads its key ring, from the database).

@@ -13,8 +13,11 @@ public sealed class BillingMetrics : BackgroundService
 {
     public const string MeterName = "SqlStudio.Server.Billing";
 
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> Webhooks = Meter.CreateCounter<long>("sqlstudio.billing.webhooks", description: "Stripe webhooks by event type and outcome");
+    private static readonly Meter Shared = new(MeterName);
+    private static readonly Counter<long> Webhooks = Shared.CreateCounter<long>("sqlstudio.billing.webhooks", description: "Stripe webhooks by event type and outcome");
+
+    /// <summary>This instance's own meter for the gauge (its callback goes with it when the host stops).</summary>
+    private readonly Meter _meter = new(MeterName);
 
     private readonly Db _db;
     private readonly TimeProvider _time;
@@ -26,7 +29,7 @@ public sealed class BillingMetrics : BackgroundService
         _db = db;
         _time = time;
         _logger = logger;
-        Meter.CreateObservableGauge("sqlstudio.subscriptions", () => _subscriptions.Select(s =>
+        _meter.CreateObservableGauge("sqlstudio.subscriptions", () => _subscriptions.Select(s =>
             new Measurement<long>(s.Value, new KeyValuePair<string, object?>("status", s.Key))), description: "Subscriptions by status (refreshed every minute)");
     }
 
@@ -68,5 +71,11 @@ public sealed class BillingMetrics : BackgroundService
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
     }
 }

@@ -102,62 +102,92 @@ public sealed partial class SyncManager : IAsyncDisposable
     /// <summary>Saves changed fields of a record on this device and queues them; returns the local record.</summary>
     public async Task<LocalRecord> PushChangeAsync(string type, string id, JsonObject changes)
     {
-        if (EntityTypes.All.All(t => t != type))
-        {
-            throw new ArgumentException($"Unknown entity type '{type}'.", nameof(type));
-        }
-        var (shareable, secrets) = SyncPolicy.StripSecrets(type, changes);
-        var localOnly = type == "query_history" && !await ShouldSyncHistoryAsync(shareable["query_text"]?.ToString());
+        var policy = await HistoryPolicyAsync();
+        var change = Prepare(type, id, changes, policy);
         var now = _time.GetUtcNow();
         var record = await _store.WriteAsync(async (c, t) =>
         {
-            foreach (var (field, value) in secrets)
-            {
-                await c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
-                                     "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
-            }
-            var existing = await LocalStore.GetAsync(c, t, type, id);
-            var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
-            foreach (var (field, value) in shareable)
-            {
-                data[field] = value?.DeepClone();
-            }
-            await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
-            if (!localOnly)
-            {
-                await EnqueueAsync(c, t, type, id, existing, shareable, isDelete: false, now);
-            }
+            await ApplyAsync(c, t, change, now);
             return (await LocalStore.GetAsync(c, t, type, id))!;
         });
         Wake();
         return record;
     }
 
-    /// <summary>Many changes in one local transaction (a bulk edit, a paste of many rows): each still its own mutation.</summary>
+    /// <summary>
+    /// Many changes in one local transaction (a bulk edit, a paste of many rows, a batch of history): each still its own
+    /// mutation, and each through the same path as <see cref="PushChangeAsync"/> (type check, secrets, history policy).
+    /// </summary>
     public async Task PushChangesAsync(IEnumerable<(string Type, string Id, JsonObject Changes)> changes)
     {
+        var policy = await HistoryPolicyAsync();
+        var prepared = changes.Select(c => Prepare(c.Type, c.Id, c.Changes, policy)).ToList();
         var now = _time.GetUtcNow();
         await _store.WriteAsync(async (c, t) =>
         {
-            foreach (var (type, id, raw) in changes)
+            foreach (var change in prepared)
             {
-                var (shareable, secrets) = SyncPolicy.StripSecrets(type, raw);
-                foreach (var (field, value) in secrets)
-                {
-                    await c.ExecuteAsync("INSERT OR REPLACE INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value)", new { type, id, field, value }, t);
-                }
-                var existing = await LocalStore.GetAsync(c, t, type, id);
-                var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
-                foreach (var (field, value) in shareable)
-                {
-                    data[field] = value?.DeepClone();
-                }
-                await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
-                await EnqueueAsync(c, t, type, id, existing, shareable, isDelete: false, now);
+                await ApplyAsync(c, t, change, now);
             }
             return true;
         });
         Wake();
+    }
+
+    /// <summary>A local change made ready: what may leave the device, what stays (secrets), and whether it syncs at all.</summary>
+    private sealed record PreparedChange(string Type, string Id, JsonObject Shareable, Dictionary<string, string> Secrets, bool LocalOnly);
+
+    /// <summary>The history settings (synced preferences), read once per call.</summary>
+    private sealed record HistoryPolicy(bool Enabled, bool SkipSensitive, IReadOnlyList<string> Keywords);
+
+    /// <summary>The one change path: the type is known, credentials go to the device-only store, history follows the user's settings.</summary>
+    private static PreparedChange Prepare(string type, string id, JsonObject changes, HistoryPolicy history)
+    {
+        if (EntityTypes.All.All(t => t != type))
+        {
+            throw new ArgumentException($"Unknown entity type '{type}'.", nameof(type));
+        }
+        var (shareable, secrets) = SyncPolicy.StripSecrets(type, changes);
+        if (type != "query_history")
+        {
+            return new PreparedChange(type, id, shareable, secrets, false);
+        }
+        if (!history.Enabled)
+        {
+            return new PreparedChange(type, id, shareable, secrets, true);
+        }
+        if (shareable["query_text"] is JsonValue text && text.TryGetValue<string>(out var query) && SyncPolicy.SensitiveKeyword(query, history.Keywords) is not null)
+        {
+            if (history.SkipSensitive)
+            {
+                return new PreparedChange(type, id, shareable, secrets, true);
+            }
+            // Masked here, so the device and the server hold the same statement (a pulled echo would replace an unmasked copy).
+            shareable = (JsonObject)shareable.DeepClone();
+            shareable["query_text"] = SyncPolicy.RedactQuery(query, history.Keywords);
+        }
+        return new PreparedChange(type, id, shareable, secrets, false);
+    }
+
+    private async Task ApplyAsync(SqliteConnection c, SqliteTransaction t, PreparedChange change, DateTimeOffset now)
+    {
+        var (type, id) = (change.Type, change.Id);
+        foreach (var (field, value) in change.Secrets)
+        {
+            await c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
+                                 "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
+        }
+        var existing = await LocalStore.GetAsync(c, t, type, id);
+        var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
+        foreach (var (field, value) in change.Shareable)
+        {
+            data[field] = value?.DeepClone();
+        }
+        await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
+        if (!change.LocalOnly)
+        {
+            await EnqueueAsync(c, t, type, id, existing, change.Shareable, isDelete: false, now);
+        }
     }
 
     public async Task DeleteAsync(string type, string id)
@@ -241,17 +271,17 @@ public sealed partial class SyncManager : IAsyncDisposable
         }
     }
 
-    private async Task<bool> ShouldSyncHistoryAsync(string? queryText)
+    private async Task<HistoryPolicy> HistoryPolicyAsync()
     {
         var enabled = await _store.GetAsync("ui_preferences", SyncPolicy.HistoryEnabledKey);
-        if (enabled is { Deleted: false } && enabled.Data["value"] is JsonValue v && v.TryGetValue<bool>(out var on) && !on)
-        {
-            return false;
-        }
+        var skip = await _store.GetAsync("ui_preferences", SyncPolicy.SkipSensitiveKey);
         var keywords = (await _store.GetAsync("ui_preferences", SyncPolicy.RedactionKey)) is { Deleted: false } k && k.Data["value"] is JsonArray list
             ? list.Select(x => x?.ToString() ?? "").ToArray()
             : SyncPolicy.DefaultRedactionKeywords;
-        return SyncPolicy.SensitiveKeyword(queryText ?? "", keywords) is null;
+        return new HistoryPolicy(
+            !(enabled is { Deleted: false } && enabled.Data["value"] is JsonValue v && v.TryGetValue<bool>(out var on) && !on),
+            skip is { Deleted: false } && skip.Data["value"] is JsonValue s && s.TryGetValue<bool>(out var yes) && yes,
+            keywords);
     }
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);

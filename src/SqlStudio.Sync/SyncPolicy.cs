@@ -48,6 +48,9 @@ public static class SyncPolicy
 {
     public const string HistoryEnabledKey = "sync.history.enabled";
     public const string RedactionKey = "sync.history.redaction_keywords";
+
+    /// <summary>A synced preference: true keeps history entries with a keyword on the device; false (default) masks their literals.</summary>
+    public const string SkipSensitiveKey = "sync.history.skip_sensitive";
     public static readonly string[] DefaultRedactionKeywords = ["password", "secret", "token", "api_key"];
     public static readonly string[] ConnectionSecrets = ["password", "ssh_password", "ssh_private_key", "ssh_passphrase"];
 
@@ -85,6 +88,23 @@ public static class SyncPolicy
     /// <summary>The keyword a history statement contains, if it must stay on this device.</summary>
     public static string? SensitiveKeyword(string queryText, IEnumerable<string> keywords) =>
         keywords.FirstOrDefault(k => k.Length > 0 && queryText.Contains(k, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The plan's <c>redactQuery</c>: every literal that follows a keyword is masked — <c>PASSWORD 'x'</c>,
+    /// <c>api_key = 'abc'</c>, <c>token: "t"</c>, <c>secret = 42</c> become <c>'***'</c> — and the rest of the statement stays as it was.
+    /// </summary>
+    public static string RedactQuery(string queryText, IEnumerable<string> keywords)
+    {
+        foreach (var keyword in keywords.Where(k => k.Length > 0))
+        {
+            var word = System.Text.RegularExpressions.Regex.Escape(keyword);
+            queryText = System.Text.RegularExpressions.Regex.Replace(queryText,
+                $@"(?<lead>\w*{word}\w*[""'`\]]?(?:\s*(?:=|:|=>)\s*|\s+))(?:'(?:[^']|'')*'|""[^""]*""|(?<=[=:>]\s*)[^\s,;)]+)",
+                "${lead}'***'", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant,
+                TimeSpan.FromMilliseconds(200));
+        }
+        return queryText;
+    }
 
     /// <summary>"Full jitter" (AWS architecture blog): uniformly between zero and the capped exponential.</summary>
     public static TimeSpan FullJitter(int attempt, TimeSpan initial, TimeSpan cap, Random random)

@@ -188,28 +188,65 @@ public sealed class MultiDeviceTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Null((await a.Store.GetAsync("connections", "c1"))!.Data["password"]);
     }
 
+    private static JsonObject History(string text) => new() { ["query_text"] = text, ["executed_at"] = "2026-11-26T10:00:00Z" };
+
     [Fact]
-    public async Task History_RedactedAndOptOut_StayOnTheDevice()
+    public async Task History_SensitiveLiteralsMasked_SkipSetting_OptOut()
     {
         await using var devices = await Devices.StartAsync(fixture.Server);
         var a = await devices.OpenAsync("a");
         var b = await devices.OpenAsync("b");
 
-        await a.Manager.PushChangeAsync("query_history", "h1", new JsonObject { ["query_text"] = "select * from orders", ["executed_at"] = "2026-11-26T10:00:00Z" });
-        await a.Manager.PushChangeAsync("query_history", "h2", new JsonObject { ["query_text"] = "alter user app with PASSWORD 'x'", ["executed_at"] = "2026-11-26T10:00:00Z" });
+        await a.Manager.PushChangeAsync("query_history", "h1", History("select * from orders"));
+        await a.Manager.PushChangeAsync("query_history", "h2", History("alter user app with PASSWORD 'hunter2'"));
+        await a.Manager.PushChangeAsync("query_history", "h2b", History("select * from keys where api_key = 'k-123' and token = 42"));
+        await a.Manager.PushChangeAsync("ui_preferences", "sync.history.skip_sensitive", new JsonObject { ["key"] = "sync.history.skip_sensitive", ["value"] = true });
+        await a.Manager.PushChangeAsync("query_history", "h2c", History("create user x password 'secret-2'"));
         await a.Manager.PushChangeAsync("ui_preferences", "sync.history.enabled", new JsonObject { ["key"] = "sync.history.enabled", ["value"] = false });
-        await a.Manager.PushChangeAsync("query_history", "h3", new JsonObject { ["query_text"] = "select 3", ["executed_at"] = "2026-11-26T10:00:00Z" });
+        await a.Manager.PushChangeAsync("query_history", "h3", History("select 3"));
         await a.Manager.SyncNowAsync();
         await b.Manager.SyncNowAsync();
 
         Assert.NotNull(await b.Store.GetAsync("query_history", "h1"));
-        Assert.Null(await b.Store.GetAsync("query_history", "h2"));
+        // Redaction (the default): the statement syncs with its sensitive literals masked.
+        Assert.Equal("alter user app with PASSWORD '***'", (await b.Store.GetAsync("query_history", "h2"))!.Data["query_text"]!.GetValue<string>());
+        Assert.Equal("select * from keys where api_key = '***' and token = '***'", (await b.Store.GetAsync("query_history", "h2b"))!.Data["query_text"]!.GetValue<string>());
+        // "Skip matching entries entirely": stays on the device, as written.
+        Assert.Null(await b.Store.GetAsync("query_history", "h2c"));
+        Assert.Equal("create user x password 'secret-2'", (await a.Store.GetAsync("query_history", "h2c"))!.Data["query_text"]!.GetValue<string>());
+        // History sync off: nothing leaves.
         Assert.Null(await b.Store.GetAsync("query_history", "h3"));
-        Assert.NotNull(await a.Store.GetAsync("query_history", "h2"));
-        Assert.Single(await a.Store.SearchAsync("PASSWORD"));
+        Assert.NotNull(await a.Store.GetAsync("query_history", "h3"));
         // b follows a's setting: its own history stays on b too.
         await b.Manager.PushChangeAsync("query_history", "h4", new JsonObject { ["query_text"] = "select 4", ["executed_at"] = "2026-11-26T10:00:00Z" });
         Assert.Equal(0, await b.Store.PendingCountAsync());
+    }
+
+    [Fact]
+    public async Task HistoryInABatch_FollowsTheSameRules_OptOutNeverReachesTheServer()
+    {
+        await using var devices = await Devices.StartAsync(fixture.Server);
+        var a = await devices.OpenAsync("a");
+        var b = await devices.OpenAsync("b");
+
+        await a.Manager.PushChangesAsync([
+            ("query_history", "b1", History("select 1")),
+            ("query_history", "b2", History("update users set password = 'hunter2'")),
+            ("connections", "c1", new JsonObject { ["name"] = "prod", ["driver"] = "postgres", ["password"] = "batch-secret-9" }),
+        ]);
+        await a.Manager.PushChangeAsync("ui_preferences", "sync.history.enabled", new JsonObject { ["key"] = "sync.history.enabled", ["value"] = false });
+        await a.Manager.PushChangesAsync([("query_history", "b3", History("select private_stuff")), ("query_history", "b4", History("select 4"))]);
+        await a.Manager.SyncNowAsync();
+        await b.Manager.SyncNowAsync();
+
+        Assert.Equal("update users set password = '***'", (await b.Store.GetAsync("query_history", "b2"))!.Data["query_text"]!.GetValue<string>());
+        Assert.Null((await b.Store.GetAsync("connections", "c1"))!.Data["password"]);
+        Assert.Equal("batch-secret-9", (await a.Store.SecretsAsync("connections", "c1"))["password"]);
+        Assert.Null(await b.Store.GetAsync("query_history", "b3"));
+        Assert.Null(await b.Store.GetAsync("query_history", "b4"));
+        // (b pulled everything the server holds: what b lacks never reached the server.)
+        Assert.Equal(0, await a.Store.PendingCountAsync());
+        await Assert.ThrowsAsync<ArgumentException>(() => a.Manager.PushChangesAsync([("widgets", "w", new JsonObject())]));
     }
 
     [Fact]

@@ -187,6 +187,9 @@ public sealed class LocalStore : IDisposable
 
     public Task<long> PendingCountAsync() => ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox"));
 
+    /// <summary>Conflicts the server reported for this device's changes (kept until reviewed).</summary>
+    public Task<long> ConflictCountAsync() => ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM conflicts"));
+
     public Task<string?> NextDueAsync() => ReadAsync(c => c.ExecuteScalarAsync<string?>("SELECT min(due_at) FROM outbox"));
 
     public async Task<string?> GetMetaAsync(string key) =>

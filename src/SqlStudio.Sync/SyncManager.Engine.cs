@@ -14,17 +14,21 @@ public sealed partial class SyncManager
     public async Task<SyncResult> SyncNowAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await _round.WaitAsync(cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Publish(SyncState.Syncing);
             var (pushed, conflicts, rejected) = await PushCoreAsync(dueOnly: false, progress, cancellationToken);
             var pulled = await PullCoreAsync(progress, cancellationToken);
-            Publish(SyncState.Idle, syncedAt: _time.GetUtcNow());
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            Metrics.Round(took);
+            Publish(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
             await _store.SetMetaAsync("last_synced_at", Stamp(_time.GetUtcNow()));
             return new SyncResult(pushed, pulled, conflicts, rejected);
         }
         catch (OfflineException ex)
         {
+            Metrics.Error("offline");
             Publish(SyncState.Offline, ex.Message);
             throw;
         }
@@ -35,6 +39,7 @@ public sealed partial class SyncManager
         }
         catch (SyncApiException ex)
         {
+            Metrics.Error("error");
             Publish(SyncState.Error, ex.Message);
             throw;
         }
@@ -135,6 +140,7 @@ public sealed partial class SyncManager
             });
             pushed += batch.Count;
             conflicts += notices.Count;
+            Metrics.Conflicts(notices.Count);
             foreach (var notice in notices)
             {
                 ConflictDetected?.Invoke(this, notice);

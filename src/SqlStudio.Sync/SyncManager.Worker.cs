@@ -60,6 +60,7 @@ public sealed partial class SyncManager
                 continue;
             }
             await _round.WaitAsync(ct);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 var offline = _status.State == SyncState.Offline;
@@ -86,7 +87,9 @@ public sealed partial class SyncManager
                 lastHead = Math.Max(head, long.TryParse(await _store.GetMetaAsync("cursor"), out var local) ? local : 0);
                 Interlocked.Exchange(ref _knownCursor, lastHead);
                 attempts = 0;
-                Publish(SyncState.Idle, syncedAt: _time.GetUtcNow());
+                var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                Metrics.Round(took);
+                Publish(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -95,6 +98,7 @@ public sealed partial class SyncManager
             catch (OfflineException ex)
             {
                 attempts++;
+                Metrics.Error("offline");
                 Publish(SyncState.Offline, ex.Message);
             }
             catch (SignedOutException ex)
@@ -105,6 +109,7 @@ public sealed partial class SyncManager
             catch (Exception ex) when (ex is SyncApiException or HttpRequestException or System.Text.Json.JsonException)
             {
                 attempts++;
+                Metrics.Error("error");
                 Publish(SyncState.Error, attempts >= _options.AttemptsPerRound
                     ? $"Sync stopped after {attempts} failed attempts: {ex.Message} It retries in {_options.ParkedRetry.TotalMinutes:0} minutes, or now with Retry."
                     : ex.Message);

@@ -61,7 +61,13 @@ public sealed partial class SyncManager : IAsyncDisposable
         _options = options ?? new SyncClientOptions();
         _time = time ?? TimeProvider.System;
         _auth.SignedOut += (_, _) => Publish(SyncState.SignedOut, "Signed out: log in again.");
+        Metrics = new SyncClientMetrics(this);
     }
+
+    /// <summary>This manager's instruments (meter <c>SqlStudio.Sync.Client</c>).</summary>
+    public SyncClientMetrics Metrics { get; }
+
+    public const string LastRoundMsKey = "last_round_ms";
 
     /// <summary>The shared manager of a profile folder, created on first use.</summary>
     public static SyncManager ForProfile(string profileFolder, Func<SyncManager> create) =>
@@ -288,7 +294,7 @@ public sealed partial class SyncManager : IAsyncDisposable
 
     private void Wake() => _wake.Release();
 
-    private void Publish(SyncState state, string? error = null, DateTimeOffset? syncedAt = null)
+    private void Publish(SyncState state, string? error = null, DateTimeOffset? syncedAt = null, long? roundMs = null)
     {
         var pending = _store.PendingCountAsync().GetAwaiter().GetResult();
         _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
@@ -316,6 +322,10 @@ public sealed partial class SyncManager : IAsyncDisposable
                     {
                         await _store.SetMetaAsync(key2, null);
                     }
+                    if (roundMs is { } ms)
+                    {
+                        await _store.SetMetaAsync(LastRoundMsKey, ms.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
                 }, TaskScheduler.Default).Unwrap();
             }
         }
@@ -339,5 +349,6 @@ public sealed partial class SyncManager : IAsyncDisposable
             }
         }
         Profiles.TryRemove(new KeyValuePair<string, SyncManager>(Path.GetFullPath(Path.GetDirectoryName(_store.Path)!), this));
+        Metrics.Dispose();
     }
 }

@@ -57,6 +57,10 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         var status = JsonNode.Parse(await OkAsync("desktop", "sync", "status", "--json"))!;
         Assert.Equal(0, status["pending"]!.GetValue<long>());
         Assert.Equal("idle", status["state"]!.GetValue<string>());
+        // The SDK meter's figures, as the last sync left them.
+        Assert.Equal(0, status["metrics"]!["outbox_size"]!.GetValue<long>());
+        Assert.True(status["metrics"]!["last_sync_ms"]!.GetValue<long>() >= 0);
+        Assert.Equal(0, status["metrics"]!["conflicts"]!.GetValue<long>());
 
         // Both devices change the same field before either syncs.
         await OkAsync("laptop", "queries", "edit", queryId, "--sql", "select 'laptop'");

@@ -44,7 +44,14 @@ public static class SyncCommands
                 : pending > 0 ? "pending" : "idle";
             if (result.GetValue(json))
             {
-                return await cli.JsonAsync(new { state, pending, last_synced_at = last, last_error = lastError, paused, server = profile.Manager.Server.ToString() });
+                // The figures the SDK's meter (SqlStudio.Sync.Client) reports, as this device last left them.
+                var roundMs = long.TryParse(await profile.Store.GetMetaAsync(SyncManager.LastRoundMsKey), out var ms) ? ms : (long?)null;
+                var conflicts = await profile.Store.ConflictCountAsync();
+                return await cli.JsonAsync(new
+                {
+                    state, pending, last_synced_at = last, last_error = lastError, paused, server = profile.Manager.Server.ToString(),
+                    metrics = new { outbox_size = pending, last_sync_ms = roundMs, conflicts },
+                });
             }
             await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {last ?? "never"} · {profile.Manager.Server}" +
                                             (lastError is null ? "" : $" · last error: {lastError}"));

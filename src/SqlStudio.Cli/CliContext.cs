@@ -8,6 +8,9 @@ namespace SqlStudio.Cli;
 /// <summary>What every command gets: the global options, the output, and a way to open the profile.</summary>
 public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, CancellationToken, Task>? openBrowser, HttpMessageHandler? handler)
 {
+    /// <summary>The CLI's clock (every time it stamps goes through it).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -143,6 +146,22 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or JsonException or ArgumentException)
         {
             return await FailAsync(ex.Message, 2);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or IOException)
+        {
+            // The network, not the user: the documented offline answer, never a stack trace.
+            var reason = ex is TaskCanceledException or TimeoutException ? "the server did not answer in time" : ex.Message;
+            return await FailAsync($"Cannot reach the server ({reason}). Check the address and your connection, then try again; " +
+                                   "local changes are kept and go out with the next sync.", 4);
+        }
+        catch (Exception ex)
+        {
+            // Anything else: one sentence (the details only with SQLSTUDIO_DEBUG=1), never ~50 lines of stack trace.
+            if (Environment.GetEnvironmentVariable("SQLSTUDIO_DEBUG") == "1")
+            {
+                await Error.WriteLineAsync(ex.ToString());
+            }
+            return await FailAsync($"Something went wrong: {ex.Message} (set SQLSTUDIO_DEBUG=1 for details).", 1);
         }
     }
 }

@@ -37,8 +37,11 @@ internal sealed class HranaClient
     private readonly ResiliencePipeline _retry;
     private readonly Action<TimeSpan>? _onRoundTrip;
 
-    public HranaClient(string url, string? token, int maxRetries, Action<TimeSpan>? onRoundTrip = null)
+    private readonly TimeProvider _time;
+
+    public HranaClient(string url, string? token, int maxRetries, Action<TimeSpan>? onRoundTrip = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _url = Normalize(url);
         _token = token;
         _onRoundTrip = onRoundTrip;
@@ -169,7 +172,7 @@ internal sealed class HranaClient
     }
 
     /// <summary>Turns any failed HTTP answer (Hrana error object, {"error": …}, plain text, HTML from a proxy) into one exception.</summary>
-    private static LibSqlException Failure(HttpResponseMessage response, string body, string? baton)
+    private LibSqlException Failure(HttpResponseMessage response, string body, string? baton)
     {
         var status = (int)response.StatusCode;
         var json = ParseObject(body);
@@ -188,7 +191,7 @@ internal sealed class HranaClient
             _ => message.Contains("stream expired", StringComparison.OrdinalIgnoreCase) ? "STREAM_EXPIRED" : $"HTTP_{status}",
         };
         var retryAfter = response.Headers.RetryAfter?.Delta ??
-                         (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+                         (response.Headers.RetryAfter?.Date is { } date ? date - _time.GetUtcNow() : null);
         // 429/503 mean the server turned the request away; outside a transaction nothing ran, and an expired stream ran nothing either.
         var notExecuted = baton is null && (status is 429 or 503 || code == "STREAM_EXPIRED");
         return new LibSqlException(code, message, null) { NotExecuted = notExecuted, RetryAfter = retryAfter };

@@ -110,7 +110,7 @@ public static class RecordCommands
             }
             if (kind.Type == "query_history")
             {
-                data["executed_at"] = DateTimeOffset.UtcNow.ToString("O");
+                data["executed_at"] = cli.Time.GetUtcNow().ToString("O");
             }
             await using var profile = await cli.OpenAsync(result);
             var id = Guid.CreateVersion7().ToString();

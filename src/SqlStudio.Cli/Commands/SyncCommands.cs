@@ -99,7 +99,7 @@ public static class SyncCommands
         {
             await using var profile = await cli.OpenAsync(result);
             profile.Manager.StatusChanged += (_, s) =>
-                cli.Output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting" +
+                cli.Output.WriteLine($"{cli.Time.GetLocalNow():HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting" +
                                      $"{(s.Realtime is null ? "" : " · " + s.Realtime)}{(s.LastError is null ? "" : " · " + s.LastError)}");
             profile.Manager.Start();
             try

@@ -111,7 +111,7 @@ public static class SyncEventsApi
     /// <c>after</c> (within 250 ms of the commit), or when <c>wait</c> seconds have passed.
     /// </summary>
     public static async Task<IResult> Head(ClaimsPrincipal user, PullService pull, SyncEventHub hub, SyncOptions options, HttpContext context,
-        long? after, double? wait)
+        IHostApplicationLifetime lifetime, long? after, double? wait)
     {
         var userId = user.UserId();
         if (after is null && wait is null)
@@ -132,7 +132,8 @@ public static class SyncEventsApi
         {
             return TypedResults.Ok(head);
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // A shutdown answers at once with the current head (the device long-polls again, on another instance).
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         timeout.CancelAfter(TimeSpan.FromSeconds(wait.Value));
         try
         {

@@ -10,6 +10,16 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string InternalError = "internal_error";
     public const string RateLimited = "rate_limited";
+    public const string BadRequest = "bad_request";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string Conflict = "conflict";
+    public const string Gone = "gone";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string Unavailable = "unavailable";
+    public const string MalformedBody = "malformed_body";
+    public const string DatabaseUnavailable = "database_unavailable";
+    public const string Error = "error";
 }
 
 /// <summary>Codes of the Auth endpoints (API.md).</summary>

@@ -213,7 +213,7 @@ public sealed class Accounts(
     {
         if (await store.FindByIdAsync(userId) is not { } user)
         {
-            return new Failure(401, "unauthorized", "Sign in again.");
+            return new Failure(401, ErrorCodes.Unauthorized, "Sign in again.");
         }
         var errors = new Dictionary<string, string[]>();
         if (!passwords.Verify(user.PasswordHash, request.CurrentPassword ?? "").Ok)

@@ -140,7 +140,7 @@ public static class AuthApi
         // Another user's session, an unknown id and an already revoked one look the same from here.
         return revoked.Count > 0
             ? TypedResults.NoContent()
-            : new Failure(404, "not_found", "No active session with this id.").ToProblem();
+            : new Failure(404, ErrorCodes.NotFound, "No active session with this id.").ToProblem();
     }
 
     private static async Task<IResult> ChangePassword(ChangePasswordRequest request, ClaimsPrincipal user, Accounts accounts, HttpContext context) =>

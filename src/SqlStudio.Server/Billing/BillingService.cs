@@ -112,7 +112,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         var session = await stripe.GetCheckoutSessionAsync(sessionId, ct);
         if (session.ClientReferenceId != userId)
         {
-            return new Failure(404, "not_found", "This checkout belongs to another account.");
+            return new Failure(404, ErrorCodes.NotFound, "This checkout belongs to another account.");
         }
         if (session.Subscription is not { } subscription)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using SqlStudio.Contracts;
 
 namespace SqlStudio.Server.Observability;
 
@@ -47,7 +48,7 @@ public static class Telemetry
                 if (token is not null &&
                     !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), token))
                 {
-                    await new Web.Failure(401, "unauthorized", "GET /metrics needs Authorization: Bearer with the configured Metrics:Token.")
+                    await new Web.Failure(401, ErrorCodes.Unauthorized, "GET /metrics needs Authorization: Bearer with the configured Metrics:Token.")
                         .ToProblem().ExecuteAsync(context);
                     return;
                 }

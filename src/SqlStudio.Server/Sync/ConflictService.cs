@@ -40,7 +40,7 @@ public sealed class ConflictService(Db db, TimeProvider time)
                 $"SELECT {Columns} FROM sync_conflicts WHERE conflict_id = @conflictId AND user_id = @userId", new { conflictId, userId }, t);
             if (conflict is null)
             {
-                return new Failure(404, "not_found", "No conflict with this id.");
+                return new Failure(404, ErrorCodes.NotFound, "No conflict with this id.");
             }
             if (conflict.Status == "resolved")
             {

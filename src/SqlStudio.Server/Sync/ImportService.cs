@@ -160,7 +160,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
                 new { userId, importId }, t);
             if (status is null)
             {
-                return new Failure(404, "not_found", "No import with this id.");
+                return new Failure(404, ErrorCodes.NotFound, "No import with this id.");
             }
             if (status == "undone")
             {

@@ -44,7 +44,7 @@ public static class SyncApi
     private static async Task<IResult> RevokeDevice(string deviceId, ClaimsPrincipal user, Devices devices) =>
         await devices.RevokeAsync(user.UserId(), deviceId)
             ? TypedResults.NoContent()
-            : new Failure(404, "not_found", "No active device with this id.").ToProblem();
+            : new Failure(404, ErrorCodes.NotFound, "No active device with this id.").ToProblem();
 
     private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, HttpContext context, long? cursor, int? limit, string? types, string? device_id)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using SqlStudio.Contracts;
 
 namespace SqlStudio.Server.Web;
 
@@ -12,20 +13,20 @@ public static class ProblemCodes
 {
     public static string ForStatus(int status) => status switch
     {
-        StatusCodes.Status400BadRequest => "bad_request",
-        StatusCodes.Status401Unauthorized => "unauthorized",
+        StatusCodes.Status400BadRequest => ErrorCodes.BadRequest,
+        StatusCodes.Status401Unauthorized => ErrorCodes.Unauthorized,
         StatusCodes.Status402PaymentRequired => "subscription_required",
-        StatusCodes.Status403Forbidden => "forbidden",
-        StatusCodes.Status404NotFound => "not_found",
-        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
-        StatusCodes.Status409Conflict => "conflict",
-        StatusCodes.Status410Gone => "gone",
-        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
-        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
-        StatusCodes.Status429TooManyRequests => "rate_limited",
-        StatusCodes.Status503ServiceUnavailable => "unavailable",
-        >= 500 => "internal_error",
-        _ => "error",
+        StatusCodes.Status403Forbidden => ErrorCodes.Forbidden,
+        StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+        StatusCodes.Status405MethodNotAllowed => ErrorCodes.MethodNotAllowed,
+        StatusCodes.Status409Conflict => ErrorCodes.Conflict,
+        StatusCodes.Status410Gone => ErrorCodes.Gone,
+        StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
+        StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+        StatusCodes.Status503ServiceUnavailable => ErrorCodes.Unavailable,
+        >= 500 => ErrorCodes.InternalError,
+        _ => ErrorCodes.Error,
     };
 
     /// <summary>Adds <c>code</c> (unless set), a snake_case <c>trace_id</c>, and the validation code.</summary>
@@ -35,7 +36,7 @@ public static class ProblemCodes
         var status = problem.Status ?? context.HttpContext.Response.StatusCode;
         if (problem is HttpValidationProblemDetails)
         {
-            problem.Extensions.TryAdd("code", "validation_failed");
+            problem.Extensions.TryAdd("code", ErrorCodes.ValidationFailed);
         }
         problem.Extensions.TryAdd("code", ForStatus(status));
         if (context.HttpContext.Request.Path.StartsWithSegments("/api/sync") &&
@@ -64,24 +65,24 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var (status, code, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (413, "payload_too_large", "The request body is larger than this endpoint accepts."),
+                (413, ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts."),
             BadHttpRequestException { InnerException: JsonException } =>
-                (400, "malformed_json", "The request body is not valid JSON for this endpoint."),
+                (400, ErrorCodes.MalformedJson, "The request body is not valid JSON for this endpoint."),
             BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 =>
                 (bad.StatusCode, ProblemCodes.ForStatus(bad.StatusCode), bad.StatusCode == 415
                     ? "Send the body as application/json."
                     : "The request could not be read: check the body and the parameters."),
             // A compressed body that does not decompress (Content-Encoding: br or gzip with corrupt data).
             InvalidDataException or BadHttpRequestException { InnerException: InvalidDataException } =>
-                (400, "malformed_body", "The request body could not be decompressed: check its Content-Encoding."),
+                (400, ErrorCodes.MalformedBody, "The request body could not be decompressed: check its Content-Encoding."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "The client closed the request."),
             // The database did not answer, or stayed busy past the retries: the request may be repeated as it is
             // (pushes are idempotent by mutation id).
             SqlStudio.LibSql.LibSqlException { Code: "UNAVAILABLE" or "CONNECTION_DROPPED" or "TIMEOUT" or "HTTP_503" or "HTTP_429" or "STREAM_EXPIRED" or "SQLITE_BUSY" }
                 or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 } =>
-                (503, "database_unavailable", "The database cannot be reached right now. Try again in a moment; repeating the same request is safe."),
-            _ => (500, "internal_error", "An unexpected error occurred. Quote the trace_id when reporting it."),
+                (503, ErrorCodes.DatabaseUnavailable, "The database cannot be reached right now. Try again in a moment; repeating the same request is safe."),
+            _ => (500, ErrorCodes.InternalError, "An unexpected error occurred. Quote the trace_id when reporting it."),
         };
         if (status == 503)
         {

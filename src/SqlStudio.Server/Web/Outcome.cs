@@ -1,3 +1,4 @@
+using SqlStudio.Contracts;
 namespace SqlStudio.Server.Web;
 
 /// <summary>An expected failure: what the API answers as Problem Details and a page shows as a message.</summary>
@@ -7,10 +8,10 @@ public sealed record Failure(int Status, string Code, string Detail, IDictionary
     public TimeSpan? RetryAfter { get; init; }
 
     public static Failure RateLimited(TimeSpan retryAfter) =>
-        new(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many attempts. Try again later.") { RetryAfter = retryAfter };
+        new(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "Too many attempts. Try again later.") { RetryAfter = retryAfter };
 
     public static Failure Validation(IDictionary<string, string[]> errors) =>
-        new(StatusCodes.Status400BadRequest, "validation_failed", "Some fields need attention.", errors);
+        new(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "Some fields need attention.", errors);
 
     public IResult ToProblem(HttpContext? context = null)
     {

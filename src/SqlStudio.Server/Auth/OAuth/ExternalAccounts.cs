@@ -73,7 +73,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
             var removed = await c.ExecuteAsync("DELETE FROM external_logins WHERE user_id = @userId AND provider = @provider", new { userId, provider }, t);
             if (removed == 0)
             {
-                return new Failure(404, "not_found", "That provider is not linked.");
+                return new Failure(404, ErrorCodes.NotFound, "That provider is not linked.");
             }
             await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_removed", userId, Detail: provider), Clock.Format(time.GetUtcNow()));
             return null;

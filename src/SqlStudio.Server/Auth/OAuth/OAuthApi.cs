@@ -22,7 +22,7 @@ public static class OAuthApi
     {
         if (providers.Find(provider) is not { } configured)
         {
-            return new Failure(404, "not_found", $"Sign-in with '{provider}' is not offered by this server.").ToProblem();
+            return new Failure(404, ErrorCodes.NotFound, $"Sign-in with '{provider}' is not offered by this server.").ToProblem();
         }
         var properties = new AuthenticationProperties { RedirectUri = "/account" };
         if (redirect_uri is not null)

@@ -43,9 +43,7 @@ public static class Propagation
             {
                 o.Settings["Logging:LogLevel:Default"] = "Error";
                 o.Settings["Notifications:Redis"] = redis.ConnectionString;
-                o.Settings["Database:Provider"] = "libsql";
-                o.Settings["Database:Url"] = sqld.Url;
-                o.Settings["Database:AuthToken"] = sqld.Token;
+                o.UseSqld(sqld);
             }
             await using var first = await TestServer.StartAsync(Shared);
             await using var second = await TestServer.StartAsync(o =>

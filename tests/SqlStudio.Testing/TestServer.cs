@@ -30,7 +30,13 @@ public sealed class TestServerOptions
     public void SameDatabaseAs(TestServer first)
     {
         DataDirectory = first.DataDirectory;
-        if (first.Sqld is { } sqld)
+        UseSqld(first.Sqld);
+    }
+
+    /// <summary>The database on this libsql-server (nothing changes when it is null: the embedded file).</summary>
+    public void UseSqld(SqldServer? sqld)
+    {
+        if (sqld is not null)
         {
             Settings["Database:Provider"] = "libsql";
             Settings["Database:Url"] = sqld.Url;
@@ -80,6 +86,11 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The configuration that points an operator command (<c>OperatorCommands.RunAsync</c>) at this server's database.</summary>
+    public string[] OperatorArgs => Sqld is { } sqld
+        ? ["--Database:Provider=libsql", $"--Database:Url={sqld.Url}", $"--Database:AuthToken={sqld.Token}"]
+        : [$"--Database:Path={DatabasePath}"];
+
     /// <summary>The libsql-server this server's database is on, when running on the libSQL provider.</summary>
     public SqldServer? Sqld { get; }
 
@@ -93,9 +104,7 @@ public sealed class TestServer : IAsyncDisposable
         if (UseLibSql && !options.Settings.ContainsKey("Database:Provider"))
         {
             sqld = await SqldServer.StartAsync(dataDirectory);
-            options.Settings["Database:Provider"] = "libsql";
-            options.Settings["Database:Url"] = sqld.Url;
-            options.Settings["Database:AuthToken"] = sqld.Token;
+            options.UseSqld(sqld);
         }
         try
         {

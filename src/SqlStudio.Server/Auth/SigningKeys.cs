@@ -13,7 +13,7 @@ namespace SqlStudio.Server.Auth;
 /// minute, and at once when a token names a key they do not know. A PEM file at <c>Auth:SigningKeyPath</c> (how keys
 /// were kept before the ring) becomes the ring's first key.
 /// </summary>
-public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, ILogger<SigningKeys> logger) : IDisposable
+public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, ILogger<SigningKeys> logger)
 {
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan UnknownKidRefreshGap = TimeSpan.FromSeconds(5);
@@ -25,14 +25,15 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
     public sealed record Key(string KeyId, string X, string Y, ECDsaSecurityKey SigningKey, ECDsaSecurityKey ValidationKey, DateTimeOffset CreatedAt,
         DateTimeOffset? RetiredAt);
 
-    private sealed record Ring(IReadOnlyList<Key> Keys, DateTimeOffset LoadedAt);
+    /// <summary>The keys as loaded, and the one that signs (the newest unretired key, or the newest if all are retired).</summary>
+    private sealed record Ring(IReadOnlyList<Key> Keys, Key Active, DateTimeOffset LoadedAt);
 
     public string KeyId => Active.KeyId;
 
     /// <summary>The key new tokens are signed with.</summary>
     public SecurityKey SigningKey => Active.SigningKey;
 
-    private Key Active => Current().Keys.Where(k => k.RetiredAt is null).MaxBy(k => k.CreatedAt) ?? Current().Keys.MaxBy(k => k.CreatedAt)!;
+    private Key Active => Current().Active;
 
     /// <summary>The keys that verify now: the active one and the retired ones whose tokens may still be alive.</summary>
     public IReadOnlyList<Key> Verifying()
@@ -139,7 +140,8 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
             ecdsa.ImportFromPem(r.PrivatePem);
             return Describe(ecdsa) with { CreatedAt = Clock.Parse(r.CreatedAt), RetiredAt = r.RetiredAt is { } at ? Clock.Parse(at) : null };
         }).ToList();
-        return new Ring(keys, time.GetUtcNow());
+        var active = keys.Where(k => k.RetiredAt is null).MaxBy(k => k.CreatedAt) ?? keys.MaxBy(k => k.CreatedAt)!;
+        return new Ring(keys, active, time.GetUtcNow());
     }
 
     private List<KeyRow> ReadRows()
@@ -160,10 +162,6 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
         var kid = Thumbprint(x, y);
         var publicOnly = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = parameters.Q });
         return new Key(kid, x, y, new ECDsaSecurityKey(key) { KeyId = kid }, new ECDsaSecurityKey(publicOnly) { KeyId = kid }, default, null);
-    }
-
-    public void Dispose()
-    {
     }
 
     private static string Thumbprint(string x, string y)

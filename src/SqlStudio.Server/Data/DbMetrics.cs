@@ -29,11 +29,10 @@ public static class DbMetrics
         Duration.Record(elapsed.TotalSeconds, tag);
     }
 
+    /// <summary>A remote round trip: measured as above, and counted into the current request's budget.</summary>
     public static void RoundTrip(string provider, TimeSpan elapsed)
     {
-        var tag = new KeyValuePair<string, object?>("provider", provider);
-        RoundTrips.Add(1, tag);
-        Duration.Record(elapsed.TotalSeconds, tag);
+        Measured(provider, elapsed);
         DbRoundTrips.Record();
     }
 }

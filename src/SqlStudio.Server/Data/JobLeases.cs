@@ -26,3 +26,46 @@ public sealed class JobLeases(Db db, TimeProvider time)
         return acquired;
     }
 }
+
+/// <summary>
+/// A background job run every <see cref="Interval"/> by the one instance that takes its lease for that interval (the
+/// others skip the turn); a failed run is logged and runs again next time.
+/// </summary>
+public abstract class LeasedJob(JobLeases leases, TimeProvider time, ILogger logger) : BackgroundService
+{
+    /// <summary>The clock the job runs on (its timer, and the ages it purges by).</summary>
+    protected TimeProvider Time { get; } = time;
+
+    /// <summary>The lease's name (one per job).</summary>
+    protected abstract string Job { get; }
+
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>One run of the job.</summary>
+    protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    if (await leases.TryAcquireAsync(Job, Interval, stoppingToken))
+                    {
+                        await RunOnceAsync(stoppingToken);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Job {Job} failed; it runs again at the next interval", Job);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -20,12 +20,13 @@ public sealed class RetentionOptions
 /// after <c>Retention:EventAge</c> (90 days), <c>audit_log</c> after <c>Retention:AuditAge</c> (365 days). Every
 /// instance runs the timer; the one holding the "retention" lease does the work.
 /// </summary>
-public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions options, TimeProvider time, ILogger<RetentionJob> logger) : BackgroundService
+public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions options, TimeProvider time, ILogger<RetentionJob> logger)
+    : LeasedJob(leases, time, logger)
 {
     /// <summary>One purge; how many rows went.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var events = Clock.Format(now - options.EventAge);
         var audit = Clock.Format(now - options.AuditAge);
         var purged = 0;
@@ -41,28 +42,9 @@ public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions optio
         return purged;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    if (await leases.TryAcquireAsync("retention", options.Interval, stoppingToken))
-                    {
-                        await PurgeAsync(stoppingToken);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Retention purge failed; it runs again at the next interval");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override string Job => "retention";
+
+    protected override TimeSpan Interval => options.Interval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => PurgeAsync(cancellationToken);
 }

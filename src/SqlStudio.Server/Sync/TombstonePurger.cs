@@ -8,14 +8,15 @@ namespace SqlStudio.Server.Sync;
 /// purge horizon so a device whose cursor is older re-bootstraps instead of missing deletions. With several instances,
 /// the one holding the job's lease (<see cref="JobLeases"/>) runs it.
 /// </summary>
-public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options, TimeProvider time, ILogger<TombstonePurger> logger) : BackgroundService
+public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options, TimeProvider time, ILogger<TombstonePurger> logger)
+    : LeasedJob(leases, time, logger)
 {
     public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(90);
 
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
     {
         var retention = options.TombstoneRetention < MinimumRetention ? MinimumRetention : options.TombstoneRetention;
-        var horizon = Clock.Format(time.GetUtcNow() - retention);
+        var horizon = Clock.Format(Time.GetUtcNow() - retention);
         var purged = await db.WriteAsync(async (c, t) =>
         {
             var count = 0;
@@ -39,29 +40,9 @@ public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options
         return purged;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.PurgeInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    // One instance purges per interval: the one that takes the lease (the others skip this turn).
-                    if (await leases.TryAcquireAsync("tombstone-purge", options.PurgeInterval, stoppingToken))
-                    {
-                        await PurgeAsync(stoppingToken);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Tombstone purge failed; it runs again at the next interval");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override string Job => "tombstone-purge";
+
+    protected override TimeSpan Interval => options.PurgeInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => PurgeAsync(cancellationToken);
 }

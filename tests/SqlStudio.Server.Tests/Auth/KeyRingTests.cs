@@ -15,10 +15,6 @@ namespace SqlStudio.Server.Tests.Auth;
 /// </summary>
 public sealed class KeyRingTests
 {
-    private static string[] DatabaseConfig(TestServer server) => server.Sqld is { } sqld
-        ? ["--Database:Provider=libsql", $"--Database:Url={sqld.Url}", $"--Database:AuthToken={sqld.Token}"]
-        : [$"--Database:Path={server.DatabasePath}"];
-
     private static async Task<List<string>> KidsAsync(TestServer server) =>
         JsonDocument.Parse(await server.Client.GetStringAsync("/.well-known/jwks.json")).RootElement.GetProperty("keys").EnumerateArray()
             .Select(k => k.GetProperty("kid").GetString()!).ToList();
@@ -44,7 +40,7 @@ public sealed class KeyRingTests
         Assert.Equal([oldKid], await KidsAsync(second));
 
         var output = new StringWriter();
-        Assert.Equal(0, await OperatorCommands.RunAsync(["keys", "rotate", .. DatabaseConfig(first)], output, output));
+        Assert.Equal(0, await OperatorCommands.RunAsync(["keys", "rotate", .. first.OperatorArgs], output, output));
         // The instances read the ring again within a minute.
         time.Advance(TimeSpan.FromMinutes(1));
 

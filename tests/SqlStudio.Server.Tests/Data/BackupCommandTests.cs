@@ -18,8 +18,7 @@ public sealed class BackupCommandTests
             // libsql-server keeps its own backups; the command says so (exit 2) rather than copying half a database.
             await using var remote = await TestServer.StartAsync();
             var said = new StringWriter();
-            Assert.Equal(2, await OperatorCommands.RunAsync(["backup", "--to", Path.Combine(remote.DataDirectory, "b.db"),
-                "--Database:Provider=libsql", $"--Database:Url={remote.Sqld!.Url}", $"--Database:AuthToken={remote.Sqld.Token}"], said, said));
+            Assert.Equal(2, await OperatorCommands.RunAsync(["backup", "--to", Path.Combine(remote.DataDirectory, "b.db"), .. remote.OperatorArgs], said, said));
             Assert.Contains("point-in-time", said.ToString());
             return;
         }
@@ -32,11 +31,11 @@ public sealed class BackupCommandTests
             await user.PushAsync("laptop", Query("q1", "before the backup"));
 
             var output = new StringWriter();
-            var code = await OperatorCommands.RunAsync(["backup", "--to", backup, $"--Database:Path={server.DatabasePath}"], output, output);
+            var code = await OperatorCommands.RunAsync(["backup", "--to", backup, .. server.OperatorArgs], output, output);
             Assert.True(code == 0, output.ToString());
             Assert.Contains("Backed up", output.ToString());
             // Never overwrites.
-            Assert.Equal(2, await OperatorCommands.RunAsync(["backup", "--to", backup, $"--Database:Path={server.DatabasePath}"], output, output));
+            Assert.Equal(2, await OperatorCommands.RunAsync(["backup", "--to", backup, .. server.OperatorArgs], output, output));
 
             await user.PushAsync("laptop", Query("q2", "after the backup"));
         }

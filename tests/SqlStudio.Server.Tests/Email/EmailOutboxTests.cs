@@ -44,11 +44,6 @@ public sealed class EmailOutboxTests
         }
     }
 
-    /// <summary>The operator commands reach the same database as the running server.</summary>
-    private static string[] DatabaseConfig(TestServer server) => server.Sqld is { } sqld
-        ? ["--Database:Provider=libsql", $"--Database:Url={sqld.Url}", $"--Database:AuthToken={sqld.Token}"]
-        : [$"--Database:Path={server.DatabasePath}"];
-
     [Fact]
     public async Task SmtpDown_RetriedUntilRetryFor_ThenFailed_ListedAndRetriedByTheOperator_ThenSentOnce()
     {
@@ -75,14 +70,14 @@ public sealed class EmailOutboxTests
         await EventuallyAsync(server, email, r => r.State == "failed", "failed", time);
 
         var listed = new StringWriter();
-        Assert.Equal(0, await OperatorCommands.RunAsync(["email", "failed", .. DatabaseConfig(server)], listed, listed));
+        Assert.Equal(0, await OperatorCommands.RunAsync(["email", "failed", .. server.OperatorArgs], listed, listed));
         Assert.Contains(email, listed.ToString());
         Assert.Contains("Confirm your email", listed.ToString());
         var messageId = listed.ToString().Split(' ', 2)[0];
 
         await using var smtp = await SmtpTestServer.StartAsync(smtpPort);
         var retried = new StringWriter();
-        Assert.Equal(0, await OperatorCommands.RunAsync(["email", "retry", messageId, .. DatabaseConfig(server)], retried, retried));
+        Assert.Equal(0, await OperatorCommands.RunAsync(["email", "retry", messageId, .. server.OperatorArgs], retried, retried));
         Assert.Contains("1 email(s) queued again", retried.ToString());
         var sent = await EventuallyAsync(server, email, r => r.State == "sent", "sent", time);
         var message = await smtp.WaitForAsync(email);
@@ -93,9 +88,9 @@ public sealed class EmailOutboxTests
         Assert.Single(smtp.To(email));
 
         var none = new StringWriter();
-        Assert.Equal(3, await OperatorCommands.RunAsync(["email", "retry", messageId, .. DatabaseConfig(server)], none, none));
+        Assert.Equal(3, await OperatorCommands.RunAsync(["email", "retry", messageId, .. server.OperatorArgs], none, none));
         var neither = new StringWriter();
-        Assert.True(2 == await OperatorCommands.RunAsync(["email", "retry", .. DatabaseConfig(server)], neither, neither), neither.ToString());
+        Assert.True(2 == await OperatorCommands.RunAsync(["email", "retry", .. server.OperatorArgs], neither, neither), neither.ToString());
     }
 
     [Fact]
@@ -141,12 +136,7 @@ public sealed class EmailOutboxTests
             SmtpTestServer.Configure(o, smtpPort);
             o.Settings["Email:Outbox:RetryInitial"] = "00:00:00.200";
             o.Settings["Email:Outbox:RetryMax"] = "00:00:00.500";
-            if (sqld is not null)
-            {
-                o.Settings["Database:Provider"] = "libsql";
-                o.Settings["Database:Url"] = sqld.Url;
-                o.Settings["Database:AuthToken"] = sqld.Token;
-            }
+            o.UseSqld(sqld);
         }
         var email = AuthClient.NewEmail();
 

@@ -16,15 +16,7 @@ public sealed class ShutdownTests
     {
         var data = TestServer.NewDataDirectory();
         await using var sqld = TestServer.UseLibSql ? await SqldServer.StartAsync(Path.Combine(data, "sqld")) : null;
-        await using var server = await ServerProcess.StartAsync(data, o =>
-        {
-            if (sqld is not null)
-            {
-                o.Settings["Database:Provider"] = "libsql";
-                o.Settings["Database:Url"] = sqld.Url;
-                o.Settings["Database:AuthToken"] = sqld.Token;
-            }
-        });
+        await using var server = await ServerProcess.StartAsync(data, o => o.UseSqld(sqld));
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         var email = AuthClient.NewEmail();
         (await http.PostAsJsonAsync("/api/auth/register", new { email, password = AuthClient.Password, name = "Ada" })).EnsureSuccessStatusCode();

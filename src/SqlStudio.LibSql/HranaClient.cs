@@ -17,6 +17,8 @@ internal sealed record PipelineResponse(string? Baton, string? BaseUrl, JsonArra
 /// <summary>
 /// Hrana over HTTP: <c>POST {url}/v3/pipeline</c> (v2 when the server does not answer <c>GET /v3</c>), bearer
 /// auth, one pooled <see cref="HttpClient"/> per process. Requests that cannot have run are retried with backoff.
+/// Streams outlive the call that opened them (<see cref="RunAsync"/>): a new stream costs the server a new SQLite
+/// connection and a parse of the schema, several times the cost of the statements of a typical request.
 /// </summary>
 internal sealed class HranaClient
 {
@@ -29,6 +31,20 @@ internal sealed class HranaClient
     { Timeout = TimeSpan.FromSeconds(60) };
 
     private static readonly ConcurrentDictionary<string, string> Versions = new();
+    private static readonly ConcurrentDictionary<string, ConcurrentStack<IdleStream>> IdleStreams = new();
+    private static readonly ConcurrentDictionary<int, ResiliencePipeline> RetryPipelines = new();
+
+    /// <summary>
+    /// How long a stream may wait unused before it is not used again. sqld and Turso expire a stream after 10 s without
+    /// a request; half that leaves room for the way there.
+    /// </summary>
+    public static readonly TimeSpan MaxStreamIdle = TimeSpan.FromSeconds(5);
+
+    /// <summary>Streams kept per database beyond that: as many as requests usually run at once.</summary>
+    public const int MaxIdleStreams = 64;
+
+    /// <summary>A stream left in autocommit by the call that used it last, and since when (a <see cref="TimeProvider"/> timestamp).</summary>
+    private sealed record IdleStream(string Baton, string? BaseUrl, long Since);
     private static readonly Meter Meter = new("SqlStudio.LibSql");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("db_request_duration", "ms", "Hrana pipeline round trips");
 
@@ -45,9 +61,10 @@ internal sealed class HranaClient
         _url = Normalize(url);
         _token = token;
         _onRoundTrip = onRoundTrip;
-        _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        _idle = IdleStreams.GetOrAdd(_url + "\n" + token, _ => new ConcurrentStack<IdleStream>());
+        _retry = RetryPipelines.GetOrAdd(Math.Max(0, maxRetries), retries => new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
-            MaxRetryAttempts = Math.Max(0, maxRetries),
+            MaxRetryAttempts = retries,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(100),
@@ -55,7 +72,130 @@ internal sealed class HranaClient
             // Only what cannot have executed: a refused connection, or a 429/503 before any stream existed.
             ShouldHandle = new PredicateBuilder().Handle<LibSqlException>(e => e.NotExecuted),
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is LibSqlException { RetryAfter: { } after } ? after : (TimeSpan?)null),
-        }).Build();
+        }).Build());
+    }
+
+    private readonly ConcurrentStack<IdleStream> _idle;
+
+    /// <summary>
+    /// Runs <paramref name="requests"/> outside any interactive transaction, on a stream an earlier call left open (a new
+    /// one, <paramref name="settings"/> first, when none is at hand), and keeps the stream for the next call when the
+    /// requests left it in autocommit. A stream the server no longer knows (expired, restarted) ran nothing: the requests
+    /// go on a new one. Returns the results of <paramref name="requests"/> only.
+    /// </summary>
+    public async Task<JsonArray> RunAsync(IReadOnlyList<string> settings, JsonArray requests, bool mayRetryAfterSend, CancellationToken ct)
+    {
+        if (await VersionAsync(_url, ct) != "v3")
+        {
+            // Hrana 2 cannot say whether a stream is still inside a transaction: one stream per call, closed at its end.
+            var once = SettingsRequests(settings);
+            foreach (var request in requests)
+            {
+                once.Add(request!.DeepClone());
+            }
+            once.Add(Hrana.Close());
+            var response = await PipelineAsync(null, null, once, mayRetryAfterSend, ct);
+            return Own(response.Results, settings.Count, 1);
+        }
+        return await _retry.ExecuteAsync(async token =>
+        {
+            while (true)
+            {
+                var stream = TakeIdle();
+                var sent = stream is null ? SettingsRequests(settings) : [];
+                foreach (var request in requests)
+                {
+                    sent.Add(request!.DeepClone());
+                }
+                sent.Add(GetAutocommit());
+                PipelineResponse response;
+                try
+                {
+                    response = await SendAsync(stream?.Baton, stream?.BaseUrl, sent, token);
+                }
+                catch (LibSqlException ex) when (stream is not null && ex.Code is "STREAM_EXPIRED" or "INVALID_BATON")
+                {
+                    // The server forgot that stream; nothing ran. Not an attempt: the next stream (or a new one) is.
+                    continue;
+                }
+                catch (LibSqlException ex) when (mayRetryAfterSend && ex.Code == "CONNECTION_DROPPED")
+                {
+                    throw new LibSqlException(ex.Code, ex.Message, ex) { NotExecuted = true };
+                }
+                return await KeepAsync(response, stream is null ? settings.Count : 0, token);
+            }
+        }, ct);
+    }
+
+    /// <summary>The stream used last, when it has not waited too long.</summary>
+    private IdleStream? TakeIdle()
+    {
+        while (_idle.TryPop(out var stream))
+        {
+            if (_time.GetElapsedTime(stream.Since) <= MaxStreamIdle)
+            {
+                return stream;
+            }
+        }
+        return null;
+    }
+
+    private static JsonArray SettingsRequests(IReadOnlyList<string> settings) =>
+        new(settings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
+
+    private static JsonObject GetAutocommit() => new() { ["type"] = "get_autocommit" };
+
+    /// <summary>Puts the stream back for the next call when it is clean, closes it otherwise; throws when a setting failed.</summary>
+    private async Task<JsonArray> KeepAsync(PipelineResponse response, int settings, CancellationToken ct)
+    {
+        var results = response.Results;
+        var autocommit = results.Count > 0 && results[^1]?["response"]?["is_autocommit"]?.GetValue<bool>() == true;
+        var failedSetting = results.Take(settings).FirstOrDefault(r => r?["type"]?.GetValue<string>() == "error");
+        if (response.Baton is { } baton)
+        {
+            if (autocommit && failedSetting is null && _idle.Count < MaxIdleStreams)
+            {
+                _idle.Push(new IdleStream(baton, response.BaseUrl, _time.GetTimestamp()));
+            }
+            else
+            {
+                await CloseAsync(baton, response.BaseUrl, rollback: !autocommit, ct);
+            }
+        }
+        if (failedSetting is not null)
+        {
+            var error = failedSetting["error"];
+            throw new LibSqlException(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? "a stream setting failed");
+        }
+        return Own(results, settings, 1);
+    }
+
+    /// <summary>Ends a stream that is not kept (rolling back what a failed COMMIT left open); a failure only means it is gone already.</summary>
+    private async Task CloseAsync(string baton, string? baseUrl, bool rollback, CancellationToken ct)
+    {
+        var requests = rollback ? new JsonArray(Hrana.Execute(Hrana.Statement("ROLLBACK", false)), Hrana.Close()) : new JsonArray(Hrana.Close());
+        try
+        {
+            await SendAsync(baton, baseUrl, requests, ct);
+        }
+        catch (LibSqlException)
+        {
+            // Expired or unreachable: the server rolls back and frees the stream on its own.
+        }
+    }
+
+    /// <summary>The results of the caller's requests: without the <paramref name="before"/> settings and the <paramref name="after"/> trailing requests.</summary>
+    private static JsonArray Own(JsonArray results, int before, int after)
+    {
+        for (var i = 0; i < after && results.Count > 0; i++)
+        {
+            results.RemoveAt(results.Count - 1);
+        }
+        for (var i = 0; i < before && results.Count > 0; i++)
+        {
+            results.RemoveAt(0);
+        }
+        return results;
     }
 
     /// <summary>libsql:// is https://; http(s) stay as they are.</summary>
@@ -183,17 +323,21 @@ internal sealed class HranaClient
             JsonValue v => v.ToString(),
             _ => null,
         } ?? json?["message"]?.GetValue<string>() ?? Snippet(body);
-        var code = (error as JsonObject)?["code"]?.GetValue<string>() ?? status switch
+        var code = (error as JsonObject)?["code"]?.GetValue<string>() ?? (json?["code"] as JsonValue)?.ToString() ?? status switch
         {
             401 or 403 => "UNAUTHORIZED",
             429 => "HTTP_429",
             503 => "HTTP_503",
-            _ => message.Contains("stream expired", StringComparison.OrdinalIgnoreCase) ? "STREAM_EXPIRED" : $"HTTP_{status}",
+            400 when message.Contains("expired", StringComparison.OrdinalIgnoreCase) => "STREAM_EXPIRED",
+            // sqld after a restart ("Received an invalid baton"), or a baton sent twice.
+            400 when message.Contains("baton", StringComparison.OrdinalIgnoreCase) => "INVALID_BATON",
+            _ => $"HTTP_{status}",
         };
         var retryAfter = response.Headers.RetryAfter?.Delta ??
                          (response.Headers.RetryAfter?.Date is { } date ? date - _time.GetUtcNow() : null);
-        // 429/503 mean the server turned the request away; outside a transaction nothing ran, and an expired stream ran nothing either.
-        var notExecuted = baton is null && (status is 429 or 503 || code == "STREAM_EXPIRED");
+        // 429/503 mean the server turned the request away; a stream it does not know (expired, or from before a restart) ran
+        // nothing either. Inside an interactive transaction that still loses the transaction: its requests are not retried.
+        var notExecuted = status is 429 or 503 || code is "STREAM_EXPIRED" or "INVALID_BATON";
         return new LibSqlException(code, message, null) { NotExecuted = notExecuted, RetryAfter = retryAfter };
     }
 

@@ -100,14 +100,10 @@ public sealed partial class LibSqlCommand : DbCommand
         }
         else
         {
-            var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
-            requests.Add(request);
-            requests.Add(Hrana.Close());
-            var response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: IsReadOnly(CommandText), ct);
-            results = response.Results;
+            results = await connection.Client.RunAsync(connection.StreamSettings.ToList(), new JsonArray(request), mayRetryAfterSend: IsReadOnly(CommandText), ct);
         }
         ThrowOnError(results);
-        var answer = results[results.Count - (connection.Transaction is null ? 2 : 1)];
+        var answer = results[^1];
         var result = script ? StatementResult.Empty : StatementResult.From(answer?["response"]?["result"]);
         if (connection.Logger.IsEnabled(LogLevel.Debug))
         {

@@ -9,8 +9,9 @@ namespace SqlStudio.LibSql;
 
 /// <summary>
 /// A connection to a Turso / libSQL database. Connection string: <c>Data Source=libsql://db.turso.io;Auth Token=…</c>
-/// (or <c>Url=</c>). Outside a transaction every command runs on a short-lived stream; a transaction keeps one
-/// interactive stream (its baton) until commit or rollback.
+/// (or <c>Url=</c>). Outside a transaction commands run on streams shared by every connection to the same database and
+/// kept open while they are idle in autocommit (see <c>HranaClient.RunAsync</c>); a transaction keeps one interactive
+/// stream (its baton) until commit or rollback.
 /// </summary>
 public sealed class LibSqlConnection : DbConnection
 {

@@ -222,35 +222,31 @@ public sealed class LibSqlBatch : DbBatch
         {
             throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
         }
-        var requests = new JsonArray(connection.StreamSettings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
+        var requests = new JsonArray();
         foreach (var batch in batches)
         {
             requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = batch.Steps() } });
         }
-        requests.Add(Hrana.Close());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeoutSeconds > 0)
         {
             timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         }
-        PipelineResponse response;
+        JsonArray results;
         try
         {
             // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
             var readOnly = batches.All(b => b.BeginStatement is null or "" or "BEGIN" && b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
-            response = await connection.Client.PipelineAsync(null, null, requests, mayRetryAfterSend: readOnly, timeout.Token);
+            results = await connection.Client.RunAsync(connection.StreamSettings.ToList(), requests, mayRetryAfterSend: readOnly, timeout.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             throw new LibSqlException("TIMEOUT", $"No answer within {timeoutSeconds} s (Timeout); the batch may or may not have run.", ex);
         }
-        var first = connection.StreamSettings.Count;
-        // Failed stream settings fail every batch.
-        LibSqlCommand.ThrowOnError(new JsonArray(response.Results.Take(first).Select(r => r?.DeepClone()).ToArray()));
         var outcomes = new List<(IReadOnlyList<StatementResult>?, LibSqlException?)>();
         for (var i = 0; i < batches.Count; i++)
         {
-            var slot = response.Results[first + i];
+            var slot = results[i];
             if (slot?["type"]?.GetValue<string>() == "error")
             {
                 var error = slot["error"];

@@ -54,6 +54,9 @@ public sealed class HranaTestServer : IAsyncDisposable
 
     public int PipelineRequests;
 
+    /// <summary>Streams opened (pipelines without a baton).</summary>
+    public int StreamsOpened;
+
     /// <summary>When set, every pipeline must carry <c>Authorization: Bearer {token}</c> (as Turso requires).</summary>
     public string? RequiredToken { get; set; }
 
@@ -102,6 +105,7 @@ public sealed class HranaTestServer : IAsyncDisposable
         Stream stream;
         if (baton is null)
         {
+            Interlocked.Increment(ref StreamsOpened);
             var connection = new SqliteConnection(_connectionString);
             connection.Open();
             using (var pragma = connection.CreateCommand())

@@ -24,10 +24,17 @@ public sealed class DatabaseOptions
     public int BusyRetries { get; set; } = 5;
 
     /// <summary>
-    /// Write batches this instance has in flight to a remote database at once (libSQL). The server runs one writer at a
-    /// time; past a few, waiting writers only spin in its busy handler, so the rest queue here, in order.
+    /// Write batches this instance has in flight to a remote database at once (libSQL), each pipeline carrying every write
+    /// waiting at that moment. The server runs one writer at a time; past a couple, waiting writers only spin in its busy
+    /// handler, so the rest queue here, in order.
     /// </summary>
-    public int MaxConcurrentWrites { get; set; } = 4;
+    public int MaxConcurrentWrites { get; set; } = 2;
+
+    /// <summary>
+    /// Read batches this instance has in flight to a remote database at once (libSQL); reads waiting at the same moment
+    /// travel together in one pipeline.
+    /// </summary>
+    public int MaxConcurrentReads { get; set; } = 2;
 
     /// <summary>Embedded file: the size the WAL is cut back to after a checkpoint.</summary>
     public long WalSizeLimitBytes { get; set; } = 64L * 1024 * 1024;

@@ -159,6 +159,47 @@ public sealed class LibSqlProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_ReuseOneStream_InsteadOfOpeningOneEach()
+    {
+        var before = _hrana.StreamsOpened;
+        for (var i = 0; i < 5; i++)
+        {
+            await using var connection = Open();
+            await connection.ExecuteAsync("INSERT INTO t (id) VALUES (@i)", new { i });
+            Assert.Equal(i + 1L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM t"));
+        }
+
+        // The stream the setup used carries on: a new one costs the server a connection and a schema parse.
+        Assert.Equal(before, _hrana.StreamsOpened);
+    }
+
+    [Fact]
+    public async Task ReusedStreamExpired_TheStatementRunsOnANewOne_Once()
+    {
+        await using var connection = Open();
+        _hrana.NextStreamExpired = 1;
+        var before = _hrana.StreamsOpened;
+
+        await connection.ExecuteAsync("INSERT INTO t (id) VALUES (1)");
+
+        Assert.Equal(0, _hrana.NextStreamExpired);
+        Assert.Equal(1, CountRowsDirectly());
+        Assert.Equal(before + 1, _hrana.StreamsOpened);
+    }
+
+    [Fact]
+    public async Task StreamLeftInsideATransaction_IsRolledBackAndNotReused()
+    {
+        await using var connection = Open();
+        await connection.ExecuteAsync("BEGIN IMMEDIATE");
+
+        // Were that stream reused, this insert would sit in its open transaction (and hold the write lock).
+        await connection.ExecuteAsync("INSERT INTO t (id) VALUES (1)");
+
+        Assert.Equal(1, CountRowsDirectly());
+    }
+
+    [Fact]
     public async Task Transaction_StreamExpired_FailsLoudly_AndKeepsNothing()
     {
         await using var connection = Open();

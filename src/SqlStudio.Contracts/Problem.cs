@@ -8,6 +8,8 @@ public static class ErrorCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string MalformedJson = "malformed_json";
     public const string PayloadTooLarge = "payload_too_large";
+    public const string UriTooLong = "uri_too_long";
+    public const string HeadersTooLarge = "headers_too_large";
     public const string InternalError = "internal_error";
     public const string RateLimited = "rate_limited";
     public const string BadRequest = "bad_request";

@@ -22,6 +22,8 @@ public static class ProblemCodes
         StatusCodes.Status409Conflict => ErrorCodes.Conflict,
         StatusCodes.Status410Gone => ErrorCodes.Gone,
         StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
+        StatusCodes.Status414UriTooLong => ErrorCodes.UriTooLong,
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => ErrorCodes.HeadersTooLarge,
         StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
         StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
         StatusCodes.Status503ServiceUnavailable => ErrorCodes.Unavailable,

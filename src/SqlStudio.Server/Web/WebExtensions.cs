@@ -11,6 +11,12 @@ public sealed class ServerOptions
 
     /// <summary>Largest request body any endpoint accepts; larger ones get a 413 problem.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Longest request target (path and query) answered; longer ones get a 414 problem.</summary>
+    public int MaxRequestTargetBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Largest total of request headers answered; more get a 431 problem.</summary>
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
 }
 
 public static class WebExtensions
@@ -19,10 +25,16 @@ public static class WebExtensions
     public static WebApplicationBuilder AddWebDefaults(this WebApplicationBuilder builder)
     {
         var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        builder.Services.AddSingleton(serverOptions);
         builder.Services.Configure<KestrelServerOptions>(o =>
         {
             o.AddServerHeader = false;
             o.Limits.MaxRequestBodySize = serverOptions.MaxRequestBodyBytes;
+            // Kestrel refuses what is past its own limits with an empty body, before any middleware runs. They sit at four
+            // times ours, so a request line or headers over our limits reach RequestLimits and get a Problem Details
+            // answer; past Kestrel's, the empty answer is all there is (and memory stays bounded either way).
+            o.Limits.MaxRequestLineSize = Math.Max(o.Limits.MaxRequestLineSize, serverOptions.MaxRequestTargetBytes * 4);
+            o.Limits.MaxRequestHeadersTotalSize = Math.Max(o.Limits.MaxRequestHeadersTotalSize, serverOptions.MaxRequestHeadersBytes * 4);
         });
 
         builder.Logging.ClearProviders();
@@ -103,6 +115,7 @@ public static class WebExtensions
         }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestLimits>();
         app.UseMiddleware<SecurityHeaders>();
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -123,6 +136,35 @@ public static class WebExtensions
 }
 
 /// <summary>Headers every response carries; the pages get a strict content security policy.</summary>
+/// <summary>414 and 431 as Problem Details (through the status code pages) for request lines and headers over our limits.</summary>
+internal sealed class RequestLimits(RequestDelegate next, ServerOptions limits)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        if (target.Length > limits.MaxRequestTargetBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            return Task.CompletedTask;
+        }
+        var headers = 0L;
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            headers += name.Length + 4;
+            foreach (var value in values)
+            {
+                headers += value?.Length ?? 0;
+            }
+        }
+        if (headers > limits.MaxRequestHeadersBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
+            return Task.CompletedTask;
+        }
+        return next(context);
+    }
+}
+
 internal sealed class SecurityHeaders(RequestDelegate next, SqlStudio.Server.Auth.Captcha.CaptchaOptions captcha)
 {
     // Turnstile is the one third-party script a page may load, and only when it is the configured CAPTCHA.

@@ -76,6 +76,25 @@ public sealed class ErrorHandlingTests(ErrorHandlingServer fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task OverlongRequestTarget_Returns414Problem()
+    {
+        var response = await Client.GetAsync("/api/auth/me?q=" + new string('x', 9000));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestUriTooLong, "uri_too_long");
+    }
+
+    [Fact]
+    public async Task OversizeHeaders_Returns431Problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
+        request.Headers.Add("X-Filler", new string('x', 40 * 1024));
+
+        var response = await Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestHeaderFieldsTooLarge, "headers_too_large");
+    }
+
+    [Fact]
     public async Task ValidJson_IsBoundInSnakeCaseAndEchoed()
     {
         var response = await Client.PostAsJsonAsync("/test/echo", new Dictionary<string, object> { ["text"] = "hi", ["count"] = 2 });

@@ -24,6 +24,9 @@ public sealed record ResetPasswordResponse(bool PasswordReset);
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
+/// <summary><c>DELETE /api/account</c>: the password, or nothing for an account without one (then a recent sign-in is the proof).</summary>
+public sealed record DeleteAccountRequest(string? Password);
+
 public static class Tiers
 {
     public const string Free = "free";

@@ -1,3 +1,4 @@
+using SqlStudio.Server.Account;
 using SqlStudio.Server.Auth;
 using SqlStudio.Server.Auth.OAuth;
 using SqlStudio.Server.Billing;
@@ -31,6 +32,7 @@ public static class ServerApp
         builder.AddAuth();
         builder.Services.AddSync(builder.Configuration);
         builder.Services.AddBilling(builder.Configuration);
+        builder.Services.AddAccountData();
         builder.AddTelemetry();
         return builder;
     }
@@ -47,6 +49,7 @@ public static class ServerApp
         app.MapOAuthApi();
         app.MapSyncApi();
         app.MapBillingApi();
+        app.MapAccountDataApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

@@ -153,6 +153,38 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task Account_DownloadMyData_ThenDeleteWithPassword_SignsOutAndRemovesTheAccount()
+    {
+        var email = AuthClient.NewEmail();
+        var api = new AuthClient(fixture.Server);
+        await api.RegisterAsync(email, Password, "Dora");
+        var page = await fixture.NewPageAsync();
+        await LogInAsync(page, email, Password);
+
+        // The export is the page cookie's to download (the API route takes the cookie for this read).
+        var download = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Button, new() { Name = "Download my data" }).ClickAsync());
+        Assert.StartsWith("sqlstudio-export-", download.SuggestedFilename);
+        var export = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync((await download.PathAsync())!))!;
+        Assert.Equal(email, export["account"]!["email"]!.GetValue<string>());
+
+        await page.GetByText("Delete my account", new() { Exact = true }).ClickAsync();
+        await page.GetByLabel("Your password").FillAsync("not the password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete my account for good" }).ClickAsync();
+        await Expect(page.GetByText("The password is not right; the account was not deleted.")).ToBeVisibleAsync();
+
+        // The section stays open on the error, the field marked.
+        await Expect(page.GetByLabel("Your password")).ToHaveAttributeAsync("aria-invalid", "true");
+        await page.GetByLabel("Your password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete my account for good" }).ClickAsync();
+
+        await Expect(page.GetByText("Your account and everything synced to it are deleted.")).ToBeVisibleAsync();
+        await fixture.Server.Mailbox.WaitForAsync(email, "account is deleted");
+        var login = await api.PostAsync("/api/auth/login", new { email, password = Password });
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, login.StatusCode);
+    }
+
+    [Fact]
     public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -40,6 +40,9 @@ public sealed class FakeStripe : IAsyncDisposable
     public ConcurrentDictionary<string, JsonObject> Customers { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Sessions { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Subscriptions { get; } = new();
+
+    /// <summary>Subscription cancellations to answer with a 500 (Stripe unreachable for that call).</summary>
+    public int FailNextCancels { get; set; }
     public ConcurrentDictionary<string, JsonObject> Products { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Prices { get; } = new();
 
@@ -80,6 +83,24 @@ public sealed class FakeStripe : IAsyncDisposable
                 return Results.Json(new { error = new { type = "api_error", message = "Something went wrong on Stripe's end." } }, statusCode: 500);
             }
             return fake.Subscriptions.TryGetValue(id, out var s) ? Results.Json(s) : NotFound(id);
+        });
+        // Canceling a subscription (DELETE, as Stripe's API does): it ends now, and the canceled object comes back.
+        app.MapDelete("/v1/subscriptions/{id}", (string id) =>
+        {
+            if (fake.FailNextCancels > 0)
+            {
+                fake.FailNextCancels--;
+                return Results.Json(new { error = new { type = "api_error", message = "Something went wrong on Stripe's end." } }, statusCode: 500);
+            }
+            if (!fake.Subscriptions.TryGetValue(id, out var s))
+            {
+                return NotFound(id);
+            }
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            s["status"] = "canceled";
+            s["canceled_at"] = now;
+            s["ended_at"] = now;
+            return Results.Json(s);
         });
         app.MapPost("/v1/billing_portal/sessions", (HttpContext c) => fake.CreatePortal(Form(c)));
         app.MapGet("/v1/invoices", (HttpContext c) =>

@@ -16,6 +16,9 @@ public static class AuthExtensions
     /// <summary>API endpoints: bearer access tokens only (cookies never authorize an API call, so no CSRF).</summary>
     public const string ApiPolicy = "api";
 
+    /// <summary>A bearer token or the page cookie: for reads a signed-in page links to (the account export).</summary>
+    public const string ApiOrPagePolicy = "api-or-page";
+
     /// <summary>Pages: the cookie session.</summary>
     public const string PagePolicy = "page";
 
@@ -85,6 +88,19 @@ public static class AuthExtensions
                 o.AccessDeniedPath = "/login";
                 o.SlidingExpiration = true;
                 o.Events.OnValidatePrincipal = RejectEndedCookieSessionAsync;
+                // An API route that also takes the cookie (the export) answers 401, never a redirect to the login page.
+                o.Events.OnRedirectToLogin = context =>
+                {
+                    if (context.Request.Path.StartsWithSegments("/api"))
+                    {
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    }
+                    else
+                    {
+                        context.Response.Redirect(context.RedirectUri);
+                    }
+                    return Task.CompletedTask;
+                };
             });
         builder.AddExternalSignIn(authentication);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -94,7 +110,8 @@ public static class AuthExtensions
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser())
-            .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
+            .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser())
+            .AddPolicy(ApiOrPagePolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CookieScheme).RequireAuthenticatedUser());
         return builder;
     }
 

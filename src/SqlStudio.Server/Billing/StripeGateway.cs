@@ -59,6 +59,11 @@ public sealed class StripeGateway(BillingOptions options, IHttpClientFactory htt
     public Task<Subscription> GetSubscriptionAsync(string subscriptionId, CancellationToken ct) =>
         Client.V1.Subscriptions.GetAsync(subscriptionId, cancellationToken: ct);
 
+    /// <summary>Ends the subscription now (account deletion): no further invoice, no proration credit.</summary>
+    public Task<Subscription> CancelSubscriptionAsync(string subscriptionId, CancellationToken ct) =>
+        Client.V1.Subscriptions.CancelAsync(subscriptionId, new SubscriptionCancelOptions(),
+            new RequestOptions { IdempotencyKey = "cancel-" + subscriptionId }, ct);
+
     public Task<StripeList<Subscription>> ListSubscriptionsAsync(string customerId, CancellationToken ct) =>
         Client.V1.Subscriptions.ListAsync(new SubscriptionListOptions { Customer = customerId, Status = "all", Limit = 10 }, cancellationToken: ct);
 

@@ -64,6 +64,13 @@ public static class AccountEmails
          "If this was not you, reset your password now and review your sessions on the account page."],
         "Reset password", resetLink);
 
+    public static EmailContent AccountDeleted(string name) => new(
+        "Your SQL Studio Cloud account is deleted",
+        $"Hi {name},",
+        ["Your SQL Studio Cloud account was deleted at your request: your synced connections, tabs, history, saved queries, AI chats and preferences are gone from our servers, every device was signed out, and any subscription was canceled, so you will not be charged again.",
+         "What the desktop app keeps on your own computers stays there. If you did not ask for this, reply to this email at once."],
+        null, null);
+
     public static EmailContent AccountLocked(string name, TimeSpan duration, string resetLink) => new(
         "Sign-in to your SQL Studio Cloud account is paused",
         $"Hi {name},",

@@ -70,6 +70,14 @@ public static class SyncStore
         batch.Read($"SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table} WHERE user_id = @userId AND id IN (SELECT value FROM json_each(@ids))",
             new { userId, ids = JsonSerializer.Serialize(ids) }, async reader => into(await ReadRowsAsync(reader, spec)));
 
+    /// <summary>Up to <paramref name="take"/> live rows of one type after cursor value <paramref name="after"/>, in cursor order (account export).</summary>
+    public static void LoadLive(SqlBatch batch, EntitySpec spec, string userId, long after, int take, Action<List<SyncRow>> into) =>
+        batch.Read($"""
+                    SELECT {MetaColumns}, {spec.ColumnList} FROM {spec.Table}
+                    WHERE user_id = @userId AND server_seq > @after AND deleted_at IS NULL ORDER BY server_seq LIMIT @take
+                    """,
+            new { userId, after, take }, async reader => into(await ReadRowsAsync(reader, spec)));
+
     /// <summary>The live children of these parents (a chat's messages), read as part of a batch.</summary>
     public static void LoadLiveChildren(SqlBatch batch, EntitySpec child, string userId, IReadOnlyCollection<string> parentIds, Action<List<SyncRow>> into) =>
         batch.Read($"""

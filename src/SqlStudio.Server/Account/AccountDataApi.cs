@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth;
+
+namespace SqlStudio.Server.Account;
+
+/// <summary>API.md's account data rows: <c>GET /api/account/export</c> and <c>DELETE /api/account</c>.</summary>
+public static class AccountDataApi
+{
+    public static IServiceCollection AddAccountData(this IServiceCollection services) => services.AddSingleton<AccountData>();
+
+    public static IEndpointRouteBuilder MapAccountDataApi(this IEndpointRouteBuilder endpoints)
+    {
+        var account = endpoints.MapGroup("/api/account").WithTags("Account").AddEndpointFilter(AuthApi.NoStore);
+        account.MapGet("/export", Export).RequireAuthorization(AuthExtensions.ApiOrPagePolicy)
+            .WithSummary("Everything the account holds, as one JSON document (never a secret)");
+        // Bearer only: a cookie-borne DELETE would need antiforgery; the account page has its own form.
+        account.MapDelete("", Delete).RequireAuthorization(AuthExtensions.ApiPolicy)
+            .WithSummary("Delete the account and every record of it");
+        return endpoints;
+    }
+
+    private static IResult Export(ClaimsPrincipal user, AccountData data, TimeProvider time, HttpContext context) =>
+        TypedResults.Stream(stream => data.WriteExportAsync(user.UserId(), stream, context.RequestAborted), "application/json",
+            $"sqlstudio-export-{time.GetUtcNow():yyyy-MM-dd}.json");
+
+    private static async Task<IResult> Delete([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteAccountRequest? request,
+        ClaimsPrincipal user, AccountData data, HttpContext context) =>
+        await data.DeleteAsync(user.UserId(), user.SessionId(), request?.Password, context.RequestAborted) is { } failure
+            ? failure.ToProblem(context)
+            : TypedResults.NoContent();
+}

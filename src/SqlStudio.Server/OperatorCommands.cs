@@ -9,7 +9,7 @@ namespace SqlStudio.Server;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing", "email", "keys", "backup"];
+    private static readonly string[] Names = ["migrate", "integrity-check", "stripe-bootstrap", "billing", "email", "keys", "backup", "beta", "admin"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -23,7 +23,7 @@ public static class OperatorCommands
         root.Subcommands.Add(EmailCommand(output, error));
         root.Subcommands.Add(KeysCommand(output));
         root.Subcommands.Add(BackupCommand(output, error));
-        foreach (var command in Billing.BillingCommands.Create(output, Open))
+        foreach (var command in Billing.BillingCommands.Create(output, Open).Concat(Beta.BetaCommands.Create(output, error, Open)))
         {
             root.Subcommands.Add(command);
         }

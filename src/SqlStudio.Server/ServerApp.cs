@@ -1,6 +1,7 @@
 using SqlStudio.Server.Account;
 using SqlStudio.Server.Auth;
 using SqlStudio.Server.Auth.OAuth;
+using SqlStudio.Server.Beta;
 using SqlStudio.Server.Billing;
 using SqlStudio.Server.Data;
 using SqlStudio.Server.Email;
@@ -33,6 +34,7 @@ public static class ServerApp
         builder.Services.AddSync(builder.Configuration);
         builder.Services.AddBilling(builder.Configuration);
         builder.Services.AddAccountData();
+        builder.Services.AddBeta(builder.Configuration);
         builder.AddTelemetry();
         return builder;
     }
@@ -50,6 +52,7 @@ public static class ServerApp
         app.MapSyncApi();
         app.MapBillingApi();
         app.MapAccountDataApi();
+        app.MapBetaApi();
         mapMore?.Invoke(app);
         app.MapWebShell();
         return app;

@@ -30,10 +30,11 @@ public sealed class AccountStore(Db db, TimeProvider time)
 
     public static SqlStatement InsertUser(string userId, string email, string name, string? passwordHash, string now, bool verified, string stamp) => new(
         """
-        INSERT INTO users (user_id, email, email_verified_at, name, password_hash, security_stamp, created_at, updated_at)
-        VALUES (@userId, @email, @verifiedAt, @name, @passwordHash, @stamp, @now, @now)
+        INSERT INTO users (user_id, email, email_verified_at, name, password_hash, security_stamp, created_at, updated_at, terms_version)
+        VALUES (@userId, @email, @verifiedAt, @name, @passwordHash, @stamp, @now, @now, @terms)
         """,
-        new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp });
+        // Every way in (the register form, the API, GitHub and Google) shows the terms and privacy notice it accepts.
+        new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp, terms = Web.Legal.Version });
 
     public static Task SetPasswordAsync(DbConnection c, DbTransaction t, string userId, string passwordHash, string now) =>
         c.ExecuteAsync(

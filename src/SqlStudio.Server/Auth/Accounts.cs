@@ -7,7 +7,7 @@ namespace SqlStudio.Server.Auth;
 /// <summary>Registration, email verification, password reset and change: the account's life outside sessions.</summary>
 public sealed class Accounts(
     Db db, AccountStore store, Passwords passwords, SessionTokens sessions, AccountMail mail, AuthRateLimits limits,
-    AuthOptions options, TimeProvider time, SessionValidator validator)
+    AuthOptions options, TimeProvider time, SessionValidator validator, Beta.Invites invites)
 {
     public const string VerifyPurpose = "verify_email";
 
@@ -46,6 +46,11 @@ public sealed class Accounts(
         {
             return Failure.Validation(errors);
         }
+        var (inviteId, inviteFailure) = await invites.CheckAsync(request.InviteCode, email);
+        if (inviteFailure is not null)
+        {
+            return inviteFailure;
+        }
 
         // Hashing is slow on purpose; it happens before the write lock is taken.
         var hash = passwords.Hash(request.Password!);
@@ -64,9 +69,18 @@ public sealed class Accounts(
         }
         // The verification email is a row of the same batch: the account never exists without its email on the way.
         (await mail.VerificationAsync(email, name, token)).AddTo(writes);
+        if (inviteId is not null)
+        {
+            Beta.Invites.Spend(writes, inviteId, userId);
+        }
         try
         {
             await db.WriteBatchAsync(writes);
+        }
+        catch (WriteConflictException) when (inviteId is not null)
+        {
+            // Another registration took the invite's last use between our read and this write.
+            return Beta.Invites.UsedUp;
         }
         catch (Exception ex) when (db.Provider.IsConstraintViolation(ex) && SqlBatch.FailedIndex(ex) == 0)
         {

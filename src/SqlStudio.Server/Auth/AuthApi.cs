@@ -153,7 +153,7 @@ public static class AuthApi
             ? TypedResults.Ok(new MeResponse(row.UserId, row.Email, row.Name, row.EmailVerified, await tiers.TierAsync(row.UserId, row.EmailVerified), row.CreatedAt))
             : TypedResults.Unauthorized();
 
-    private static Failure CaptchaFailed() =>
+    internal static Failure CaptchaFailed() =>
         new(400, AuthErrorCodes.CaptchaFailed, "The CAPTCHA answer is missing, wrong, expired or was already used. Solve it again.");
 
     /// <summary><c>Cache-Control: no-store</c> (and <c>Pragma: no-cache</c> for HTTP/1.0 caches) on every answer (ASVS 8.1.1).</summary>

@@ -29,6 +29,8 @@ public sealed class RateLimitOptions
     public RateLimitRule ResendVerification { get; set; } = new() { PermitLimit = 3, Window = TimeSpan.FromHours(1) };
     public RateLimitRule ResendVerificationFromIp { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromHours(1) };
     public RateLimitRule Refresh { get; set; } = new() { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) };
+    public RateLimitRule Waitlist { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromHours(1) };
+    public RateLimitRule Feedback { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1) };
 }
 
 /// <summary>
@@ -50,6 +52,8 @@ public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub s
     private readonly PartitionedRateLimiter<string> _resend = Create(options.ResendVerification);
     private readonly PartitionedRateLimiter<string> _resendIp = Create(options.ResendVerificationFromIp);
     private readonly PartitionedRateLimiter<string> _refresh = Create(options.Refresh);
+    private readonly PartitionedRateLimiter<string> _waitlist = Create(options.Waitlist);
+    private readonly PartitionedRateLimiter<string> _feedback = Create(options.Feedback);
 
     private static readonly StackExchange.Redis.LuaScript FixedWindow = StackExchange.Redis.LuaScript.Prepare(
         "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, @window) end return {n, redis.call('PTTL', @key)}");
@@ -68,6 +72,10 @@ public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub s
 
     public ValueTask<Failure?> Refresh(string sessionId) => AcquireAsync("refresh", options.Refresh, _refresh, sessionId);
 
+    public ValueTask<Failure?> Waitlist(string? ip) => AcquireAsync("waitlist", options.Waitlist, _waitlist, ip ?? "unknown");
+
+    public ValueTask<Failure?> Feedback(string userId) => AcquireAsync("feedback", options.Feedback, _feedback, userId);
+
     /// <summary>The longest address SMTP carries (RFC 5321: 254 characters); anything longer is refused before any limiter.</summary>
     public const int MaxEmailLength = 254;
 
@@ -83,6 +91,8 @@ public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub s
         _resend.Dispose();
         _resendIp.Dispose();
         _refresh.Dispose();
+        _waitlist.Dispose();
+        _feedback.Dispose();
     }
 
     private async ValueTask<Failure?> AcquireAsync(string name, RateLimitRule rule, PartitionedRateLimiter<string> local, string key)

@@ -15,7 +15,7 @@ public sealed record LinkedLogin(string Provider, string? Email, string CreatedA
 /// email equal to an existing account's links to it (and tells the owner); an unverified one never links nor
 /// signs in; otherwise a new account is created, without a password. Also the desktop flow's one-time codes.
 /// </summary>
-public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens sessions, EmailComposer email, AppOptions app, TimeProvider time,
+public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens sessions, EmailComposer email, AppOptions app, Beta.BetaOptions beta, TimeProvider time,
     SessionValidator validator)
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
@@ -49,6 +49,11 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
                  "If this was not you, remove it on your account page and change your password."],
                 "Review your account", app.Link("/account")));
             return (await accounts.FindByIdAsync(existing.UserId))!;
+        }
+        if (beta.InviteOnly)
+        {
+            // A new account through GitHub or Google is no way around the invite: invited people register with their link.
+            return Refused("SQL Studio Cloud is invite-only during the beta. Join the waitlist on the home page, or register with the link in your invite email.");
         }
         return await CreateAsync(identity, address, client);
     }

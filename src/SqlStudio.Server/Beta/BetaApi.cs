@@ -1,0 +1,68 @@
+using System.Security.Claims;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Auth;
+using SqlStudio.Server.Auth.Captcha;
+
+namespace SqlStudio.Server.Beta;
+
+/// <summary>API.md's beta rows: the waitlist, feedback, and the launch figures for admins.</summary>
+public static class BetaApi
+{
+    public static IServiceCollection AddBeta(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<BetaOptions>(configuration.GetSection(BetaOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BetaOptions>>().Value);
+        services.AddSingleton<Invites>();
+        services.AddSingleton<Waitlist>();
+        services.AddSingleton<FeedbackService>();
+        services.AddSingleton<LaunchFigures>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapBetaApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/beta/waitlist", JoinWaitlist).WithTags("Beta").WithSummary("Join the beta waitlist (a confirmation email follows)");
+        endpoints.MapPost("/api/feedback", SendFeedback).WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy)
+            .WithSummary("Send feedback: a bug, an idea or praise, with an optional 1–5 rating");
+        endpoints.MapGet("/api/admin/launch", Launch).WithTags("Admin").RequireAuthorization(AuthExtensions.ApiPolicy)
+            .AddEndpointFilter(AdminOnly).WithSummary("The beta's launch figures against the plan's targets (admins only)");
+        return endpoints;
+    }
+
+    private static async Task<IResult> JoinWaitlist(WaitlistRequest request, Waitlist waitlist, ICaptcha captcha, AuthRateLimits limits, HttpContext context)
+    {
+        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var email = request.Email?.Trim() ?? "";
+        if (Accounts.EmailProblem(email) is { } problem)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["email"] = [problem] }).ToProblem(context);
+        }
+        if (await limits.Waitlist(ip) is { } limited)
+        {
+            return limited.ToProblem(context);
+        }
+        if (!await captcha.VerifyAsync(request.Captcha, ip, context.RequestAborted))
+        {
+            return AuthApi.CaptchaFailed().ToProblem(context);
+        }
+        await waitlist.JoinAsync(email, context.RequestAborted);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private static async Task<IResult> SendFeedback(FeedbackRequest request, ClaimsPrincipal user, FeedbackService feedback, HttpContext context)
+    {
+        var outcome = await feedback.SubmitAsync(user.UserId(), request, context.RequestAborted);
+        return outcome.Value is { } created ? TypedResults.Created((string?)null, created) : outcome.Failure!.ToProblem(context);
+    }
+
+    private static async Task<IResult> Launch(LaunchFigures figures, HttpContext context) =>
+        TypedResults.Ok(await figures.ReportAsync(context.RequestAborted));
+
+    /// <summary>Admin routes answer 404 to everyone else: they do not exist for them.</summary>
+    internal static async ValueTask<object?> AdminOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var row = await http.RequestServices.GetRequiredService<AccountStore>().FindByIdAsync(http.User.UserId());
+        return row is { Role: "admin" } ? await next(context) : new Failure(404, ErrorCodes.NotFound, "Not found.").ToProblem(http);
+    }
+}

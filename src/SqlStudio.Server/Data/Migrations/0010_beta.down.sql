@@ -1,0 +1,5 @@
+ALTER TABLE users DROP COLUMN invite_id;
+ALTER TABLE users DROP COLUMN terms_version;
+DROP TABLE IF EXISTS feedback;
+DROP TABLE IF EXISTS waitlist;
+DROP TABLE IF EXISTS invites;

@@ -16,6 +16,7 @@ public static class BetaApi
         services.AddSingleton<Waitlist>();
         services.AddSingleton<FeedbackService>();
         services.AddSingleton<LaunchFigures>();
+        services.AddFeatures(configuration);
         return services;
     }
 
@@ -24,6 +25,8 @@ public static class BetaApi
         endpoints.MapPost("/api/beta/waitlist", JoinWaitlist).WithTags("Beta").WithSummary("Join the beta waitlist (a confirmation email follows)");
         endpoints.MapPost("/api/feedback", SendFeedback).WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy)
             .WithSummary("Send feedback: a bug, an idea or praise, with an optional 1–5 rating");
+        endpoints.MapGet("/api/features", async (Microsoft.FeatureManagement.IFeatureManager features) => TypedResults.Ok(await Features.ForUserAsync(features)))
+            .WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy).WithSummary("The feature flags for this user (targeted rollout)");
         endpoints.MapGet("/api/admin/launch", Launch).WithTags("Admin").RequireAuthorization(AuthExtensions.ApiPolicy)
             .AddEndpointFilter(AdminOnly).WithSummary("The beta's launch figures against the plan's targets (admins only)");
         return endpoints;

@@ -54,8 +54,13 @@ public static class SyncApi
             : outcome.Failure!.ToProblem();
     }
 
-    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push, SyncEventHub events, HttpContext context)
+    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push, SyncEventHub events,
+        Microsoft.FeatureManagement.IFeatureManager features, HttpContext context)
     {
+        if (await features.IsEnabledAsync(Beta.Features.PauseSyncPush))
+        {
+            return Beta.Features.PushPaused.ToProblem(context);
+        }
         var outcome = await push.PushAsync(user.UserId(), request, context.RequestAborted);
         if (outcome.Value is { } pushed && pushed.Results.Any(r => r.ServerSeq > 0 && r.Status is not (MutationStatus.Duplicate or MutationStatus.Rejected)))
         {

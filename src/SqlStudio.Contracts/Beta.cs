@@ -21,3 +21,12 @@ public static class BetaErrorCodes
     public const string InviteInvalid = "invite_invalid";
     public const string InviteRequired = "invite_required";
 }
+
+/// <summary>One onboarding step: done by its event (or skipped), and when.</summary>
+public sealed record OnboardingStep(string Id, bool Done, string? DoneAt, bool Skipped);
+
+/// <summary><c>GET /api/onboarding</c>.</summary>
+public sealed record OnboardingResponse(bool Completed, IReadOnlyList<OnboardingStep> Steps);
+
+/// <summary>One "what's new" entry (<c>GET /api/whats-new</c>), newest first.</summary>
+public sealed record WhatsNewEntry(string Version, string Date, string Title, string Body);

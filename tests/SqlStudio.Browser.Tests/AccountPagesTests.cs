@@ -185,6 +185,25 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task Welcome_ChecklistTicksByEvents_SkipAndGotIt()
+    {
+        var tokens = await new AuthClient(fixture.Server).RegisterVerifiedAsync();
+        var page = await fixture.NewPageAsync(width: 390, height: 844);
+        await LogInAsync(page, tokens.User.Email, AuthClient.Password);
+        await page.GotoAsync("/welcome");
+
+        await Expect(page.Locator("li[data-step='verify_email']")).ToContainTextAsync("done");
+        await Expect(page.Locator("li[data-step='first_sync']")).Not.ToContainTextAsync("done");
+        await page.Locator("li[data-step='trial_explained']").GetByRole(AriaRole.Button, new() { Name = "Got it" }).ClickAsync();
+        await Expect(page.Locator("li[data-step='trial_explained']")).ToContainTextAsync("done");
+        await page.Locator("li[data-step='first_connection']").GetByRole(AriaRole.Button, new() { Name = "Skip" }).ClickAsync();
+        await Expect(page.Locator("li[data-step='first_connection']")).ToContainTextAsync("skipped");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "What's new" })).ToBeVisibleAsync();
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"page is {overflow}px wider than the phone");
+    }
+
+    [Fact]
     public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -4,7 +4,7 @@ using SqlStudio.Server.Email;
 namespace SqlStudio.Server.Auth;
 
 /// <summary>The account emails, with links built from <c>App:PublicUrl</c> (never from the request's Host header).</summary>
-public sealed class AccountMail(EmailComposer composer, AppOptions app, AuthOptions options)
+public sealed class AccountMail(EmailComposer composer, AppOptions app, AuthOptions options, Billing.BillingOptions billing)
 {
     /// <summary>The verification email's outbox row, for the batch that stores its token (both or neither are kept).</summary>
     public Task<SqlStatement> VerificationAsync(string email, string name, string token, string? messageId = null) =>
@@ -18,6 +18,10 @@ public sealed class AccountMail(EmailComposer composer, AppOptions app, AuthOpti
 
     /// <summary>A batch holding one of these rows was committed: send it now.</summary>
     public void Committed() => composer.Sent();
+
+    /// <summary>After the address is confirmed: what to do next, with the welcome checklist.</summary>
+    public Task WelcomeAsync(UserRow user) =>
+        composer.SendAsync(user.Email, user.Name, AccountEmails.Welcome(user.Name, app.Link("/welcome"), billing.Enabled));
 
     public Task PasswordChangedAsync(UserRow user) =>
         composer.SendAsync(user.Email, user.Name, AccountEmails.PasswordChanged(user.Name, app.Link("/forgot-password")));

@@ -114,7 +114,9 @@ public sealed class Accounts(
             return TokenInvalid("verification");
         }
         validator.ForgetAccount(userId);
-        return (await store.FindByIdAsync(userId))!;
+        var verified = (await store.FindByIdAsync(userId))!;
+        await mail.WelcomeAsync(verified);
+        return verified;
     }
 
     /// <summary>Always "accepted" for the caller; sends only to an existing, unverified account.</summary>

@@ -16,6 +16,8 @@ public static class BetaApi
         services.AddSingleton<Waitlist>();
         services.AddSingleton<FeedbackService>();
         services.AddSingleton<LaunchFigures>();
+        services.AddSingleton<Onboarding>();
+        services.AddSingleton<WhatsNew>();
         services.AddFeatures(configuration);
         return services;
     }
@@ -27,6 +29,12 @@ public static class BetaApi
             .WithSummary("Send feedback: a bug, an idea or praise, with an optional 1–5 rating");
         endpoints.MapGet("/api/features", async (Microsoft.FeatureManagement.IFeatureManager features) => TypedResults.Ok(await Features.ForUserAsync(features)))
             .WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy).WithSummary("The feature flags for this user (targeted rollout)");
+        var onboarding = endpoints.MapGroup("/api/onboarding").WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy);
+        onboarding.MapGet("", async (ClaimsPrincipal user, Onboarding steps, HttpContext context) =>
+            TypedResults.Ok(await steps.StateAsync(user.UserId(), context.RequestAborted))).WithSummary("The onboarding checklist and where this user is");
+        onboarding.MapPost("/{step}/skip", SkipStep).WithSummary("Skip an onboarding step");
+        endpoints.MapGet("/api/whats-new", (string? since, WhatsNew news) => TypedResults.Ok(news.Since(since)))
+            .WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy).WithSummary("What changed, newest first (optionally only after a version)");
         endpoints.MapGet("/api/admin/launch", Launch).WithTags("Admin").RequireAuthorization(AuthExtensions.ApiPolicy)
             .AddEndpointFilter(AdminOnly).WithSummary("The beta's launch figures against the plan's targets (admins only)");
         return endpoints;
@@ -57,6 +65,11 @@ public static class BetaApi
         var outcome = await feedback.SubmitAsync(user.UserId(), request, context.RequestAborted);
         return outcome.Value is { } created ? TypedResults.Created((string?)null, created) : outcome.Failure!.ToProblem(context);
     }
+
+    private static async Task<IResult> SkipStep(string step, ClaimsPrincipal user, Onboarding steps, HttpContext context) =>
+        await steps.MarkAsync(user.UserId(), step, skipped: true, context.RequestAborted)
+            ? TypedResults.Ok(await steps.StateAsync(user.UserId(), context.RequestAborted))
+            : new Failure(404, ErrorCodes.NotFound, $"There is no onboarding step '{step}'; the steps are {string.Join(", ", Onboarding.Steps)}.").ToProblem(context);
 
     private static async Task<IResult> Launch(LaunchFigures figures, HttpContext context) =>
         TypedResults.Ok(await figures.ReportAsync(context.RequestAborted));

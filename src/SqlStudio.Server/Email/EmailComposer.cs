@@ -64,6 +64,15 @@ public static class AccountEmails
          "If this was not you, reset your password now and review your sessions on the account page."],
         "Reset password", resetLink);
 
+    public static EmailContent Welcome(string name, string welcomeLink, bool billing) => new(
+        "Welcome to SQL Studio Cloud",
+        $"Hi {name},",
+        [billing
+            ? "Your address is confirmed. Start your 14-day free trial of the Individual tier from the billing page: sync turns on at once; Stripe asks for a card to start it, nothing is charged before the trial ends, we remind you three days before, and you can cancel any time until then."
+            : "Your address is confirmed, and sync is on: connections (never their passwords), query tabs, history, saved queries, AI chats and preferences now follow you between your computers.",
+         "Next: sign in from the SQL Studio desktop app (or `sqlstudio login` in a terminal) on each computer you use. The welcome checklist walks you through it."],
+        "Open the welcome checklist", welcomeLink);
+
     public static EmailContent AccountDeleted(string name) => new(
         "Your SQL Studio Cloud account is deleted",
         $"Hi {name},",

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Dapper;
+using SqlStudio.Contracts;
+using SqlStudio.Server.Data;
+
+namespace SqlStudio.Server.Beta;
+
+/// <summary>
+/// The onboarding checklist (API.md <c>GET /api/onboarding</c>): confirm the email, sign in on a device, sync for the
+/// first time, add a connection, learn what happens when the trial ends. Each step is done by the event itself — read
+/// from the tables where it happened — or skipped; the trial step is done when the welcome page shows it.
+/// </summary>
+public sealed class Onboarding(Db db, TimeProvider time)
+{
+    public static readonly string[] Steps = ["verify_email", "first_device", "first_sync", "first_connection", "trial_explained"];
+
+    /// <summary>Settable properties, not a positional record: a NULL column has no type for Dapper to match a constructor by.</summary>
+    private sealed class Happened
+    {
+        public string? VerifiedAt { get; set; }
+        public string? FirstDevice { get; set; }
+        public string? FirstSync { get; set; }
+        public string? FirstConnection { get; set; }
+        public string? Subscribed { get; set; }
+    }
+
+    private sealed record Recorded(string Step, string DoneAt, long Skipped);
+
+    public async Task<OnboardingResponse> StateAsync(string userId, CancellationToken ct = default)
+    {
+        Happened? happened = null;
+        var recorded = new List<Recorded>();
+        await db.ReadBatchAsync(new SqlBatch()
+            .Query<Happened>(
+                """
+                SELECT email_verified_at AS verified_at,
+                       (SELECT min(created_at) FROM devices WHERE user_id = @userId) AS first_device,
+                       CASE WHEN sync_seq > 0 THEN coalesce(
+                           (SELECT min(created_at) FROM sync_activity WHERE user_id = @userId AND kind = 'push'),
+                           (SELECT min(applied_at) FROM sync_mutations WHERE user_id = @userId), updated_at) END AS first_sync,
+                       (SELECT min(created_at) FROM connections WHERE user_id = @userId) AS first_connection,
+                       (SELECT min(created_at) FROM subscriptions WHERE user_id = @userId) AS subscribed
+                FROM users WHERE user_id = @userId
+                """, new { userId }, rows => happened = rows.SingleOrDefault())
+            .Query<Recorded>("SELECT step, done_at, skipped FROM onboarding_steps WHERE user_id = @userId", new { userId },
+                rows => recorded = rows), ct);
+        var byEvent = new Dictionary<string, string?>
+        {
+            ["verify_email"] = happened?.VerifiedAt,
+            ["first_device"] = happened?.FirstDevice,
+            ["first_sync"] = happened?.FirstSync,
+            ["first_connection"] = happened?.FirstConnection,
+            // Starting a subscription (trial included) went through the page that explains the trial.
+            ["trial_explained"] = happened?.Subscribed,
+        };
+        var steps = Steps.Select(id =>
+        {
+            var record = recorded.FirstOrDefault(r => r.Step == id);
+            return byEvent[id] is { } at
+                ? new OnboardingStep(id, true, at, false)
+                : record is not null ? new OnboardingStep(id, true, record.DoneAt, record.Skipped == 1) : new OnboardingStep(id, false, null, false);
+        }).ToList();
+        return new OnboardingResponse(steps.All(s => s.Done), steps);
+    }
+
+    /// <summary>Marks a step skipped (or, for the trial step, seen); false for an unknown step.</summary>
+    public async Task<bool> MarkAsync(string userId, string step, bool skipped, CancellationToken ct = default)
+    {
+        if (!Steps.Contains(step))
+        {
+            return false;
+        }
+        await db.WriteBatchAsync(new SqlBatch().Execute(
+            """
+            INSERT INTO onboarding_steps (user_id, step, done_at, skipped) VALUES (@userId, @step, @now, @skipped)
+            ON CONFLICT (user_id, step) DO NOTHING
+            """, new { userId, step, now = Clock.Format(time.GetUtcNow()), skipped = skipped ? 1 : 0 })
+            .Execute("UPDATE users SET onboarding_step = @step WHERE user_id = @userId", new { userId, step }), ct);
+        return true;
+    }
+}
+
+/// <summary>"What's new": entries kept in the repository (<c>whats-new.json</c> beside the binary), newest first.</summary>
+public sealed class WhatsNew
+{
+    private readonly IReadOnlyList<WhatsNewEntry> _entries;
+
+    public WhatsNew(IHostEnvironment environment)
+    {
+        var path = Path.Combine(environment.ContentRootPath, "whats-new.json");
+        var entries = File.Exists(path)
+            ? JsonSerializer.Deserialize<List<WhatsNewEntry>>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true }) ?? []
+            : [];
+        _entries = entries.OrderByDescending(e => Version.Parse(e.Version)).ToList();
+    }
+
+    public IReadOnlyList<WhatsNewEntry> All => _entries;
+
+    /// <summary>Entries newer than <paramref name="since"/> (all of them when it is empty or not a version).</summary>
+    public IReadOnlyList<WhatsNewEntry> Since(string? since) =>
+        Version.TryParse(since, out var seen) ? _entries.Where(e => Version.Parse(e.Version) > seen).ToList() : _entries;
+}

@@ -26,6 +26,28 @@ public static class CliApp
         root.SetAction(result =>
             // No command given: show what there is, as `--help` would, and succeed.
             result.RootCommandResult.Command.Parse("--help").Invoke(new InvocationConfiguration { Output = output }));
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Bad usage is exit 2 (docs/cli.md), with the parser's sentences and where to read more; no help dump.
+            foreach (var problem in parsed.Errors)
+            {
+                await error.WriteLineAsync(problem.Message);
+            }
+            var command = string.Join(' ', parsed.CommandResult.Command is RootCommand ? [] : CommandPath(parsed.CommandResult));
+            await error.WriteLineAsync($"Run `sqlstudio {(command.Length == 0 ? "" : command + " ")}--help` for usage.");
+            return 2;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var current = result; current is not null && current.Command is not RootCommand; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Push(current.Command.Name);
+        }
+        return names;
     }
 }

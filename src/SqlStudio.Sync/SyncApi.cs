@@ -26,6 +26,12 @@ public sealed class SyncApiException(HttpStatusCode status, string code, string 
             var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject;
             code = problem?["code"]?.GetValue<string>() ?? code;
             detail = problem?["detail"]?.GetValue<string>() ?? problem?["title"]?.GetValue<string>() ?? detail;
+            // Validation problems name the fields: "rating: Rate from 1 to 5, or leave it out." says what to change.
+            if (problem?["errors"] is JsonObject errors && errors.Count > 0)
+            {
+                detail += " " + string.Join(" ", errors.Select(e =>
+                    $"{e.Key}: {string.Join(" ", (e.Value as JsonArray)?.Select(m => m?.ToString()) ?? [])}"));
+            }
         }
         catch (JsonException)
         {

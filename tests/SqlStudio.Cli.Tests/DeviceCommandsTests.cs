@@ -121,6 +121,24 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Feedback_ReachesTheServer_BadKindOrRatingIsRefused()
+    {
+        var email = AuthClient.NewEmail("cli");
+        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
+        await OkAsync("fb", "login", "--email", email, "--password", AuthClient.Password, "--server", fixture.Server.BaseAddress.ToString(), "--no-sync");
+
+        var sent = await OkAsync("fb", "feedback", "--kind", "bug", "--rating", "3", "The history search misses words with accents");
+        var (badKind, badKindOutput) = await RunAsync("fb", "feedback", "--kind", "rant", "x");
+        var (badRating, badRatingOutput) = await RunAsync("fb", "feedback", "--rating", "9", "x");
+
+        Assert.Contains("reached the team", sent);
+        Assert.Equal(2, badKind);
+        Assert.Contains("rant", badKindOutput);
+        Assert.Equal(1, badRating);
+        Assert.Contains("1 to 5", badRatingOutput);
+    }
+
+    [Fact]
     public async Task Add_MissingRequiredOption_FailsWithMessage()
     {
         var (code, output) = await RunAsync("p", "queries", "add", "--title", "no sql");

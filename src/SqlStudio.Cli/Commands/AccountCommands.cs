@@ -82,6 +82,32 @@ public static class AccountCommands
         sessions.Subcommands.Add(list);
         sessions.Subcommands.Add(revoke);
         yield return sessions;
+
+        yield return Feedback(cli);
+    }
+
+    /// <summary><c>feedback [--kind bug|idea|praise] [--rating 1-5] MESSAGE</c> (MESSAGE <c>-</c> reads standard input).</summary>
+    private static Command Feedback(CliContext cli)
+    {
+        var kind = new Option<string>("--kind") { Description = "bug, idea or praise.", DefaultValueFactory = _ => "idea" };
+        kind.AcceptOnlyFromAmong("bug", "idea", "praise");
+        var rating = new Option<int?>("--rating") { Description = "How you like SQL Studio Cloud so far, 1 to 5." };
+        var message = new Argument<string>("message") { Description = "What happened, or what you would like (- reads it from standard input)." };
+        var feedback = new Command("feedback", "Send feedback to the SQL Studio Cloud team.") { kind, rating, message };
+        feedback.SetAction((result, ct) => cli.RunAsync(async () =>
+        {
+            var text = result.GetValue(message)!;
+            if (text == "-")
+            {
+                text = await Console.In.ReadToEndAsync(ct);
+            }
+            await using var profile = await cli.OpenAsync(result);
+            await profile.Api.SendAsync<FeedbackResponse>(profile.Manager.Server, HttpMethod.Post, "/api/feedback",
+                new FeedbackRequest(result.GetValue(kind), text, result.GetValue(rating), $"sqlstudio CLI on {Environment.OSVersion.Platform}"), ct);
+            await cli.Output.WriteLineAsync("Thank you: your feedback reached the team.");
+            return 0;
+        }));
+        return feedback;
     }
 
     private static Command Login(CliContext cli)

@@ -204,6 +204,36 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task Admin_IsNotFoundForUsers_AdminsSeeFiguresChartsAndCanDisableAnAccount()
+    {
+        var api = new AuthClient(fixture.Server);
+        var admin = await api.RegisterVerifiedAsync();
+        var customer = await api.RegisterVerifiedAsync();
+        var page = await fixture.NewPageAsync();
+        await LogInAsync(page, admin.User.Email, AuthClient.Password);
+        var refused = await page.GotoAsync("/admin");
+        Assert.Equal(404, refused!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Page not found");
+
+        var output = new StringWriter();
+        Assert.Equal(0, await SqlStudio.Server.OperatorCommands.RunAsync(["admin", "grant", admin.User.Email, .. fixture.Server.OperatorArgs], output, output));
+        var opened = await page.GotoAsync("/admin");
+        Assert.True(opened!.Status == 200, await opened.TextAsync());
+        await Expect(page.Locator("tr[data-figure='signups']")).ToContainTextAsync("50 signups");
+        Assert.Equal(2, await page.Locator(".charts svg").CountAsync());
+        await page.GetByLabel("Email").FillAsync(customer.User.Email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
+        var card = page.Locator($"article[data-account='{customer.User.UserId}']");
+        await Expect(card).ToContainTextAsync("active");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Disable the account" }).ClickAsync();
+
+        await Expect(page.GetByText($"{customer.User.Email} is disabled")).ToBeVisibleAsync();
+        await Expect(page.Locator($"article[data-account='{customer.User.UserId}']")).ToContainTextAsync("disabled since");
+        await Expect(page.Locator($"article[data-account='{customer.User.UserId}'] .events")).ToContainTextAsync($"{admin.User.Email} disabled the account");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await api.SendAsync(HttpMethod.Get, "/api/auth/me", customer.AccessToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
     {
         await using var server = await TestServer.StartAsync(o =>

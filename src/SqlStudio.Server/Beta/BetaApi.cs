@@ -18,6 +18,7 @@ public static class BetaApi
         services.AddSingleton<LaunchFigures>();
         services.AddSingleton<Onboarding>();
         services.AddSingleton<WhatsNew>();
+        services.AddSingleton<SupportTools>();
         services.AddFeatures(configuration);
         return services;
     }

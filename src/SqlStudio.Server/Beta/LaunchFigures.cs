@@ -10,8 +10,19 @@ namespace SqlStudio.Server.Beta;
 /// </summary>
 public sealed class LaunchFigures(Db db, TimeProvider time)
 {
-    private sealed record Counts(long Signups, long Verified, long Onboarded, long Syncing, long Trialing, long Paying, long TrialsEnded,
-        long Converted, double? Satisfaction);
+    /// <summary>Settable properties: an average over no rows is a NULL with no type for Dapper to match a constructor by.</summary>
+    private sealed class Counts
+    {
+        public long Signups { get; set; }
+        public long Verified { get; set; }
+        public long Onboarded { get; set; }
+        public long Syncing { get; set; }
+        public long Trialing { get; set; }
+        public long Paying { get; set; }
+        public long TrialsEnded { get; set; }
+        public long Converted { get; set; }
+        public double? Satisfaction { get; set; }
+    }
 
     public async Task<LaunchReport> ReportAsync(CancellationToken ct = default)
     {

@@ -60,7 +60,7 @@ public static class ProblemCodes
 }
 
 /// <summary>Turns exceptions into Problem Details: bad requests keep their 4xx status, the rest is a plain 500.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -97,7 +97,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
         }
         httpContext.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        if (ErrorPages.WantsHtml(httpContext) && status >= 500)
+        {
+            // A browser on a page: the branded page with the trace id as a reference, not JSON.
+            await ErrorPages.WriteAsync(httpContext, status);
+            return true;
+        }
+        return await ErrorPages.WriteProblemAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,

@@ -114,7 +114,7 @@ public static class WebExtensions
             app.UseForwardedHeaders(forwarded);
         }
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(ErrorPages.StatusCodePageAsync);
         app.UseMiddleware<RequestLimits>();
         app.UseMiddleware<SecurityHeaders>();
         app.UseStaticFiles();

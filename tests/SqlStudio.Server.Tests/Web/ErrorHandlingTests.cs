@@ -76,6 +76,25 @@ public sealed class ErrorHandlingTests(ErrorHandlingServer fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task UnknownPage_ForABrowser_IsTheBrandedHtmlPage_ForAnApiClient_ProblemDetails()
+    {
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
+        page.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        using var api = new HttpRequestMessage(HttpMethod.Get, "/api/no-such-route");
+        api.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+
+        var html = await Client.SendAsync(page);
+        var json = await Client.SendAsync(api);
+
+        Assert.Equal(HttpStatusCode.NotFound, html.StatusCode);
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        var body = await html.Content.ReadAsStringAsync();
+        Assert.Contains("<h1>Page not found</h1>", body);
+        Assert.Contains("href=\"/privacy\"", body);
+        await AssertProblemAsync(json, HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
     public async Task OverlongRequestTarget_Returns414Problem()
     {
         var response = await Client.GetAsync("/api/auth/me?q=" + new string('x', 9000));

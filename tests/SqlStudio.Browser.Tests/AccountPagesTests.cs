@@ -220,7 +220,10 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
         var opened = await page.GotoAsync("/admin");
         Assert.True(opened!.Status == 200, await opened.TextAsync());
         await Expect(page.Locator("tr[data-figure='signups']")).ToContainTextAsync("50 signups");
-        Assert.Equal(2, await page.Locator(".charts svg").CountAsync());
+        // Two windows (24 hours, 7 days), five charts each: latency percentiles, error rate, conflicts, devices, signups.
+        Assert.Equal(5, await page.Locator(".charts[data-window='day'] svg").CountAsync());
+        Assert.Equal(5, await page.Locator(".charts[data-window='week'] svg").CountAsync());
+        Assert.Equal(3, await page.Locator(".charts[data-window='day'] polyline").CountAsync());
         await page.GetByLabel("Email").FillAsync(customer.User.Email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
         var card = page.Locator($"article[data-account='{customer.User.UserId}']");
@@ -231,6 +234,11 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.Locator($"article[data-account='{customer.User.UserId}']")).ToContainTextAsync("disabled since");
         await Expect(page.Locator($"article[data-account='{customer.User.UserId}'] .events")).ToContainTextAsync($"{admin.User.Email} disabled the account");
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await api.SendAsync(HttpMethod.Get, "/api/auth/me", customer.AccessToken)).StatusCode);
+
+        // Readable on a phone: nothing wider than the screen.
+        await page.SetViewportSizeAsync(390, 844);
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the admin view is {overflow}px wider than the phone");
     }
 
     [Fact]

@@ -12,8 +12,11 @@ public sealed record AccountOverview(
     UserRow User, string Tier, SubscriptionRow? Subscription, IReadOnlyList<SessionRow> Sessions, long SessionCount,
     IReadOnlyList<DeviceInfo> Devices, IReadOnlyList<AuditRow> Events);
 
-/// <summary>One day of the admin view's charts.</summary>
-public sealed record DayCount(string Day, long Signups, long Pushes);
+/// <summary>One bucket (an hour or a day) of the admin view's charts.</summary>
+public sealed record ChartBucket(string Label, long Signups, long Requests, long Errors, long Conflicts, long Devices, double P50, double P95, double P99)
+{
+    public double ErrorRate => Requests == 0 ? 0 : 100.0 * Errors / Requests;
+}
 
 /// <summary>
 /// The admin view's support tools: find an account by email and act on it — send the verification link again, sign
@@ -67,19 +70,52 @@ public sealed class SupportTools(
         await AuditAsync(userId, adminEmail, disabled ? "disabled the account" : "re-enabled the account");
     }
 
-    /// <summary>Signups and pushes per day for the last <paramref name="days"/> days, oldest first (days without any included).</summary>
-    public async Task<IReadOnlyList<DayCount>> ActivityAsync(int days)
+    /// <summary>
+    /// The admin view's charts for the last <paramref name="window"/> in buckets of <paramref name="bucket"/>, oldest first
+    /// (empty buckets included): signups, sync requests, errors, conflicts, devices seen, and sync latency p50/p95/p99,
+    /// all from the server's own tables (at most the newest 200,000 activity lines are read).
+    /// </summary>
+    public async Task<IReadOnlyList<ChartBucket>> ChartsAsync(TimeSpan window, TimeSpan bucket)
     {
-        var today = time.GetUtcNow().UtcDateTime.Date;
-        var since = Clock.Format(new DateTimeOffset(today.AddDays(1 - days), TimeSpan.Zero));
-        var signups = (await db.ReadAsync(c => c.QueryAsync<(string Day, long Count)>(
-            "SELECT substr(created_at, 1, 10), count(*) FROM users WHERE created_at >= @since GROUP BY 1", new { since }))).ToDictionary(r => r.Day, r => r.Count);
-        var pushes = (await db.ReadAsync(c => c.QueryAsync<(string Day, long Count)>(
-            "SELECT substr(created_at, 1, 10), count(*) FROM sync_activity WHERE kind = 'push' AND created_at >= @since GROUP BY 1", new { since })))
-            .ToDictionary(r => r.Day, r => r.Count);
-        return Enumerable.Range(0, days).Select(i => today.AddDays(i + 1 - days).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
-            .Select(day => new DayCount(day, signups.GetValueOrDefault(day), pushes.GetValueOrDefault(day))).ToList();
+        var now = time.GetUtcNow();
+        var end = new DateTimeOffset(now.UtcTicks - now.UtcTicks % bucket.Ticks, TimeSpan.Zero) + bucket;
+        var start = end - window;
+        var since = Clock.Format(start);
+        var activity = (await db.ReadAsync(c => c.QueryAsync<ActivityLine>(
+            """
+            SELECT created_at, device_id, duration_ms, error IS NOT NULL AS failed, conflicts FROM sync_activity
+            WHERE created_at >= @since ORDER BY created_at DESC LIMIT 200000
+            """, new { since }))).ToList();
+        var signups = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT created_at FROM users WHERE created_at >= @since", new { since }))).ToList();
+        var count = (int)(window.Ticks / bucket.Ticks);
+        int Index(string at) => (int)((Clock.Parse(at) - start).Ticks / bucket.Ticks);
+        var lines = activity.GroupBy(a => Index(a.CreatedAt)).ToDictionary(g => g.Key, g => g.ToList());
+        var joined = signups.GroupBy(Index).ToDictionary(g => g.Key, g => (long)g.Count());
+        var daily = bucket >= TimeSpan.FromDays(1);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var from = start + bucket * i;
+            var label = from.ToString(daily ? "MM-dd" : "HH:00", System.Globalization.CultureInfo.InvariantCulture);
+            var here = lines.GetValueOrDefault(i) ?? [];
+            var durations = here.Select(a => (double)a.DurationMs).Order().ToList();
+            return new ChartBucket(label, joined.GetValueOrDefault(i), here.Count, here.Count(a => a.Failed), here.Sum(a => a.Conflicts),
+                here.Select(a => a.DeviceId).Where(d => d is not null).Distinct().Count(),
+                Percentile(durations, 0.50), Percentile(durations, 0.95), Percentile(durations, 0.99));
+        }).ToList();
     }
+
+    private sealed class ActivityLine
+    {
+        public string CreatedAt { get; set; } = "";
+        public string? DeviceId { get; set; }
+        public long DurationMs { get; set; }
+        public bool Failed { get; set; }
+        public long Conflicts { get; set; }
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     private Task AuditAsync(string userId, string adminEmail, string what) =>
         accounts.AuditAsync(new AuditEvent("support_action", userId, Detail: $"{adminEmail} {what}"));

@@ -42,14 +42,17 @@ public sealed class SupportToolsTests(TimedServerFixture fixture) : IClassFixtur
         var support = fixture.Server.Services.GetRequiredService<SupportTools>();
 
         var ended = await support.RevokeSessionsAsync("admin@sqlstudio.test", user.Tokens.User.UserId);
-        var days = await support.ActivityAsync(14);
+        var hours = await support.ChartsAsync(TimeSpan.FromHours(24), TimeSpan.FromHours(1));
+        var days = await support.ChartsAsync(TimeSpan.FromDays(7), TimeSpan.FromDays(1));
 
         Assert.Equal(2, ended);
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.Http.GetAsync("/api/auth/me")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized,
             (await new AuthClient(fixture.Server).SendAsync(HttpMethod.Get, "/api/auth/me", second.AccessToken)).StatusCode);
-        Assert.Equal(14, days.Count);
+        Assert.Equal(24, hours.Count);
+        Assert.Equal(7, days.Count);
         Assert.True(days[^1].Signups >= 1);
+        Assert.True(hours[^1].Signups >= 1);
     }
 
     [Fact]

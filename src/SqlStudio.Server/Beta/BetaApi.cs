@@ -19,6 +19,8 @@ public static class BetaApi
         services.AddSingleton<Onboarding>();
         services.AddSingleton<WhatsNew>();
         services.AddSingleton<SupportTools>();
+        services.AddSingleton<LaunchMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<LaunchMetrics>());
         services.AddFeatures(configuration);
         return services;
     }

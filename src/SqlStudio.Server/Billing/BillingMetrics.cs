@@ -56,22 +56,8 @@ public sealed class BillingMetrics : BackgroundService
         _subscriptions = counts;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), _time);
-        do
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                _logger.LogWarning("Subscription counts not refreshed ({Message}); next try in a minute", ex.Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Observability.Refresh.EveryMinuteAsync(RefreshAsync, _time, _logger, "Subscription counts", stoppingToken);
 
     public override void Dispose()
     {

@@ -8,9 +8,6 @@ public sealed class RetentionOptions
     /// <summary>Sync activity lines and processed Stripe event ids older than this are purged.</summary>
     public TimeSpan EventAge { get; set; } = TimeSpan.FromDays(90);
 
-    /// <summary>Sent email (its address; the bodies went at sending) is kept this long, for delivery questions.</summary>
-    public TimeSpan SentEmailAge { get; set; } = TimeSpan.FromDays(7);
-
     /// <summary>Audit lines (security events) are kept longer.</summary>
     public TimeSpan AuditAge { get; set; } = TimeSpan.FromDays(365);
 
@@ -20,8 +17,7 @@ public sealed class RetentionOptions
 
 /// <summary>
 /// Purges event tables past their age (<see cref="RetentionOptions"/>): <c>sync_activity</c> and <c>stripe_events</c>
-/// after <c>Retention:EventAge</c> (90 days), sent email after <c>Retention:SentEmailAge</c> (7 days), <c>audit_log</c> after
-/// <c>Retention:AuditAge</c> (365 days). Every
+/// after <c>Retention:EventAge</c> (90 days), <c>audit_log</c> after <c>Retention:AuditAge</c> (365 days). Every
 /// instance runs the timer; the one holding the "retention" lease does the work.
 /// </summary>
 public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions options, TimeProvider time, ILogger<RetentionJob> logger)
@@ -33,13 +29,11 @@ public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions optio
         var now = Time.GetUtcNow();
         var events = Clock.Format(now - options.EventAge);
         var audit = Clock.Format(now - options.AuditAge);
-        var sent = Clock.Format(now - options.SentEmailAge);
         var purged = 0;
         await db.WriteBatchAsync(new SqlBatch()
             .Query<long>("DELETE FROM sync_activity WHERE created_at < @events RETURNING 1", new { events }, rows => purged += rows.Count)
             .Query<long>("DELETE FROM stripe_events WHERE processed_at < @events RETURNING 1", new { events }, rows => purged += rows.Count)
-            .Query<long>("DELETE FROM audit_log WHERE created_at < @audit RETURNING 1", new { audit }, rows => purged += rows.Count)
-            .Query<long>("DELETE FROM email_outbox WHERE state = 'sent' AND sent_at < @sent RETURNING 1", new { sent }, rows => purged += rows.Count),
+            .Query<long>("DELETE FROM audit_log WHERE created_at < @audit RETURNING 1", new { audit }, rows => purged += rows.Count),
             cancellationToken);
         if (purged > 0)
         {

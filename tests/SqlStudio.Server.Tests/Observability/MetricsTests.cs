@@ -76,6 +76,7 @@ public sealed class MetricsTests
 
         // The subscription counts refresh once a minute; this scrape should see this one.
         await server.Services.GetRequiredService<SqlStudio.Server.Billing.BillingMetrics>().RefreshAsync();
+        await server.Services.GetRequiredService<SqlStudio.Server.Beta.LaunchMetrics>().RefreshAsync();
         var unauthorized = await server.Client.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
         Assert.Equal("unauthorized", (await AuthClient.ProblemAsync(unauthorized)).GetProperty("code").GetString());
@@ -103,6 +104,8 @@ public sealed class MetricsTests
         Assert.Equal(3, Sample(text, "sqlstudio_sync_client_pending_sum"));
         Sample(text, "sqlstudio_email_outbox_messages", ("state", "sent"));
         Assert.True(Sample(text, "sqlstudio_subscriptions", ("status", "active")) >= 1);
+        Assert.True(Sample(text, "sqlstudio_launch_users", ("stage", "signups")) >= 1);
+        Assert.True(Sample(text, "sqlstudio_launch_users", ("stage", "paying")) >= 1);
         Sample(text, "sqlstudio_billing_webhooks_total", ("type", "checkout.session.completed"), ("outcome", "processed"));
         Sample(text, "sqlstudio_sync_propagation_seconds_count");
         Sample(text, "sqlstudio_billing_webhooks_total", ("outcome", "signature_invalid"));

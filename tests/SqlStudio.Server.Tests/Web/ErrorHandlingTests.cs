@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SqlStudio.Testing;
 
 namespace SqlStudio.Server.Tests.Web;
@@ -135,6 +137,45 @@ public sealed class ErrorHandlingTests(ErrorHandlingServer fixture) : IClassFixt
         Assert.DoesNotContain("InvalidOperationException", text);
         Assert.DoesNotContain(" at ", text);
         Assert.True(problem.TryGetProperty("trace_id", out _));
+    }
+
+    [Fact]
+    public async Task ServerError_IsLoggedExactlyOnce_WithTheTraceIdTheBodyCarries()
+    {
+        var logs = new CapturingLogs();
+        fixture.Server.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
+        var response = await Client.GetAsync("/test/throw");
+        var traceId = (await AssertProblemAsync(response, HttpStatusCode.InternalServerError, "internal_error")).GetProperty("trace_id").GetString()!;
+
+        var errors = logs.Entries.Where(e => e.Level >= LogLevel.Error && e.Exception is InvalidOperationException).ToList();
+        var entry = Assert.Single(errors);
+        // The body's trace id is the W3C traceparent (00-<trace>-<span>-01); the log line is written inside that trace.
+        Assert.Contains(entry.TraceId!, traceId);
+    }
+
+    /// <summary>Every log entry of the server from now on, with the trace it was written in.</summary>
+    private sealed class CapturingLogs : ILoggerProvider
+    {
+        public sealed record Entry(string Category, LogLevel Level, Exception? Exception, string? TraceId);
+
+        public System.Collections.Concurrent.ConcurrentQueue<Entry> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<Entry> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue(new Entry(category, logLevel, exception, System.Diagnostics.Activity.Current?.TraceId.ToString()));
+        }
     }
 
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)

@@ -41,6 +41,8 @@ public sealed class FakeStripe : IAsyncDisposable
     public ConcurrentDictionary<string, JsonObject> Sessions { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Subscriptions { get; } = new();
 
+    public ConcurrentDictionary<string, JsonObject> PortalConfigurations { get; } = new();
+
     /// <summary>Subscription cancellations to answer with a 500 (Stripe unreachable for that call).</summary>
     public int FailNextCancels { get; set; }
     public ConcurrentDictionary<string, JsonObject> Products { get; } = new();
@@ -101,6 +103,17 @@ public sealed class FakeStripe : IAsyncDisposable
             s["canceled_at"] = now;
             s["ended_at"] = now;
             return Results.Json(s);
+        });
+        app.MapGet("/v1/billing_portal/configurations", () => List(fake.PortalConfigurations.Values));
+        app.MapPost("/v1/billing_portal/configurations", (HttpContext c) =>
+        {
+            var form = Form(c);
+            var configuration = fake.Fixture("billing_portal.configuration");
+            configuration["id"] = "bpc_" + fake.Next();
+            configuration["metadata"] = new JsonObject(form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal))
+                .Select(f => KeyValuePair.Create(f.Key["metadata[".Length..^1], (JsonNode?)f.Value)));
+            fake.PortalConfigurations[configuration["id"]!.GetValue<string>()] = configuration;
+            return Results.Json(configuration);
         });
         app.MapPost("/v1/billing_portal/sessions", (HttpContext c) => fake.CreatePortal(Form(c)));
         app.MapGet("/v1/invoices", (HttpContext c) =>

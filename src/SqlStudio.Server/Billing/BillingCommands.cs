@@ -43,10 +43,21 @@ public static class BillingCommands
                 yearly = (await stripe.CreatePriceAsync(productId, 9000, "year", YearlyLookupKey, ct)).Id;
                 created++;
             }
-            await output.WriteLineAsync(created == 0 ? "Already set up; nothing created." : $"Created {created} price(s).");
+            // The customer portal: switching monthly ↔ yearly with proration, payment method, invoices, cancel at period end.
+            var portal = (await stripe.PortalConfigurationsAsync(ct)).Data
+                .FirstOrDefault(c => c.Active && c.Metadata?.GetValueOrDefault("app") == "sqlstudio")?.Id;
+            if (portal is null)
+            {
+                var links = app.Services.GetRequiredService<AppOptions>();
+                portal = (await stripe.CreatePortalConfigurationAsync(productId, [monthly, yearly], links.Link("/terms"), links.Link("/privacy"),
+                    links.Link("/billing"), ct)).Id;
+                created++;
+            }
+            await output.WriteLineAsync(created == 0 ? "Already set up; nothing created." : $"Created {created} object(s): prices and the customer portal.");
             await output.WriteLineAsync($"product {productId}");
             await output.WriteLineAsync($"Billing__Stripe__Prices__Monthly={monthly}");
             await output.WriteLineAsync($"Billing__Stripe__Prices__Yearly={yearly}");
+            await output.WriteLineAsync($"Billing__Stripe__PortalConfiguration={portal}");
             return 0;
         });
         yield return bootstrap;

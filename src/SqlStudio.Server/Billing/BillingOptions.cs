@@ -28,6 +28,12 @@ public sealed class StripeSettings
 
     public PriceSettings Prices { get; set; } = new();
 
+    /// <summary>The customer-portal configuration <c>stripe-bootstrap</c> creates (<c>bpc_…</c>); none: the account's default.</summary>
+    public string? PortalConfiguration { get; set; }
+
+    /// <summary>Checkout asks Stripe Tax for the tax, collecting the billing address it needs.</summary>
+    public bool AutomaticTax { get; set; }
+
     /// <summary>Signature tolerance of webhooks.</summary>
     public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromSeconds(300);
 }

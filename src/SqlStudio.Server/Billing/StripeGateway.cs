@@ -40,6 +40,23 @@ public sealed class StripeGateway(BillingOptions options, IHttpClientFactory htt
             SuccessUrl = successUrl,
             CancelUrl = cancelUrl,
         };
+        if (trialDays is > 0)
+        {
+            // The trial starts without a card (docs/decisions/0002-card-free-trial.md): Checkout asks for one only when
+            // something is due now; a trial that ends with no payment method on file is canceled, not charged.
+            create.PaymentMethodCollection = "if_required";
+            create.SubscriptionData.TrialSettings = new SessionSubscriptionDataTrialSettingsOptions
+            {
+                EndBehavior = new SessionSubscriptionDataTrialSettingsEndBehaviorOptions { MissingPaymentMethod = "cancel" },
+            };
+        }
+        if (options.Stripe.AutomaticTax)
+        {
+            // Stripe Tax works out the tax from the customer's address, which Checkout collects and saves on the customer.
+            create.AutomaticTax = new SessionAutomaticTaxOptions { Enabled = true };
+            create.BillingAddressCollection = "required";
+            create.CustomerUpdate = new SessionCustomerUpdateOptions { Address = "auto", Name = "auto" };
+        }
         // Card always; US bank accounts (ACH) for USD prices. Not a typed option in this Stripe.net version.
         create.AddExtraParam("payment_method_types[0]", "card");
         if (usd)
@@ -53,8 +70,56 @@ public sealed class StripeGateway(BillingOptions options, IHttpClientFactory htt
         Client.V1.Checkout.Sessions.GetAsync(sessionId, new SessionGetOptions { Expand = ["subscription"] }, cancellationToken: ct);
 
     public Task<Stripe.BillingPortal.Session> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct) =>
-        Client.V1.BillingPortal.Sessions.CreateAsync(new Stripe.BillingPortal.SessionCreateOptions { Customer = customerId, ReturnUrl = returnUrl },
-            cancellationToken: ct);
+        Client.V1.BillingPortal.Sessions.CreateAsync(new Stripe.BillingPortal.SessionCreateOptions
+        {
+            Customer = customerId,
+            ReturnUrl = returnUrl,
+            Configuration = string.IsNullOrWhiteSpace(options.Stripe.PortalConfiguration) ? null : options.Stripe.PortalConfiguration,
+        }, cancellationToken: ct);
+
+    public Task<StripeList<Stripe.BillingPortal.Configuration>> PortalConfigurationsAsync(CancellationToken ct) =>
+        Client.V1.BillingPortal.Configurations.ListAsync(new Stripe.BillingPortal.ConfigurationListOptions { Limit = 100 }, cancellationToken: ct);
+
+    /// <summary>
+    /// The customer portal as the product needs it: switch monthly ↔ yearly with proration, update the payment method,
+    /// see invoices, cancel at the end of the period; the terms and privacy links on it.
+    /// </summary>
+    public Task<Stripe.BillingPortal.Configuration> CreatePortalConfigurationAsync(string productId, IReadOnlyList<string> priceIds, string termsUrl,
+        string privacyUrl, string returnUrl, CancellationToken ct) =>
+        Client.V1.BillingPortal.Configurations.CreateAsync(new Stripe.BillingPortal.ConfigurationCreateOptions
+        {
+            BusinessProfile = new Stripe.BillingPortal.ConfigurationBusinessProfileOptions
+            {
+                Headline = "SQL Studio Cloud — Individual tier",
+                TermsOfServiceUrl = termsUrl,
+                PrivacyPolicyUrl = privacyUrl,
+            },
+            DefaultReturnUrl = returnUrl,
+            Features = new Stripe.BillingPortal.ConfigurationFeaturesOptions
+            {
+                CustomerUpdate = new Stripe.BillingPortal.ConfigurationFeaturesCustomerUpdateOptions
+                {
+                    Enabled = true,
+                    AllowedUpdates = ["email", "address", "tax_id"],
+                },
+                InvoiceHistory = new Stripe.BillingPortal.ConfigurationFeaturesInvoiceHistoryOptions { Enabled = true },
+                PaymentMethodUpdate = new Stripe.BillingPortal.ConfigurationFeaturesPaymentMethodUpdateOptions { Enabled = true },
+                SubscriptionCancel = new Stripe.BillingPortal.ConfigurationFeaturesSubscriptionCancelOptions
+                {
+                    Enabled = true,
+                    Mode = "at_period_end",
+                    ProrationBehavior = "none",
+                },
+                SubscriptionUpdate = new Stripe.BillingPortal.ConfigurationFeaturesSubscriptionUpdateOptions
+                {
+                    Enabled = true,
+                    DefaultAllowedUpdates = ["price"],
+                    ProrationBehavior = "create_prorations",
+                    Products = [new Stripe.BillingPortal.ConfigurationFeaturesSubscriptionUpdateProductOptions { Product = productId, Prices = [.. priceIds] }],
+                },
+            },
+            Metadata = new Dictionary<string, string> { ["app"] = "sqlstudio" },
+        }, new RequestOptions { IdempotencyKey = "portal-configuration-" + string.Join("-", priceIds) }, ct);
 
     public Task<Subscription> GetSubscriptionAsync(string subscriptionId, CancellationToken ct) =>
         Client.V1.Subscriptions.GetAsync(subscriptionId, cancellationToken: ct);

@@ -68,7 +68,7 @@ public static class AccountEmails
         "Welcome to SQL Studio Cloud",
         $"Hi {name},",
         [billing
-            ? "Your address is confirmed. Start your 14-day free trial of the Individual tier from the billing page: sync turns on at once; Stripe asks for a card to start it, nothing is charged before the trial ends, we remind you three days before, and you can cancel any time until then."
+            ? "Your address is confirmed. Start your 14-day free trial of the Individual tier from the welcome checklist or the billing page — no card needed: sync turns on at once, we remind you three days before the trial ends, and if no card has been added by then the trial simply ends (sync pauses, nothing is charged, nothing is deleted)."
             : "Your address is confirmed, and sync is on: connections (never their passwords), query tabs, history, saved queries, AI chats and preferences now follow you between your computers.",
          "Next: sign in from the SQL Studio desktop app (or `sqlstudio login` in a terminal) on each computer you use. The welcome checklist walks you through it."],
         "Open the welcome checklist", welcomeLink);

@@ -29,13 +29,27 @@ public sealed class BillingCommandTests : IAsyncLifetime
         var secondCode = await OperatorCommands.RunAsync(["stripe-bootstrap", .. Config(data)], second, second);
 
         Assert.True(firstCode == 0, first.ToString());
-        Assert.Contains("Created 2 price(s).", first.ToString());
+        Assert.Contains("Created 3 object(s)", first.ToString());
         Assert.Equal(0, secondCode);
         Assert.Contains("Already set up", second.ToString());
         Assert.Single(_stripe.Products);
         Assert.Equal(2, _stripe.Prices.Count);
         Assert.Equal([900L, 9000L], _stripe.Prices.Values.Select(p => p["unit_amount"]!.GetValue<long>()).Order());
         Assert.Contains("Billing__Stripe__Prices__Monthly=price_", second.ToString());
+        // The customer portal, once: plan switching between the two prices with proration, payment method, invoices,
+        // cancel at the end of the period, the legal links.
+        var portal = Assert.Single(_stripe.Requests, r => r.Method == "POST" && r.Path == "/v1/billing_portal/configurations").Form;
+        Assert.Contains($"Billing__Stripe__PortalConfiguration={_stripe.PortalConfigurations.Keys.Single()}", second.ToString());
+        Assert.Equal("true", portal["features[subscription_update][enabled]"]);
+        Assert.Equal("price", portal["features[subscription_update][default_allowed_updates][0]"]);
+        Assert.Equal("create_prorations", portal["features[subscription_update][proration_behavior]"]);
+        Assert.Equal(_stripe.Products.Keys.Single(), portal["features[subscription_update][products][0][product]"]);
+        Assert.Equal(_stripe.Prices.Keys.Order(), new[] { portal["features[subscription_update][products][0][prices][0]"], portal["features[subscription_update][products][0][prices][1]"] }.Order());
+        Assert.Equal("true", portal["features[payment_method_update][enabled]"]);
+        Assert.Equal("true", portal["features[invoice_history][enabled]"]);
+        Assert.Equal("at_period_end", portal["features[subscription_cancel][mode]"]);
+        Assert.EndsWith("/terms", portal["business_profile[terms_of_service_url]"]);
+        Assert.EndsWith("/privacy", portal["business_profile[privacy_policy_url]"]);
     }
 
     [Fact]

@@ -70,6 +70,10 @@ public sealed class BillingTests(BillingFixture fixture) : IClassFixture<Billing
         Assert.Equal(TestServer.PublicUrl + "/billing/success?session_id={CHECKOUT_SESSION_ID}", form["success_url"]);
         Assert.Equal(TestServer.PublicUrl + "/billing", form["cancel_url"]);
         Assert.Equal("card", form["payment_method_types[0]"]);
+        // The trial starts without a card; one that ends with no payment method is canceled, not charged.
+        Assert.Equal("if_required", form["payment_method_collection"]);
+        Assert.Equal("cancel", form["subscription_data[trial_settings][end_behavior][missing_payment_method]"]);
+        Assert.False(form.ContainsKey("automatic_tax[enabled]"));
         Assert.Equal("us_bank_account", form["payment_method_types[1]"]);
         Assert.Equal(form["customer"], sent[1]["customer"]);
         Assert.Single(Stripe.Requests, r => r.Path == "/v1/customers" && r.Form["metadata[user_id]"] == user.Tokens.User.UserId);
@@ -82,6 +86,27 @@ public sealed class BillingTests(BillingFixture fixture) : IClassFixture<Billing
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Equal("already_subscribed", (await AuthClient.ProblemAsync(refused)).GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Checkout_WithAutomaticTax_AsksStripeTaxAndCollectsTheAddress()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            Stripe.Configure(o);
+            o.Settings["Billing:Stripe:AutomaticTax"] = "true";
+        });
+        var user = await SyncClient.NewUserAsync(server);
+
+        var response = await user.Http.PostAsJsonAsync("/api/billing/create-checkout", new { price_id = FakeStripe.MonthlyPrice });
+        var checkout = (await response.Content.ReadFromJsonAsync<CheckoutResponse>(AuthClient.Json))!;
+        var form = Stripe.Requests.Last(r => r.Path == "/v1/checkout/sessions").Form;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(checkout.SessionId, Stripe.Sessions.Keys.Single(k => k == checkout.SessionId));
+        Assert.Equal("true", form["automatic_tax[enabled]"]);
+        Assert.Equal("required", form["billing_address_collection"]);
+        Assert.Equal("auto", form["customer_update[address]"]);
     }
 
     [Fact]

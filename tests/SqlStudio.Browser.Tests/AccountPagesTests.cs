@@ -242,6 +242,36 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task Register_ErrorsAsItems_ResendFromCheckYourInbox_HeaderShowsSyncChipAndReadableSessions()
+    {
+        var email = AuthClient.NewEmail("chip");
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/register");
+        await page.GetByLabel("Name").FillAsync("Cleo");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync("short");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Expect(page.Locator("#password-error li").First).ToBeVisibleAsync();
+
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Check your inbox");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the link again" }).ClickAsync();
+        await Expect(page.GetByText("We sent the link again.")).ToBeVisibleAsync();
+        var message = await fixture.Server.Mailbox.WaitForAsync(email, "Confirm your email", count: 2);
+
+        await page.GotoAsync(Local(Mailbox.LinkFrom(message, "/verify-email")));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my email address" }).ClickAsync();
+        await LogInAsync(page, email, Password);
+        await Expect(page.Locator("[data-sync-chip]")).ToHaveTextAsync("Not synced yet");
+        await Expect(page.Locator("[data-account-link]")).ToHaveTextAsync("Cleo");
+        await Expect(page.Locator(".session-list")).ToContainTextAsync("Chrome on Linux");
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Go to your account" })).ToBeVisibleAsync();
+        Assert.Contains("connections", await page.Locator("meta[name='description']").GetAttributeAsync("content"));
+    }
+
+    [Fact]
     public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -33,13 +33,13 @@ public static class BillingApi
             return new Failure(403, AuthErrorCodes.EmailUnverified, "Confirm your email address before subscribing.").ToProblem();
         }
         var outcome = await billing.CreateCheckoutAsync(user, request.PriceId, context.RequestAborted);
-        return outcome.Value is { } checkout ? TypedResults.Ok(checkout) : outcome.Failure!.ToProblem();
+        return outcome.Value is { } checkout ? TypedResults.Ok(checkout) : outcome.Failure!.ToProblem(context);
     }
 
     private static async Task<IResult> Portal(ClaimsPrincipal principal, BillingService billing, HttpContext context)
     {
         var outcome = await billing.PortalAsync(principal.UserId(), context.RequestAborted);
-        return outcome.Value is { } portal ? TypedResults.Ok(portal) : outcome.Failure!.ToProblem();
+        return outcome.Value is { } portal ? TypedResults.Ok(portal) : outcome.Failure!.ToProblem(context);
     }
 
     private static async Task<IResult> Subscription(ClaimsPrincipal principal, AccountStore accounts, BillingService billing) =>

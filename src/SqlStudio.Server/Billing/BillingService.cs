@@ -23,7 +23,28 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         new("yearly", options.Stripe.Prices.Yearly ?? "price_yearly", 9000, "usd", "year", options.TrialDays),
     ];
 
+    /// <summary>Stripe could not be reached or failed: nothing was charged, and the page says so in place.</summary>
+    public static readonly Failure PaymentsUnavailable = new(503, "payments_unavailable",
+        "Payments are unavailable right now; nothing was charged. Try again in a few minutes.") { RetryAfter = TimeSpan.FromSeconds(60) };
+
+    private static bool IsStripeDown(Exception ex, CancellationToken ct) =>
+        ex is StripeException { HttpStatusCode: >= System.Net.HttpStatusCode.InternalServerError or 0 } or HttpRequestException
+            || (ex is TaskCanceledException && !ct.IsCancellationRequested);
+
     public async Task<Outcome<CheckoutResponse>> CreateCheckoutAsync(UserRow user, string? priceId, CancellationToken ct)
+    {
+        try
+        {
+            return await CheckoutCoreAsync(user, priceId, ct);
+        }
+        catch (Exception ex) when (IsStripeDown(ex, ct))
+        {
+            logger.LogWarning(ex, "Checkout could not reach Stripe");
+            return PaymentsUnavailable;
+        }
+    }
+
+    private async Task<Outcome<CheckoutResponse>> CheckoutCoreAsync(UserRow user, string? priceId, CancellationToken ct)
     {
         if (!options.Enabled)
         {
@@ -65,8 +86,16 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         {
             return new Failure(404, "no_customer", "There is no billing account yet: start a subscription first.");
         }
-        var session = await stripe.CreatePortalSessionAsync(customerId, app.Link("/billing"), ct);
-        return new PortalResponse(session.Url);
+        try
+        {
+            var session = await stripe.CreatePortalSessionAsync(customerId, app.Link("/billing"), ct);
+            return new PortalResponse(session.Url);
+        }
+        catch (Exception ex) when (IsStripeDown(ex, ct))
+        {
+            logger.LogWarning(ex, "The billing portal could not reach Stripe");
+            return PaymentsUnavailable;
+        }
     }
 
     public sealed record InvoiceInfo(string Id, string Date, long AmountCents, string Currency, string? Status, string? Url);
@@ -84,7 +113,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
             return invoices.Data.Select(i => new InvoiceInfo(i.Id, Clock.Format(new DateTimeOffset(DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)))[..10],
                 i.AmountPaid, i.Currency ?? "usd", i.Status, i.HostedInvoiceUrl)).ToList();
         }
-        catch (StripeException ex)
+        catch (Exception ex) when (ex is StripeException || IsStripeDown(ex, ct))
         {
             logger.LogWarning(ex, "Listing invoices failed");
             return [];

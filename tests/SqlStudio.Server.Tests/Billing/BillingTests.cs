@@ -110,6 +110,23 @@ public sealed class BillingTests(BillingFixture fixture) : IClassFixture<Billing
     }
 
     [Fact]
+    public async Task StripeUnreachable_CheckoutIs503PaymentsUnavailable_NeverA500()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            Stripe.Configure(o);
+            o.Settings["Billing:Stripe:ApiBase"] = $"http://127.0.0.1:{Loopback.FreePort()}";
+        });
+        var user = await SyncClient.NewUserAsync(server);
+
+        var response = await user.Http.PostAsJsonAsync("/api/billing/create-checkout", new { price_id = FakeStripe.MonthlyPrice });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("payments_unavailable", (await AuthClient.ProblemAsync(response)).GetProperty("code").GetString());
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
     public async Task Portal_ReturnsToBillingPage_NoCustomerIs404()
     {
         var user = await SyncClient.NewUserAsync(fixture.Server);

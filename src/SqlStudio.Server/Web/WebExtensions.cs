@@ -26,6 +26,7 @@ public static class WebExtensions
     {
         var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         builder.Services.AddSingleton(serverOptions);
+        builder.Services.AddSingleton<StaticAssets>();
         builder.Services.Configure<KestrelServerOptions>(o =>
         {
             o.AddServerHeader = false;
@@ -117,7 +118,8 @@ public static class WebExtensions
         app.UseStatusCodePages(ErrorPages.StatusCodePageAsync);
         app.UseMiddleware<RequestLimits>();
         app.UseMiddleware<SecurityHeaders>();
-        app.UseStaticFiles();
+        app.UseWhen(context => StaticAssets.IsStatic(context.Request.Path), branch => branch.UseResponseCompression());
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = StaticAssets.CacheHeaders });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -34,6 +34,27 @@ public sealed class ShellTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task StaticFiles_AreFingerprinted_CachedAYear_AndCompressed()
+    {
+        var html = await Client.GetStringAsync("/");
+        var link = System.Text.RegularExpressions.Regex.Match(html, "href=\"(css/site\\.css\\?v=[0-9a-f]{16})\"").Groups[1].Value;
+        // No automatic decompression: the Content-Encoding the server chose stays visible.
+        using var raw = new HttpClient { BaseAddress = fixture.Server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/" + link);
+        request.Headers.AcceptEncoding.ParseAdd("br, gzip");
+
+        using var fingerprinted = await raw.SendAsync(request);
+        using var plain = await raw.GetAsync("/css/site.css");
+
+        Assert.NotEqual("", link);
+        Assert.Equal(HttpStatusCode.OK, fingerprinted.StatusCode);
+        Assert.Equal("public, max-age=31536000, immutable", fingerprinted.Headers.CacheControl?.ToString());
+        Assert.Contains(fingerprinted.Content.Headers.ContentEncoding, e => e is "br" or "gzip");
+        Assert.Equal("public, max-age=300", plain.Headers.CacheControl?.ToString());
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task HealthReady_Migrated_Returns200Healthy()
     {
         var response = await Client.GetAsync("/health/ready");

@@ -38,11 +38,23 @@ public sealed class LandingPageTests(BrowserFixture fixture) : IClassFixture<Bro
     public async Task ApiReference_Renders()
     {
         var page = await fixture.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Add(message.Text);
+            }
+        };
 
         await page.GotoAsync("/docs/api");
 
         // Scalar renders the OpenAPI document's title once it has fetched and parsed /openapi/v1.json.
         await page.GetByText("SQL Studio Cloud API").First.WaitForAsync(new() { Timeout = 20_000 });
         Assert.Contains("/docs/api", page.Url);
+        Assert.Equal("en", await page.EvaluateAsync<string>("document.documentElement.lang"));
+        // No font the policy refuses, nothing else failing (there were 14 errors before).
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Equal(0, await page.GetByText("Generate SDK").CountAsync());
     }
 }

@@ -129,9 +129,17 @@ public static class WebExtensions
     public static WebApplication MapWebShell(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs/api", o => o
-            .WithTitle("SQL Studio Cloud API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/docs/api", o =>
+        {
+            o.WithTitle("SQL Studio Cloud API").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+            // A reference for the people who use the API: no developer toolbar (Deploy, Generate SDK), no AI chat or MCP
+            // panel, and the system fonts instead of fonts from a CDN the content security policy (rightly) refuses.
+            o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            o.Agent = new ScalarAgentOptions { Disabled = true };
+            o.Mcp = new ScalarMcpOptions { Disabled = true };
+            o.DefaultFonts = false;
+            o.HeadContent = "<script>document.documentElement.lang = 'en';</script>";
+        });
         app.MapRazorComponents<Components.App>();
         return app;
     }

@@ -71,7 +71,7 @@ public sealed class AuthSession(ITokenStore store, HttpClient http, TimeProvider
     public async Task<TokenResponse> SignInAsync(Uri server, string email, string password, string deviceId, string deviceName)
     {
         var response = await http.PostAsJsonAsync(new Uri(server, "/api/auth/login"),
-            new { email, password, device_id = deviceId, device_name = deviceName, platform = Environment.OSVersion.Platform.ToString().ToLowerInvariant() },
+            new { email, password, device_id = deviceId, device_name = deviceName, platform = DeviceIdentity.Platform() },
             SyncJson.Options);
         if (!response.IsSuccessStatusCode)
         {

@@ -132,6 +132,13 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         var (badRating, badRatingOutput) = await RunAsync("fb", "feedback", "--rating", "9", "x");
 
         Assert.Contains("reached the team", sent);
+        // The login named this computer on the account's device list: host name and system, not the device id.
+        var tokens = await new AuthClient(fixture.Server).LoginAsync(email);
+        var devices = await new AuthClient(fixture.Server).SendAsync(HttpMethod.Get, "/api/sync/devices", tokens.AccessToken);
+        var list = await devices.Content.ReadAsStringAsync();
+        Assert.Contains(Environment.MachineName, list);
+        Assert.Contains("sqlstudio CLI, profile fb", list);
+        Assert.DoesNotContain("unknown", list, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(2, badKind);
         Assert.Contains("rant", badKindOutput);
         Assert.Equal(1, badRating);

@@ -156,7 +156,21 @@ public static class AccountCommands
                 {
                     return await cli.FailAsync("No password: pass --password, set SQLSTUDIO_PASSWORD, or run interactively.", 2);
                 }
-                tokens = await profile.Auth.SignInAsync(server, result.GetValue(email)!, secret, deviceId, $"sqlstudio CLI ({result.GetValue(cli.Profile)})");
+                tokens = await profile.Auth.SignInAsync(server, result.GetValue(email)!, secret, deviceId,
+                    DeviceIdentity.Name($"sqlstudio CLI, profile {result.GetValue(cli.Profile)}"));
+            }
+            if (tokens.User.EmailVerified)
+            {
+                // The account's device list shows this computer by its host name and system, not by its device id.
+                try
+                {
+                    await profile.Manager.RegisterDeviceAsync(DeviceIdentity.Name($"sqlstudio CLI, profile {result.GetValue(cli.Profile)}"),
+                        DeviceIdentity.Platform(), DeviceIdentity.AppVersion(typeof(AccountCommands).Assembly), ct);
+                }
+                catch (Exception ex) when (ex is SyncApiException or OfflineException)
+                {
+                    // Not fatal: the first push registers the device under its id, and the next login names it.
+                }
             }
             await cli.Output.WriteLineAsync($"Signed in as {tokens.User.Email} ({tokens.User.Tier}). Profile: {result.GetValue(cli.Profile)}.");
             if (!result.GetValue(noSync) && tokens.User.EmailVerified)

@@ -83,7 +83,7 @@ internal sealed class HranaClient
     /// requests left it in autocommit. A stream the server no longer knows (expired, restarted) ran nothing: the requests
     /// go on a new one. Returns the results of <paramref name="requests"/> only.
     /// </summary>
-    public async Task<JsonArray> RunAsync(IReadOnlyList<string> settings, JsonArray requests, bool mayRetryAfterSend, CancellationToken ct)
+    public async Task<JsonArray> RunAsync(IList<string> settings, JsonArray requests, bool mayRetryAfterSend, CancellationToken ct)
     {
         if (await VersionAsync(_url, ct) != "v3")
         {
@@ -140,7 +140,7 @@ internal sealed class HranaClient
         return null;
     }
 
-    private static JsonArray SettingsRequests(IReadOnlyList<string> settings) =>
+    private static JsonArray SettingsRequests(IList<string> settings) =>
         new(settings.Select(s => (JsonNode)Hrana.Execute(Hrana.Statement(s, false))).ToArray());
 
     private static JsonObject GetAutocommit() => new() { ["type"] = "get_autocommit" };

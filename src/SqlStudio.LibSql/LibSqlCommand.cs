@@ -100,7 +100,7 @@ public sealed partial class LibSqlCommand : DbCommand
         }
         else
         {
-            results = await connection.Client.RunAsync(connection.StreamSettings.ToList(), new JsonArray(request), mayRetryAfterSend: IsReadOnly(CommandText), ct);
+            results = await connection.Client.RunAsync(connection.StreamSettings, new JsonArray(request), mayRetryAfterSend: IsReadOnly(CommandText), ct);
         }
         ThrowOnError(results);
         var answer = results[^1];

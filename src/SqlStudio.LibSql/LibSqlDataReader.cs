@@ -237,7 +237,7 @@ public sealed class LibSqlBatch : DbBatch
         {
             // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
             var readOnly = batches.All(b => b.BeginStatement is null or "" or "BEGIN" && b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
-            results = await connection.Client.RunAsync(connection.StreamSettings.ToList(), requests, mayRetryAfterSend: readOnly, timeout.Token);
+            results = await connection.Client.RunAsync(connection.StreamSettings, requests, mayRetryAfterSend: readOnly, timeout.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {

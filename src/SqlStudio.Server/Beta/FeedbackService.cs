@@ -1,4 +1,3 @@
-using System.Text;
 using Dapper;
 using SqlStudio.Contracts;
 using SqlStudio.Server.Auth;
@@ -19,8 +18,6 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
 
     public const int MaxContext = 2000;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
     public async Task<Outcome<FeedbackResponse>> SubmitAsync(string userId, FeedbackRequest request, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
@@ -34,7 +31,7 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
         {
             errors["message"] = ["Write a few words: what happened, or what you would like."];
         }
-        else if (message.Length > MaxMessage || !IsText(message, allowLineBreaks: true))
+        else if (message.Length > MaxMessage || !TextRules.IsMultilineText(message))
         {
             errors["message"] = [$"Use at most {MaxMessage} characters of text."];
         }
@@ -42,7 +39,7 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
         {
             errors["rating"] = ["Rate from 1 to 5, or leave it out."];
         }
-        if (context is not null && (context.Length > MaxContext || !IsText(context, allowLineBreaks: true)))
+        if (context is not null && (context.Length > MaxContext || !TextRules.IsMultilineText(context)))
         {
             errors["context"] = [$"Use at most {MaxContext} characters of text."];
         }
@@ -81,18 +78,4 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
             SELECT f.feedback_id, u.email, f.kind, f.message, f.rating, f.context, f.created_at
             FROM feedback f JOIN users u ON u.user_id = f.user_id ORDER BY f.created_at DESC LIMIT @limit
             """, new { limit }))).ToList();
-
-    /// <summary>Printable text (line breaks and tabs allowed when asked) that UTF-8 can carry: no lone surrogate.</summary>
-    private static bool IsText(string value, bool allowLineBreaks)
-    {
-        try
-        {
-            StrictUtf8.GetByteCount(value);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        return !value.Any(c => char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'));
-    }
 }

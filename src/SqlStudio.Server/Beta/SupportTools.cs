@@ -73,29 +73,37 @@ public sealed class SupportTools(
     /// <summary>
     /// The admin view's charts for the last <paramref name="window"/> in buckets of <paramref name="bucket"/>, oldest first
     /// (empty buckets included): signups, sync requests, errors, conflicts, devices seen, and sync latency p50/p95/p99,
-    /// all from the server's own tables (at most the newest 200,000 activity lines are read).
+    /// all from the server's own tables.
     /// </summary>
-    public async Task<IReadOnlyList<ChartBucket>> ChartsAsync(TimeSpan window, TimeSpan bucket)
+    public async Task<IReadOnlyList<ChartBucket>> ChartsAsync(TimeSpan window, TimeSpan bucket) => (await ChartsAsync([(window, bucket)]))[0];
+
+    /// <summary>Several views (the last 24 hours by hour, the last 7 days by day) from one read of the widest window (at most the newest 200,000 activity lines).</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<ChartBucket>>> ChartsAsync(IReadOnlyList<(TimeSpan Window, TimeSpan Bucket)> views)
     {
         var now = time.GetUtcNow();
-        var end = new DateTimeOffset(now.UtcTicks - now.UtcTicks % bucket.Ticks, TimeSpan.Zero) + bucket;
-        var start = end - window;
-        var since = Clock.Format(start);
+        DateTimeOffset Start((TimeSpan Window, TimeSpan Bucket) view) =>
+            new DateTimeOffset(now.UtcTicks - now.UtcTicks % view.Bucket.Ticks, TimeSpan.Zero) + view.Bucket - view.Window;
+        var since = Clock.Format(views.Min(Start));
         var activity = (await db.ReadAsync(c => c.QueryAsync<ActivityLine>(
             """
             SELECT created_at, device_id, duration_ms, error IS NOT NULL AS failed, conflicts FROM sync_activity
             WHERE created_at >= @since ORDER BY created_at DESC LIMIT 200000
-            """, new { since }))).ToList();
-        var signups = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT created_at FROM users WHERE created_at >= @since", new { since }))).ToList();
-        var count = (int)(window.Ticks / bucket.Ticks);
-        int Index(string at) => (int)((Clock.Parse(at) - start).Ticks / bucket.Ticks);
-        var lines = activity.GroupBy(a => Index(a.CreatedAt)).ToDictionary(g => g.Key, g => g.ToList());
+            """, new { since }))).Select(a => (At: Clock.Parse(a.CreatedAt), Line: a)).ToList();
+        var signups = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT created_at FROM users WHERE created_at >= @since", new { since })))
+            .Select(Clock.Parse).ToList();
+        return views.Select(view => Buckets(Start(view), view.Bucket, (int)(view.Window.Ticks / view.Bucket.Ticks), activity, signups)).ToList();
+    }
+
+    private static IReadOnlyList<ChartBucket> Buckets(DateTimeOffset start, TimeSpan bucket, int count,
+        List<(DateTimeOffset At, ActivityLine Line)> activity, List<DateTimeOffset> signups)
+    {
+        int Index(DateTimeOffset at) => at < start ? -1 : (int)((at - start).Ticks / bucket.Ticks);
+        var lines = activity.GroupBy(a => Index(a.At)).ToDictionary(g => g.Key, g => g.Select(a => a.Line).ToList());
         var joined = signups.GroupBy(Index).ToDictionary(g => g.Key, g => (long)g.Count());
         var daily = bucket >= TimeSpan.FromDays(1);
         return Enumerable.Range(0, count).Select(i =>
         {
-            var from = start + bucket * i;
-            var label = from.ToString(daily ? "MM-dd" : "HH:00", System.Globalization.CultureInfo.InvariantCulture);
+            var label = (start + bucket * i).ToString(daily ? "MM-dd" : "HH:00", System.Globalization.CultureInfo.InvariantCulture);
             var here = lines.GetValueOrDefault(i) ?? [];
             var durations = here.Select(a => (double)a.DurationMs).Order().ToList();
             return new ChartBucket(label, joined.GetValueOrDefault(i), here.Count, here.Count(a => a.Failed), here.Sum(a => a.Conflicts),

@@ -20,6 +20,12 @@ public static class TextRules
             text = "";
             return false;
         }
+        return IsWellFormed(text);
+    }
+
+    /// <summary>No lone surrogate: text UTF-8 (the database, email) can carry.</summary>
+    public static bool IsWellFormed(string text)
+    {
         for (var i = 0; i < text.Length; i++)
         {
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
@@ -33,4 +39,8 @@ public static class TextRules
         }
         return true;
     }
+
+    /// <summary>Well-formed text with no control characters but line breaks and tabs (a message someone wrote).</summary>
+    public static bool IsMultilineText(string value) =>
+        IsWellFormed(value) && !value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
 }

@@ -1,6 +1,5 @@
--- Onboarding (issue #15): steps a user skipped, or that have no event of their own (the trial explained), and the
--- newest "what's new" entry the user has seen. The other steps are read from what happened (verification, devices,
--- the first push, the first connection).
+-- Onboarding (issue #15): steps a user skipped, or that have no event of their own (the trial explained). The other
+-- steps are read from what happened (verification, devices, the first push, the first connection).
 CREATE TABLE onboarding_steps (
     user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
     step    TEXT NOT NULL CHECK (step IN ('verify_email', 'first_device', 'first_sync', 'first_connection', 'trial_explained')),
@@ -8,5 +7,3 @@ CREATE TABLE onboarding_steps (
     skipped INTEGER NOT NULL DEFAULT 0 CHECK (skipped IN (0, 1)),
     PRIMARY KEY (user_id, step)
 );
-
-ALTER TABLE users ADD COLUMN whats_new_seen TEXT;

@@ -215,34 +215,94 @@ public sealed class LibSqlBatch : DbBatch
         (await SendAsync(connection, batches, timeoutSeconds, cancellationToken))
         .Select(o => (o.Results is null ? null : (DbDataReader?)new LibSqlDataReader(o.Results), o.Error)).ToList();
 
+    /// <summary>
+    /// Several write batches as one transaction: group commit in the database as well as on the wire. Each batch runs
+    /// inside a savepoint of its own and is rolled back to it alone when one of its steps fails; the next batch starts
+    /// only while the transaction is still whole; one <c>COMMIT</c> ends them all. sqld copies every page a commit
+    /// changed into its replication log, so small writes that touch the same pages (the users row, an index's last
+    /// leaf) cost one copy of each page per group instead of one per batch. When the transaction does not commit as a
+    /// whole (an error that rolled all of it back, a failed <c>COMMIT</c>), none of it was written and each batch runs
+    /// again as its own transaction. Batches that are not <c>BEGIN IMMEDIATE</c> transactions go as
+    /// <see cref="ExecuteManyAsync"/> does.
+    /// </summary>
+    public static async Task<IReadOnlyList<(DbDataReader? Reader, LibSqlException? Error)>> ExecuteAsOneAsync(
+        LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        if (batches.Count < 2 || batches.Any(b => b.BeginStatement != "BEGIN IMMEDIATE"))
+        {
+            return await ExecuteManyAsync(connection, batches, timeoutSeconds, cancellationToken);
+        }
+        static JsonObject Ok(int step) => new() { ["type"] = "ok", ["step"] = step };
+        static JsonObject Not(JsonObject condition) => new() { ["type"] = "not", ["cond"] = condition };
+        var steps = new JsonArray { new JsonObject { ["stmt"] = Hrana.Statement("BEGIN IMMEDIATE", false) } };
+        var layout = new List<(int Savepoint, int Release)>();
+        JsonObject whole = Ok(0);
+        for (var k = 0; k < batches.Count; k++)
+        {
+            var savepoint = steps.Count;
+            steps.Add(new JsonObject { ["condition"] = whole, ["stmt"] = Hrana.Statement($"SAVEPOINT g{k}", false) });
+            foreach (var command in batches[k]._commands.Items)
+            {
+                steps.Add(new JsonObject { ["condition"] = Ok(steps.Count - 1), ["stmt"] = StatementOf(command) });
+            }
+            var release = steps.Count;
+            steps.Add(new JsonObject { ["condition"] = Ok(release - 1), ["stmt"] = Hrana.Statement($"RELEASE g{k}", false) });
+            // A step failed: undo this batch alone. ROLLBACK TO fails when the error took the whole transaction with it,
+            // and then nothing after it runs.
+            var undo = steps.Count;
+            steps.Add(new JsonObject
+            {
+                ["condition"] = new JsonObject { ["type"] = "and", ["conds"] = new JsonArray(Ok(savepoint), Not(Ok(release))) },
+                ["stmt"] = Hrana.Statement($"ROLLBACK TO g{k}", false),
+            });
+            steps.Add(new JsonObject { ["condition"] = Ok(undo), ["stmt"] = Hrana.Statement($"RELEASE g{k}", false) });
+            whole = new JsonObject { ["type"] = "or", ["conds"] = new JsonArray(Ok(release), Ok(undo + 1)) };
+            layout.Add((savepoint, release));
+        }
+        var commit = steps.Count;
+        steps.Add(new JsonObject { ["condition"] = whole, ["stmt"] = Hrana.Statement("COMMIT", false) });
+        steps.Add(new JsonObject { ["condition"] = Not(Ok(commit)), ["stmt"] = Hrana.Statement("ROLLBACK", false) });
+
+        var requests = new JsonArray { new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = steps } } };
+        var slot = (await PipelineAsync(connection, requests, readOnly: false, timeoutSeconds, cancellationToken))[0];
+        var result = slot?["type"]?.GetValue<string>() == "error" ? null : slot?["response"]?["result"];
+        if (result?["step_results"]?[commit] is null)
+        {
+            return await ExecuteManyAsync(connection, batches, timeoutSeconds, cancellationToken);
+        }
+        var results = result["step_results"]!.AsArray();
+        var errors = result["step_errors"]!.AsArray();
+        var outcomes = new List<(DbDataReader?, LibSqlException?)>();
+        for (var k = 0; k < batches.Count; k++)
+        {
+            var (savepoint, release) = layout[k];
+            if (results[release] is not null)
+            {
+                outcomes.Add((new LibSqlDataReader(Enumerable.Range(savepoint + 1, release - savepoint - 1)
+                    .Select(step => StatementResult.From(results[step]!)).ToList()), null));
+                continue;
+            }
+            var failed = Enumerable.Range(savepoint, release - savepoint + 1).First(step => errors[step] is not null);
+            var error = errors[failed]!;
+            outcomes.Add((null, new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
+            {
+                BatchIndex = failed > savepoint && failed < release ? failed - savepoint - 1 : null,
+            }));
+        }
+        return outcomes;
+    }
+
     private static async Task<IReadOnlyList<(IReadOnlyList<StatementResult>? Results, LibSqlException? Error)>> SendAsync(
         LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken)
     {
-        if (connection.Transaction is not null)
-        {
-            throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
-        }
         var requests = new JsonArray();
         foreach (var batch in batches)
         {
             requests.Add(new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = batch.Steps() } });
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeoutSeconds > 0)
-        {
-            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
-        }
-        JsonArray results;
-        try
-        {
-            // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
-            var readOnly = batches.All(b => b.BeginStatement is null or "" or "BEGIN" && b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
-            results = await connection.Client.RunAsync(connection.StreamSettings, requests, mayRetryAfterSend: readOnly, timeout.Token);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-        {
-            throw new LibSqlException("TIMEOUT", $"No answer within {timeoutSeconds} s (Timeout); the batch may or may not have run.", ex);
-        }
+        // A read-only batch may be sent again after a dropped answer; a batch that writes never is.
+        var readOnly = batches.All(b => b.BeginStatement is null or "" or "BEGIN" && b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
+        var results = await PipelineAsync(connection, requests, readOnly, timeoutSeconds, cancellationToken);
         var outcomes = new List<(IReadOnlyList<StatementResult>?, LibSqlException?)>();
         for (var i = 0; i < batches.Count; i++)
         {
@@ -258,6 +318,38 @@ public sealed class LibSqlBatch : DbBatch
         return outcomes;
     }
 
+    private static async Task<JsonArray> PipelineAsync(LibSqlConnection connection, JsonArray requests, bool readOnly, int timeoutSeconds,
+        CancellationToken cancellationToken)
+    {
+        if (connection.Transaction is not null)
+        {
+            throw new InvalidOperationException("A batch is its own transaction; run it outside an open transaction.");
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeoutSeconds > 0)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+        try
+        {
+            return await connection.Client.RunAsync(connection.StreamSettings, requests, mayRetryAfterSend: readOnly, timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new LibSqlException("TIMEOUT", $"No answer within {timeoutSeconds} s (Timeout); the batch may or may not have run.", ex);
+        }
+    }
+
+    private static JsonObject StatementOf(LibSqlBatchCommand command)
+    {
+        var single = new LibSqlCommand { CommandText = command.CommandText };
+        foreach (LibSqlParameter parameter in command.Parameters)
+        {
+            single.Parameters.Add(parameter);
+        }
+        return single.Statement(wantRows: true);
+    }
+
     /// <summary>The Hrana steps: with a BEGIN, one transaction whose steps run only while the previous ones succeeded.</summary>
     private JsonArray Steps()
     {
@@ -271,12 +363,7 @@ public sealed class LibSqlBatch : DbBatch
         }
         foreach (var command in _commands.Items)
         {
-            var single = new LibSqlCommand { CommandText = command.CommandText };
-            foreach (LibSqlParameter parameter in command.Parameters)
-            {
-                single.Parameters.Add(parameter);
-            }
-            var step = new JsonObject { ["stmt"] = single.Statement(wantRows: true) };
+            var step = new JsonObject { ["stmt"] = StatementOf(command) };
             if (transactional)
             {
                 step["condition"] = new JsonObject { ["type"] = "ok", ["step"] = steps.Count - 1 };

@@ -23,9 +23,20 @@ public sealed class PushState
     public static SqlBatch Reads(PushState state, string userId, string deviceId, IReadOnlyList<ValidMutation> mutations, IEnumerable<string> mutationIds)
     {
         var batch = new SqlBatch();
-        batch.Query<long>("SELECT sync_seq FROM users WHERE user_id = @userId", new { userId }, rows => state.Seq = rows.FirstOrDefault());
-        batch.Query<long>("SELECT revoked_at IS NOT NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId", new { userId, deviceId },
-            rows => (state.DeviceKnown, state.DeviceRevoked) = (rows.Count > 0, rows.FirstOrDefault() == 1));
+        batch.Read(
+            """
+            SELECT u.sync_seq, d.device_id IS NOT NULL, coalesce(d.revoked_at IS NOT NULL, 0)
+            FROM users u LEFT JOIN devices d ON d.user_id = u.user_id AND d.device_id = @deviceId
+            WHERE u.user_id = @userId
+            """,
+            new { userId, deviceId },
+            async reader =>
+            {
+                if (await reader.ReadAsync())
+                {
+                    (state.Seq, state.DeviceKnown, state.DeviceRevoked) = (reader.GetInt64(0), reader.GetInt64(1) == 1, reader.GetInt64(2) == 1);
+                }
+            });
         batch.Read(
             """
             SELECT mutation_id, result FROM sync_mutations
@@ -158,9 +169,12 @@ public sealed class PushPlan
             statement.AddTo(batch);
             owners.Add(owner);
         }
-        batch.Guard("SELECT sync_seq = @seq FROM users WHERE user_id = @userId", new { seq = _state.Seq, userId = _userId });
-        batch.Guard("SELECT revoked_at IS NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId", new { userId = _userId, deviceId = _deviceId });
-        owners.Add(null);
+        batch.Guard(
+            """
+            SELECT sync_seq = @seq AND coalesce((SELECT revoked_at IS NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId), 1)
+            FROM users WHERE user_id = @userId
+            """,
+            new { seq = _state.Seq, userId = _userId, deviceId = _deviceId });
         owners.Add(null);
         if (!_state.DeviceKnown)
         {

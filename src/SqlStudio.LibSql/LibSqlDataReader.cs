@@ -228,6 +228,10 @@ public sealed class LibSqlBatch : DbBatch
     public static async Task<IReadOnlyList<(DbDataReader? Reader, LibSqlException? Error)>> ExecuteAsOneAsync(
         LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken)
     {
+        if (batches.Count > 1 && batches.All(b => string.IsNullOrEmpty(b.BeginStatement)))
+        {
+            return await ExecuteStatementsAsOneAsync(connection, batches, timeoutSeconds, cancellationToken);
+        }
         if (batches.Count < 2 || batches.Any(b => b.BeginStatement != "BEGIN IMMEDIATE"))
         {
             return await ExecuteManyAsync(connection, batches, timeoutSeconds, cancellationToken);
@@ -235,29 +239,29 @@ public sealed class LibSqlBatch : DbBatch
         static JsonObject Ok(int step) => new() { ["type"] = "ok", ["step"] = step };
         static JsonObject Not(JsonObject condition) => new() { ["type"] = "not", ["cond"] = condition };
         var steps = new JsonArray { new JsonObject { ["stmt"] = Hrana.Statement("BEGIN IMMEDIATE", false) } };
-        var layout = new List<(int Savepoint, int Release)>();
+        var layout = new List<(int Savepoint, int Last)>();
         JsonObject whole = Ok(0);
         for (var k = 0; k < batches.Count; k++)
         {
+            // No RELEASE after a batch that went well: COMMIT releases every savepoint, and a step fewer per batch is a
+            // round of sqld's statement machinery fewer.
             var savepoint = steps.Count;
             steps.Add(new JsonObject { ["condition"] = whole, ["stmt"] = Hrana.Statement($"SAVEPOINT g{k}", false) });
             foreach (var command in batches[k]._commands.Items)
             {
                 steps.Add(new JsonObject { ["condition"] = Ok(steps.Count - 1), ["stmt"] = StatementOf(command) });
             }
-            var release = steps.Count;
-            steps.Add(new JsonObject { ["condition"] = Ok(release - 1), ["stmt"] = Hrana.Statement($"RELEASE g{k}", false) });
+            var last = steps.Count - 1;
             // A step failed: undo this batch alone. ROLLBACK TO fails when the error took the whole transaction with it,
             // and then nothing after it runs.
             var undo = steps.Count;
             steps.Add(new JsonObject
             {
-                ["condition"] = new JsonObject { ["type"] = "and", ["conds"] = new JsonArray(Ok(savepoint), Not(Ok(release))) },
+                ["condition"] = new JsonObject { ["type"] = "and", ["conds"] = new JsonArray(Ok(savepoint), Not(Ok(last))) },
                 ["stmt"] = Hrana.Statement($"ROLLBACK TO g{k}", false),
             });
-            steps.Add(new JsonObject { ["condition"] = Ok(undo), ["stmt"] = Hrana.Statement($"RELEASE g{k}", false) });
-            whole = new JsonObject { ["type"] = "or", ["conds"] = new JsonArray(Ok(release), Ok(undo + 1)) };
-            layout.Add((savepoint, release));
+            whole = new JsonObject { ["type"] = "or", ["conds"] = new JsonArray(Ok(last), Ok(undo)) };
+            layout.Add((savepoint, last));
         }
         var commit = steps.Count;
         steps.Add(new JsonObject { ["condition"] = whole, ["stmt"] = Hrana.Statement("COMMIT", false) });
@@ -275,19 +279,59 @@ public sealed class LibSqlBatch : DbBatch
         var outcomes = new List<(DbDataReader?, LibSqlException?)>();
         for (var k = 0; k < batches.Count; k++)
         {
-            var (savepoint, release) = layout[k];
-            if (results[release] is not null)
+            var (savepoint, last) = layout[k];
+            if (results[last] is not null)
             {
-                outcomes.Add((new LibSqlDataReader(Enumerable.Range(savepoint + 1, release - savepoint - 1)
+                outcomes.Add((new LibSqlDataReader(Enumerable.Range(savepoint + 1, last - savepoint)
                     .Select(step => StatementResult.From(results[step]!)).ToList()), null));
                 continue;
             }
-            var failed = Enumerable.Range(savepoint, release - savepoint + 1).First(step => errors[step] is not null);
+            var failed = Enumerable.Range(savepoint, last - savepoint + 1).First(step => errors[step] is not null);
             var error = errors[failed]!;
             outcomes.Add((null, new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
             {
-                BatchIndex = failed > savepoint && failed < release ? failed - savepoint - 1 : null,
+                BatchIndex = failed > savepoint ? failed - savepoint - 1 : null,
             }));
+        }
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Batches of statements that each run on their own (no BEGIN: reads that need no snapshot) as one Hrana batch of
+    /// unconditioned steps: the same statements, the same outcomes, one request for sqld to take in instead of one per
+    /// batch.
+    /// </summary>
+    private static async Task<IReadOnlyList<(DbDataReader? Reader, LibSqlException? Error)>> ExecuteStatementsAsOneAsync(
+        LibSqlConnection connection, IReadOnlyList<LibSqlBatch> batches, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var steps = new JsonArray();
+        foreach (var command in batches.SelectMany(b => b._commands.Items))
+        {
+            steps.Add(new JsonObject { ["stmt"] = StatementOf(command) });
+        }
+        var requests = new JsonArray { new JsonObject { ["type"] = "batch", ["batch"] = new JsonObject { ["steps"] = steps } } };
+        var readOnly = batches.All(b => b._commands.Items.All(c => LibSqlCommand.IsReadOnly(c.CommandText)));
+        var slot = (await PipelineAsync(connection, requests, readOnly, timeoutSeconds, cancellationToken))[0];
+        if (slot?["type"]?.GetValue<string>() == "error")
+        {
+            var error = slot["error"];
+            var failure = new LibSqlException(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? "batch failed");
+            return batches.Select(_ => ((DbDataReader?)null, (LibSqlException?)failure)).ToList();
+        }
+        var result = slot!["response"]!["result"]!;
+        var results = result["step_results"]!.AsArray();
+        var errors = result["step_errors"]!.AsArray();
+        var outcomes = new List<(DbDataReader?, LibSqlException?)>();
+        var first = 0;
+        foreach (var batch in batches)
+        {
+            var count = batch._commands.Items.Count;
+            var failed = Enumerable.Range(first, count).FirstOrDefault(step => errors[step] is not null, -1);
+            outcomes.Add(failed < 0
+                ? (new LibSqlDataReader(Enumerable.Range(first, count).Select(step => StatementResult.From(results[step]!)).ToList()), null)
+                : (null, new LibSqlException(errors[failed]!["code"]?.GetValue<string>() ?? "SQLITE_ERROR",
+                    errors[failed]!["message"]?.GetValue<string>() ?? "batch step failed") { BatchIndex = failed - first }));
+            first += count;
         }
         return outcomes;
     }

@@ -31,8 +31,8 @@ public sealed class LibSqlProvider : IDbProvider
         _describe = LibSqlConnection.Describe(options.Url);
         _logger = loggers.CreateLogger<LibSqlConnection>();
         _onRoundTrip = elapsed => DbMetrics.RoundTrip(Name, elapsed);
-        _writes = new BatchQueue(this, Math.Max(1, options.MaxConcurrentWrites), oneTransaction: true);
-        _reads = new BatchQueue(this, Math.Max(1, options.MaxConcurrentReads), oneTransaction: false);
+        _writes = new BatchQueue(this, Math.Max(1, options.MaxConcurrentWrites));
+        _reads = new BatchQueue(this, Math.Max(1, options.MaxConcurrentReads));
     }
 
     public string Name => "libsql";
@@ -63,8 +63,8 @@ public sealed class LibSqlProvider : IDbProvider
             hrana.BatchCommands.Add(command);
         }
         // Group commit, and its twin for reads: batches waiting at the same moment travel in one pipeline (one round trip,
-        // one stream), each with its own outcome; writes also share one transaction, each in a savepoint of its own
-        // (LibSqlBatch.ExecuteAsOneAsync), reads each run on their own. A handful of pipelines in flight keeps sqld
+        // one stream, one Hrana batch: LibSqlBatch.ExecuteAsOneAsync), each with its own outcome; writes share one
+        // transaction, each in a savepoint of its own. A handful of pipelines in flight keeps sqld
         // busy; dozens at once only make them wait on each other there (a writer behind 32 readers gets a tenth of its
         // throughput).
         var (reader, error) = await (write ? _writes : _reads).RunAsync(hrana, cancellationToken);
@@ -96,7 +96,7 @@ public sealed class LibSqlProvider : IDbProvider
     /// Batches waiting to be sent, and at most <c>workers</c> pipelines in flight: each worker takes every batch waiting
     /// (up to 64) and sends them as one pipeline; each caller gets its own batch's outcome.
     /// </summary>
-    private sealed class BatchQueue(LibSqlProvider provider, int workers, bool oneTransaction)
+    private sealed class BatchQueue(LibSqlProvider provider, int workers)
     {
         private sealed record Pending(LibSqlBatch Batch, TaskCompletionSource<(DbDataReader?, LibSqlException?)> Done, DbRoundTrips.StrongBox? Box);
 
@@ -148,9 +148,7 @@ public sealed class LibSqlProvider : IDbProvider
                 {
                     await using var connection = (LibSqlConnection)await provider.OpenAsync(CancellationToken.None);
                     var batches = group.Select(p => p.Batch).ToList();
-                    var outcomes = oneTransaction
-                        ? await LibSqlBatch.ExecuteAsOneAsync(connection, batches, group.Max(p => p.Batch.Timeout), CancellationToken.None)
-                        : await LibSqlBatch.ExecuteManyAsync(connection, batches, group.Max(p => p.Batch.Timeout), CancellationToken.None);
+                    var outcomes = await LibSqlBatch.ExecuteAsOneAsync(connection, batches, group.Max(p => p.Batch.Timeout), CancellationToken.None);
                     for (var i = 0; i < group.Count; i++)
                     {
                         group[i].Box?.Add();

@@ -117,4 +117,32 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         Assert.Equal(["x", "y"], await NotesAsync());
     }
+
+    [Fact]
+    public async Task ReadBatches_InOneRequest_EachGetsItsOwnRowsOrItsOwnError()
+    {
+        await using (var setup = Open())
+        {
+            await setup.ExecuteAsync("INSERT INTO t (id, note) VALUES (1, 'one'), (2, 'two')");
+        }
+        await using var connection = Open();
+        _roundTrips = 0;
+        LibSqlBatch Read(params string[] statements)
+        {
+            var batch = Batch(statements);
+            batch.BeginStatement = null;
+            return batch;
+        }
+
+        var outcomes = await LibSqlBatch.ExecuteAsOneAsync(connection,
+            [Read("SELECT note FROM t WHERE id = 1"), Read("SELECT 1", "SELECT nope FROM missing"), Read("SELECT count(*) FROM t")], 30, CancellationToken.None);
+
+        Assert.Equal(1, _roundTrips);
+        Assert.True(await outcomes[0].Reader!.ReadAsync());
+        Assert.Equal("one", outcomes[0].Reader!.GetString(0));
+        Assert.Contains("missing", outcomes[1].Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(1, outcomes[1].Error!.BatchIndex);
+        Assert.True(await outcomes[2].Reader!.ReadAsync());
+        Assert.Equal(2L, outcomes[2].Reader!.GetInt64(0));
+    }
 }

@@ -29,6 +29,11 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(page.Locator("[data-count=saved_queries] strong")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("[data-device=work-laptop]")).ToContainTextAsync("work-laptop");
         await Assertions.Expect(page.Locator("[data-device=home-desktop]")).ToBeVisibleAsync();
+        // Activity by sync run: work-laptop's two pushes are one run, home-desktop's is the newest.
+        var runs = page.Locator("section[aria-labelledby=activity] li");
+        await Assertions.Expect(runs).ToHaveCountAsync(2);
+        await Assertions.Expect(runs.First).ToContainTextAsync("home-desktop · sent 1 change");
+        await Assertions.Expect(runs.Last).ToContainTextAsync("work-laptop · sent 2 changes");
         var conflict = page.Locator("article.conflict");
         await Assertions.Expect(conflict).ToHaveCountAsync(1);
         var row = conflict.Locator("tr[data-field=sql]");
@@ -56,12 +61,14 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
         await page.GetByLabel("Password").FillAsync(AuthClient.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
 
+        await Assertions.Expect(page.GetByText("Nothing has synced yet.")).ToBeVisibleAsync();
         await page.GetByLabel("Sync query history").UncheckAsync();
         await page.GetByLabel("Never sync history entries containing").FillAsync("password, internal_salary");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
 
         await Assertions.Expect(page.GetByText("Settings saved.")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByLabel("Sync query history")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(page.Locator("section[aria-labelledby=activity] li")).ToContainTextAsync("this website · sent 2 changes");
         var (records, _) = await user.PullAllAsync();
         Assert.False(records[("ui_preferences", "sync.history.enabled")]["value"]!.GetValue<bool>());
         Assert.Equal("[\"password\",\"internal_salary\"]", records[("ui_preferences", "sync.history.redaction_keywords")]["value"]!.ToJsonString());

@@ -8,6 +8,9 @@ public sealed class AppOptions
     /// <summary>Base of every link the server sends; never taken from the request's Host header.</summary>
     public string PublicUrl { get; set; } = "http://localhost:5080";
 
+    /// <summary>Where the SQL Studio desktop app is downloaded (its release page); /download links to it when set.</summary>
+    public string? DownloadUrl { get; set; }
+
     public string Link(string pathAndQuery) => PublicUrl.TrimEnd('/') + pathAndQuery;
 }
 

@@ -10,6 +10,10 @@ public static class Clock
     public static string Format(DateTimeOffset time) =>
         time.UtcDateTime.ToString(Format8601, CultureInfo.InvariantCulture);
 
+    /// <summary>A stored time as a person reads it on the pages: to the minute, in UTC, said so.</summary>
+    public static string Display(string stored) =>
+        Parse(stored).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
     public static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }

@@ -30,4 +30,46 @@ public static class Activity
             SELECT activity_id, device_id, kind, records, conflicts, bytes, duration_ms, error, created_at
             FROM sync_activity WHERE user_id = @userId ORDER BY created_at DESC, activity_id DESC LIMIT @limit
             """, new { userId, limit }))).ToList();
+
+    /// <summary>
+    /// Activity lines (newest first) folded into sync runs: a device's pushes and pulls with no more than
+    /// <paramref name="gap"/> between one and the next are one run, as the person saw it ("sent 3, received 120");
+    /// an import is a run of its own.
+    /// </summary>
+    public static IReadOnlyList<SyncRun> Runs(IReadOnlyList<ActivityInfo> newestFirst, TimeSpan gap)
+    {
+        var runs = new List<SyncRun>();
+        SyncRun? current = null;
+        DateTimeOffset earliest = default;
+        foreach (var line in newestFirst)
+        {
+            var at = Clock.Parse(line.CreatedAt);
+            var sync = line.Kind is "push" or "pull";
+            if (current is not null && sync && current.Kind == "sync" && current.DeviceId == line.DeviceId && earliest - at <= gap)
+            {
+                current = current with
+                {
+                    Started = line.CreatedAt,
+                    Sent = current.Sent + (line.Kind == "push" ? line.Records : 0),
+                    Received = current.Received + (line.Kind == "pull" ? line.Records : 0),
+                    Conflicts = current.Conflicts + line.Conflicts,
+                    Errors = line.Error is null ? current.Errors : [.. current.Errors, line.Error],
+                };
+                runs[^1] = current;
+            }
+            else
+            {
+                current = new SyncRun(line.DeviceId, sync ? "sync" : line.Kind, line.CreatedAt, line.CreatedAt,
+                    line.Kind == "pull" ? 0 : line.Records, line.Kind == "pull" ? line.Records : 0, line.Conflicts,
+                    line.Error is null ? [] : [line.Error]);
+                runs.Add(current);
+            }
+            earliest = at;
+        }
+        return runs;
+    }
 }
+
+/// <summary>One sync run on /account/sync: what a device sent and received in one go (or one import).</summary>
+public sealed record SyncRun(string? DeviceId, string Kind, string Started, string Ended, long Sent, long Received, long Conflicts,
+    IReadOnlyList<string> Errors);

@@ -109,8 +109,13 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
         public void Report(SyncProgress value) => report(value);
     }
 
-    public Task<SyncProfile> OpenAsync(ParseResult result, SyncClientOptions? options = null) =>
-        SyncProfile.OpenAsync(result.GetValue(Home)!, result.GetValue(Profile)!, result.GetValue(Server), options, handler: Handler);
+    /// <summary>The profile, its device listed on the account as "host (sqlstudio CLI, profile NAME)".</summary>
+    public Task<SyncProfile> OpenAsync(ParseResult result, SyncClientOptions? options = null)
+    {
+        options ??= new SyncClientOptions();
+        options.AppName = $"sqlstudio CLI, profile {result.GetValue(Profile)}";
+        return SyncProfile.OpenAsync(result.GetValue(Home)!, result.GetValue(Profile)!, result.GetValue(Server), options, handler: Handler);
+    }
 
     public async Task<int> JsonAsync(object value)
     {

@@ -70,6 +70,7 @@ public sealed partial class SyncManager
                 {
                     Publish(SyncState.Syncing);
                 }
+                await IntroduceDeviceAsync(ct);
                 // Push first: a local change leaves at once, without waiting on a head call.
                 var (pushed, _, _) = await PushCoreAsync(dueOnly: true, null, ct);
                 var head = pushed > 0 || remoteAhead || offline || lastHead < 0 ? -1 : (await _api.HeadAsync(Server, ct)).Cursor;
@@ -118,6 +119,32 @@ public sealed partial class SyncManager
             {
                 _round.Release();
             }
+        }
+    }
+
+    public const string DeviceIntroducedKey = "device_introduced";
+
+    /// <summary>
+    /// Once per device (and again when its name, system or version changes): registers it by host name and system,
+    /// so the account's device list never shows it by its id. A refusal is not the sync's failure: the next round
+    /// tries again.
+    /// </summary>
+    public async Task IntroduceDeviceAsync(CancellationToken ct = default)
+    {
+        var name = _options.DeviceName ?? DeviceIdentity.Name(_options.AppName);
+        var introduction = $"{name}\n{DeviceIdentity.Platform()}\n{DeviceIdentity.AppVersion()}";
+        if (await _store.GetMetaAsync(DeviceIntroducedKey) == introduction)
+        {
+            return;
+        }
+        try
+        {
+            await RegisterDeviceAsync(name, DeviceIdentity.Platform(), DeviceIdentity.AppVersion(), ct);
+            await _store.SetMetaAsync(DeviceIntroducedKey, introduction);
+        }
+        catch (SyncApiException)
+        {
+            // An unverified account, or a server without the route: the push below says what matters.
         }
     }
 

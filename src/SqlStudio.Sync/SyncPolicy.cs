@@ -8,6 +8,15 @@ public sealed class SyncClientOptions
 {
     public TimeSpan TabContentDebounce { get; set; } = TimeSpan.FromSeconds(2);
     public int HistoryBatchSize { get; set; } = 10;
+
+    /// <summary>
+    /// How this device is listed on the account (the worker registers it before its first sync): the host name, with
+    /// <see cref="AppName"/> after it, unless set.
+    /// </summary>
+    public string? DeviceName { get; set; }
+
+    /// <summary>The application syncing, shown after the host name ("ada-laptop (SQL Studio)").</summary>
+    public string AppName { get; set; } = "SQL Studio";
     public TimeSpan HistoryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan AiDelay { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan RetryInitial { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -123,6 +124,50 @@ public sealed class OfflineAndTimingTests
         Assert.Equal(1, await device.Manager.PushDueAsync());
         time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(1, await device.Manager.PushDueAsync());
+    }
+
+    [Fact]
+    public async Task Worker_IntroducesItsDevice_ByNameAndSystem_OnceNotEveryRound()
+    {
+        await using var server = await TestServer.StartAsync();
+        var user = await new AuthClient(server).RegisterVerifiedAsync();
+        var counting = new CountingHandler(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All });
+        await using var device = await SyncProfile.OpenAsync(TestServer.NewDataDirectory(), "laptop", server.BaseAddress,
+            new SyncClientOptions { DeviceName = "Ada's laptop", PollInterval = TimeSpan.FromMilliseconds(100), Realtime = false }, handler: counting);
+        await device.Auth.SignInAsync(server.BaseAddress, user.User.Email, AuthClient.Password, "laptop", "laptop");
+        var rounds = 0;
+        var threeRounds = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.Manager.StatusChanged += (_, status) =>
+        {
+            if (status.State == SyncState.Idle && Interlocked.Increment(ref rounds) == 3)
+            {
+                threeRounds.TrySetResult();
+            }
+        };
+
+        device.Manager.Start();
+        await threeRounds.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var deviceId = await device.Store.GetMetaAsync("device_id");
+        var listed = (await SyncClient.For(server, user).Http.GetFromJsonAsync<List<SqlStudio.Contracts.DeviceInfo>>("/api/sync/devices", SyncJson.Options))!
+            .Single(d => d.DeviceId == deviceId);
+        Assert.Equal("Ada's laptop", listed.Name);
+        Assert.Equal(DeviceIdentity.Platform(), listed.Platform);
+        Assert.False(string.IsNullOrEmpty(listed.AppVersion));
+        Assert.Equal(1, counting.Count(HttpMethod.Post, "/api/sync/devices"));
+    }
+
+    private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<(HttpMethod, string)> _sent = [];
+
+        public int Count(HttpMethod method, string path) => _sent.Count(s => s.Item1 == method && s.Item2 == path);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            _sent.Add((request.Method, request.RequestUri!.AbsolutePath));
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static Task WaitFor(SyncManager manager, Func<SyncStatus, bool> condition)

@@ -164,8 +164,7 @@ public static class AccountCommands
                 // The account's device list shows this computer by its host name and system, not by its device id.
                 try
                 {
-                    await profile.Manager.RegisterDeviceAsync(DeviceIdentity.Name($"sqlstudio CLI, profile {result.GetValue(cli.Profile)}"),
-                        DeviceIdentity.Platform(), DeviceIdentity.AppVersion(typeof(AccountCommands).Assembly), ct);
+                    await profile.Manager.IntroduceDeviceAsync(ct);
                 }
                 catch (Exception ex) when (ex is SyncApiException or OfflineException)
                 {

@@ -42,6 +42,8 @@ public static class ServerApp
     public static WebApplication Build(WebApplicationBuilder builder, Action<WebApplication>? mapMore = null)
     {
         var app = builder.Build();
+        // Every section checked before anything reads one (UseDbRoundTrips reads Database), all failures at once.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         app.UseDbRoundTrips();
         app.UseMetricsEndpoint();
         app.UseWebDefaults();

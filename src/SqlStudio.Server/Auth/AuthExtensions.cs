@@ -30,11 +30,10 @@ public static class AuthExtensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        Bind<AppOptions>(services, configuration, AppOptions.Section);
-        Bind<AuthOptions>(services, configuration, AuthOptions.Section);
-        Bind<CaptchaOptions>(services, configuration, CaptchaOptions.Section);
-        var rateLimits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddSingleton(rateLimits);
+        services.AddSettings<AppOptions>(configuration, AppOptions.Section);
+        services.AddSettings<AuthOptions>(configuration, AuthOptions.Section);
+        services.AddSettings<CaptchaOptions>(configuration, CaptchaOptions.Section);
+        services.AddSettings<RateLimitOptions>(configuration, RateLimitOptions.Section);
 
         services.AddMemoryCache();
         services.AddSingleton<SigningKeys>();
@@ -113,12 +112,6 @@ public static class AuthExtensions
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser())
             .AddPolicy(ApiOrPagePolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CookieScheme).RequireAuthenticatedUser());
         return builder;
-    }
-
-    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class
-    {
-        services.Configure<T>(configuration.GetSection(section));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<T>>().Value);
     }
 
     private static void AddCaptcha(IServiceCollection services)

@@ -10,8 +10,7 @@ public static class BetaApi
 {
     public static IServiceCollection AddBeta(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<BetaOptions>(configuration.GetSection(BetaOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BetaOptions>>().Value);
+        services.AddSettings<BetaOptions>(configuration, BetaOptions.Section);
         services.AddSingleton<Invites>();
         services.AddSingleton<Waitlist>();
         services.AddSingleton<FeedbackService>();

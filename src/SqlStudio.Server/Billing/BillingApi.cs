@@ -79,8 +79,7 @@ public static class BillingExtensions
 {
     public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<BillingOptions>(configuration.GetSection(BillingOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BillingOptions>>().Value);
+        services.AddSettings<BillingOptions>(configuration, BillingOptions.Section);
         services.AddHttpClient(nameof(StripeGateway));
         services.AddSingleton<StripeGateway>();
         services.AddSingleton<TierService>();

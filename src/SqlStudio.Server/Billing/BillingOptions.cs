@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace SqlStudio.Server.Billing;
 
 /// <summary>The <c>Billing</c> section. No <c>Stripe:SecretKey</c> means self-hosted mode.</summary>
@@ -7,12 +9,16 @@ public sealed class BillingOptions
 
     public StripeSettings Stripe { get; set; } = new();
 
+    [Range(1, 365, ErrorMessage = "must be between {1} and {2}.")]
+
     public int TrialDays { get; set; } = 14;
 
     /// <summary>How long a past-due subscription keeps the Individual tier while Stripe retries the payment.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "must be zero or more, at most 3650 days.")]
     public TimeSpan PastDueGrace { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Pulling stays allowed this long after a subscription ends.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "must be zero or more, at most 3650 days.")]
     public TimeSpan PullGraceAfterEnd { get; set; } = TimeSpan.FromDays(30);
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Stripe.SecretKey);

@@ -8,8 +8,7 @@ public static class DataExtensions
     /// <summary>Registers the database provider chosen by <c>Database:Provider</c>, <see cref="Db"/> and migrations.</summary>
     public static IServiceCollection AddData(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+        services.AddSettings<DatabaseOptions>(configuration, DatabaseOptions.Section);
         services.AddSingleton<IDbProvider>(sp =>
         {
             var options = sp.GetRequiredService<DatabaseOptions>();
@@ -23,8 +22,7 @@ public static class DataExtensions
         });
         services.AddSingleton<Db>();
         services.AddSingleton<JobLeases>();
-        services.Configure<RetentionOptions>(configuration.GetSection(RetentionOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        services.AddSettings<RetentionOptions>(configuration, RetentionOptions.Section);
         services.AddSingleton<RetentionJob>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
         services.AddSingleton(sp => new MigrationRunner(

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace SqlStudio.Server.Data;
 
 /// <summary>The <c>Retention</c> section: how long event tables keep their rows.</summary>
@@ -6,12 +8,15 @@ public sealed class RetentionOptions
     public const string Section = "Retention";
 
     /// <summary>Sync activity lines and processed Stripe event ids older than this are purged.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "3650.00:00:00", ErrorMessage = "must be more than zero and at most 3650 days.")]
     public TimeSpan EventAge { get; set; } = TimeSpan.FromDays(90);
 
     /// <summary>Audit lines (security events) are kept longer.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "3650.00:00:00", ErrorMessage = "must be more than zero and at most 3650 days.")]
     public TimeSpan AuditAge { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>How often the purge runs (one instance per run: it holds the job's lease).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "3650.00:00:00", ErrorMessage = "must be more than zero and at most 3650 days.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
 

@@ -7,8 +7,7 @@ public static class EmailExtensions
     /// <summary>Email in the mode <c>Email:Mode</c> names: <c>pickup</c> (default) or <c>smtp</c>.</summary>
     public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<EmailOptions>(configuration.GetSection(EmailOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value);
+        services.AddSettings<EmailOptions>(configuration, EmailOptions.Section);
         services.AddSingleton<IEmailSender>(sp =>
         {
             var options = sp.GetRequiredService<EmailOptions>();

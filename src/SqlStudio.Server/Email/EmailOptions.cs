@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace SqlStudio.Server.Email;
 
 /// <summary>The <c>Email</c> section (API.md).</summary>
@@ -6,6 +8,7 @@ public sealed class EmailOptions
     public const string Section = "Email";
 
     /// <summary><c>pickup</c> (write <c>.eml</c> files, the default) or <c>smtp</c>.</summary>
+    [RegularExpression("(?i)^(pickup|smtp)$", ErrorMessage = "must be 'pickup' or 'smtp'.")]
     public string Mode { get; set; } = "pickup";
 
     public string PickupDirectory { get; set; } = "data/mail";

@@ -9,8 +9,7 @@ public static class SyncExtensions
 {
     public static IServiceCollection AddSync(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<SyncOptions>(configuration.GetSection(SyncOptions.Section));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SyncOptions>>().Value);
+        services.AddSettings<SyncOptions>(configuration, SyncOptions.Section);
         services.AddSingleton<SyncMetrics>();
         services.AddSingleton<Devices>();
         services.AddSingleton<PushService>();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -10,12 +11,15 @@ public sealed class ServerOptions
     public const string Section = "Server";
 
     /// <summary>Largest request body any endpoint accepts; larger ones get a 413 problem.</summary>
+    [Range(1024L, long.MaxValue, ErrorMessage = "must be at least 1024 bytes.")]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Longest request target (path and query) answered; longer ones get a 414 problem.</summary>
+    [Range(1024, 1048576, ErrorMessage = "must be between {1} and {2} bytes.")]
     public int MaxRequestTargetBytes { get; set; } = 8 * 1024;
 
     /// <summary>Largest total of request headers answered; more get a 431 problem.</summary>
+    [Range(1024, 1048576, ErrorMessage = "must be between {1} and {2} bytes.")]
     public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
 }
 
@@ -24,10 +28,9 @@ public static class WebExtensions
     /// <summary>JSON in snake_case, Problem Details everywhere, body limits, JSON logs, OpenAPI, pages.</summary>
     public static WebApplicationBuilder AddWebDefaults(this WebApplicationBuilder builder)
     {
-        var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-        builder.Services.AddSingleton(serverOptions);
+        builder.Services.AddSettings<ServerOptions>(builder.Configuration, ServerOptions.Section);
         builder.Services.AddSingleton<StaticAssets>();
-        builder.Services.Configure<KestrelServerOptions>(o =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<ServerOptions>((o, serverOptions) =>
         {
             o.AddServerHeader = false;
             o.Limits.MaxRequestBodySize = serverOptions.MaxRequestBodyBytes;

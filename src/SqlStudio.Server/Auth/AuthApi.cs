@@ -17,21 +17,21 @@ public static class AuthApi
         // Token responses, session lists and the rest of the Auth API are never stored by a browser or a proxy.
         var auth = endpoints.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter(NoStore);
         auth.MapGet("/captcha", Captcha).WithSummary("A new ALTCHA challenge");
-        auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip)));
-        auth.MapPost("/verify-email", VerifyEmail);
-        auth.MapPost("/resend-verification", ResendVerification).AddEndpointFilter(PerIp((limits, ip) => limits.ResendVerificationFromIp(ip)));
-        auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip)));
-        auth.MapPost("/refresh", Refresh);
-        auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip)));
-        auth.MapPost("/reset-password", ResetPassword);
+        auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip))).WithSummary("Create an account (email and password); a confirmation link goes by email");
+        auth.MapPost("/verify-email", VerifyEmail).WithSummary("Confirm the email address with the token from the link");
+        auth.MapPost("/resend-verification", ResendVerification).AddEndpointFilter(PerIp((limits, ip) => limits.ResendVerificationFromIp(ip))).WithSummary("Send the confirmation link again (the same answer for any address)");
+        auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip))).WithSummary("Sign in with email and password: an access token and a refresh token");
+        auth.MapPost("/refresh", Refresh).WithSummary("Trade a refresh token for new tokens (each refresh token works once)");
+        auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip))).WithSummary("Email a password reset link (the same answer for any address)");
+        auth.MapPost("/reset-password", ResetPassword).WithSummary("Choose a new password with the token from the reset link; every session ends");
 
         var signedIn = auth.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
-        signedIn.MapPost("/logout", Logout);
-        signedIn.MapPost("/logout-all", LogoutAll);
-        signedIn.MapGet("/sessions", ListSessions);
-        signedIn.MapDelete("/sessions/{id}", RevokeSession);
-        signedIn.MapPost("/change-password", ChangePassword);
-        signedIn.MapGet("/me", Me);
+        signedIn.MapPost("/logout", Logout).WithSummary("End this session");
+        signedIn.MapPost("/logout-all", LogoutAll).WithSummary("End every session of the account");
+        signedIn.MapGet("/sessions", ListSessions).WithSummary("Where the account is signed in");
+        signedIn.MapDelete("/sessions/{id}", RevokeSession).WithSummary("End one session");
+        signedIn.MapPost("/change-password", ChangePassword).WithSummary("Change the password (the current one required); other sessions end");
+        signedIn.MapGet("/me", Me).WithSummary("The signed-in user: profile, tier and entitlement");
         return endpoints;
     }
 

@@ -12,11 +12,11 @@ public static class BillingApi
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder endpoints)
     {
         var billing = endpoints.MapGroup("/api/billing").WithTags("Billing");
-        billing.MapGet("/plans", (BillingService service) => TypedResults.Ok(service.Plans()));
+        billing.MapGet("/plans", (BillingService service) => TypedResults.Ok(service.Plans())).WithSummary("The plans and their prices");
         var signedIn = billing.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
-        signedIn.MapPost("/create-checkout", CreateCheckout);
-        signedIn.MapGet("/portal", Portal);
-        signedIn.MapGet("/subscription", Subscription);
+        signedIn.MapPost("/create-checkout", CreateCheckout).WithSummary("Start Stripe Checkout for a plan: the address to send the browser to");
+        signedIn.MapGet("/portal", Portal).WithSummary("A Stripe customer portal session: the address to send the browser to");
+        signedIn.MapGet("/subscription", Subscription).WithSummary("The subscription: plan, status, trial and period end");
         endpoints.MapPost("/api/webhooks/stripe", WebhookAsync).WithTags("Billing").WithSummary("Stripe events (signed)");
         return endpoints;
     }

@@ -19,19 +19,19 @@ public static class SyncApi
             .AddEndpointFilter(RequireVerifiedEmail);
         var bigBody = new BodySizeLimit(endpoints.ServiceProvider.GetRequiredService<SyncOptions>().MaxBodyBytes);
 
-        sync.MapPost("/devices", RegisterDevice);
-        sync.MapGet("/devices", ListDevices);
-        sync.MapDelete("/devices/{deviceId}", RevokeDevice);
+        sync.MapPost("/devices", RegisterDevice).WithSummary("Register this device by name, system and app version (again to rename it)");
+        sync.MapGet("/devices", ListDevices).WithSummary("The account's devices and when each last synced");
+        sync.MapDelete("/devices/{deviceId}", RevokeDevice).WithSummary("Remove a device: it can no longer sync");
         sync.MapGet("/head", SyncEventsApi.Head).WithSummary("Cheap poll: the current cursor and record counts; long-poll with after and wait");
         sync.MapGet("/events", SyncEventsApi.Events).WithSummary("Server-Sent Events: a 'changes' event within 250 ms of every commit that moves the cursor");
         sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).WithSummary("Changes after a cursor, a page at a time");
-        sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
-        sync.MapGet("/conflicts", Conflicts);
-        sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier);
-        sync.MapPost("/import", Import).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody);
-        sync.MapDelete("/import/{importId}", UndoImport).AddEndpointFilter(RequireIndividualTier);
-        sync.MapGet("/integrity", Integrity);
-        sync.MapGet("/activity", RecentActivity);
+        sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody).WithSummary("Send up to 1,000 mutations; each applied once, merged per field, conflicts recorded");
+        sync.MapGet("/conflicts", Conflicts).WithSummary("Conflicts, unresolved by default");
+        sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier).WithSummary("Keep one side of a conflict (or a merged record)");
+        sync.MapPost("/import", Import).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody).WithSummary("Import records from a local export, in batches");
+        sync.MapDelete("/import/{importId}", UndoImport).AddEndpointFilter(RequireIndividualTier).WithSummary("Undo an import");
+        sync.MapGet("/integrity", Integrity).WithSummary("Counts and checksums per type, to compare with a device's store");
+        sync.MapGet("/activity", RecentActivity).WithSummary("Recent pushes, pulls and imports");
         return endpoints;
     }
 

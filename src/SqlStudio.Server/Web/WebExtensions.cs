@@ -60,12 +60,7 @@ public static class WebExtensions
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Customize);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "SQL Studio Cloud API";
-            document.Info.Description = "Accounts, cloud sync and billing for SQL Studio's Individual tier.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(OpenApiContract.Configure);
         builder.Services.AddRazorComponents();
         return builder;
     }

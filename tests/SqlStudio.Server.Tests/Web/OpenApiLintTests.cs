@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Server.Tests.Web;
+
+/// <summary>
+/// The OpenAPI document the server serves passes Redocly's recommended rules with no error (npm <c>@redocly/cli</c>,
+/// installed by the test), and says how each operation is authenticated and that failures are Problem Details.
+/// </summary>
+public sealed class OpenApiLintTests
+{
+    private static readonly string Folder = Path.Combine(Repository.Root, "tests", "SqlStudio.Server.Tests", "Web", "openapi-lint");
+
+    [Fact]
+    public async Task OpenApiDocument_PassesRedoclyLint_WithNoError()
+    {
+        await using var server = await TestServer.StartAsync();
+        var json = await server.CreateClient().GetStringAsync("/openapi/v1.json");
+        var document = JsonNode.Parse(json)!;
+        var file = Path.Combine(TestServer.NewDataDirectory(), "openapi.json");
+        await File.WriteAllTextAsync(file, json);
+        if (!File.Exists(Path.Combine(Folder, "node_modules", "@redocly", "cli", "package.json")))
+        {
+            var (code, _, error) = await ExecAsync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]);
+            Assert.True(code == 0, $"npm ci failed: {error}");
+        }
+
+        var (exit, output, stderr) = await ExecAsync("node", [Path.Combine("node_modules", "@redocly", "cli", "bin", "cli.js"), "lint", file,
+            "--config", "redocly.yaml", "--format", "stylish", "--max-problems", "1000"]);
+
+        Assert.True(exit == 0, $"redocly lint found errors:\n{output}\n{stderr}");
+        // What the lint cannot see: the push needs a bearer token, the login none, and a push's failures are Problem Details.
+        var push = document["paths"]!["/api/sync/push"]!["post"]!;
+        Assert.Equal("bearer", push["security"]![0]!.AsObject().Single().Key);
+        Assert.Empty(document["paths"]!["/api/auth/login"]!["post"]!["security"]![0]!.AsObject());
+        Assert.Equal("#/components/schemas/Problem", (string)push["responses"]!["4XX"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> ExecAsync(string file, string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await output, await error);
+    }
+}

@@ -76,7 +76,7 @@ public static class OperatorCommands
             foreach (var state in await runner.StatusAsync(ct))
             {
                 var mark = state.Changed ? "CHANGED" : state.Applied ? "applied" : "pending";
-                var when = state.AppliedAt is { } at ? Clock.Format(at) : "";
+                var when = state.AppliedAt is { } at ? StoredTime.Format(at) : "";
                 await output.WriteLineAsync($"{state.Version:D4}_{state.Name,-30} {mark,-8} {when}".TrimEnd());
             }
             return 0;
@@ -191,7 +191,7 @@ public static class OperatorCommands
             var active = keys.KeyId;
             foreach (var key in keys.Verifying())
             {
-                await output.WriteLineAsync($"{key.KeyId}  created {Clock.Format(key.CreatedAt)}  {(key.KeyId == active ? "signing" : $"retired {(key.RetiredAt is { } r ? Clock.Format(r) : "")}")}");
+                await output.WriteLineAsync($"{key.KeyId}  created {StoredTime.Format(key.CreatedAt)}  {(key.KeyId == active ? "signing" : $"retired {(key.RetiredAt is { } r ? StoredTime.Format(r) : "")}")}");
             }
             return 0;
         });

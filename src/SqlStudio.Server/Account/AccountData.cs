@@ -39,7 +39,7 @@ public sealed class AccountData(
         await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteString("format", "sqlstudio-account-export/1");
-        json.WriteString("exported_at", Clock.Format(now));
+        json.WriteString("exported_at", StoredTime.Format(now));
 
         json.WriteStartObject("account");
         json.WriteString("user_id", user.UserId);
@@ -167,7 +167,7 @@ public sealed class AccountData(
         {
             var signedInAt = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>(
                 "SELECT created_at FROM sessions WHERE session_id = @sessionId AND user_id = @userId", new { sessionId, userId }));
-            if (signedInAt is null || time.GetUtcNow() - Clock.Parse(signedInAt) > ReauthenticationWindow)
+            if (signedInAt is null || time.GetUtcNow() - StoredTime.Parse(signedInAt) > ReauthenticationWindow)
             {
                 return new Failure(401, "reauthentication_required",
                     "For your safety, sign in again (within the last 5 minutes) before deleting your account.");

@@ -72,19 +72,19 @@ public sealed class AccountStore(Db db, TimeProvider time)
         return (token,
         [
             new("UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND purpose = @purpose AND used_at IS NULL",
-                new { userId, purpose, now = Clock.Format(now) }),
+                new { userId, purpose, now = StoredTime.Format(now) }),
             new("""
                 INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at)
                 VALUES (@hash, @userId, @purpose, @createdAt, @expiresAt)
                 """,
-                new { hash = Secrets.Hash(token), userId, purpose, createdAt = Clock.Format(now), expiresAt = Clock.Format(now + lifetime) }),
+                new { hash = Secrets.Hash(token), userId, purpose, createdAt = StoredTime.Format(now), expiresAt = StoredTime.Format(now + lifetime) }),
         ]);
     }
 
     /// <summary>Spends a token: the user it belongs to, or null when it is unknown, used or expired.</summary>
     public static async Task<string?> ConsumeEmailTokenAsync(DbConnection c, DbTransaction t, string token, string purpose, DateTimeOffset now)
     {
-        var at = Clock.Format(now);
+        var at = StoredTime.Format(now);
         return await c.QuerySingleOrDefaultAsync<string>(
             """
             UPDATE email_tokens SET used_at = @at
@@ -110,7 +110,7 @@ public sealed class AccountStore(Db db, TimeProvider time)
         new { id = Guid.CreateVersion7().ToString(), entry.UserId, entry.Event, entry.SessionId, entry.Ip, entry.UserAgent, entry.Detail, now });
 
     public Task AuditAsync(AuditEvent entry) =>
-        db.WriteAsync((c, t) => AuditAsync(c, t, entry, Clock.Format(time.GetUtcNow())));
+        db.WriteAsync((c, t) => AuditAsync(c, t, entry, StoredTime.Format(time.GetUtcNow())));
 
     public async Task<IReadOnlyList<AuditRow>> RecentEventsAsync(string userId, int limit = 20) =>
         (await db.ReadAsync(c => c.QueryAsync<AuditRow>(

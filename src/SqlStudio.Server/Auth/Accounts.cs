@@ -61,8 +61,8 @@ public sealed class Accounts(
         // constraint refusing the first statement, so nothing of the batch is kept.
         var (token, tokenStatements) = AccountStore.IssueEmailToken(userId, VerifyPurpose, now, options.EmailVerificationLifetime);
         var writes = new SqlBatch();
-        AccountStore.InsertUser(userId, email, name, hash, Clock.Format(now), verified: false, stamp).AddTo(writes);
-        AccountStore.Audit(new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent), Clock.Format(now)).AddTo(writes);
+        AccountStore.InsertUser(userId, email, name, hash, StoredTime.Format(now), verified: false, stamp).AddTo(writes);
+        AccountStore.Audit(new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent), StoredTime.Format(now)).AddTo(writes);
         foreach (var statement in tokenStatements)
         {
             statement.AddTo(writes);
@@ -105,8 +105,8 @@ public sealed class Accounts(
             {
                 return null;
             }
-            await AccountStore.MarkVerifiedAsync(c, t, id, Clock.Format(now));
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.EmailVerified, id), Clock.Format(now));
+            await AccountStore.MarkVerifiedAsync(c, t, id, StoredTime.Format(now));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.EmailVerified, id), StoredTime.Format(now));
             return id;
         });
         if (userId is null)
@@ -167,7 +167,7 @@ public sealed class Accounts(
         var emailRow = await compose(notSent is null ? user!.Email : "not-sent@sqlstudio.invalid", user?.Name ?? "", token, messageId);
         var writes = new SqlBatch();
         AccountStore.Audit(new AuditEvent(auditEvent, user?.UserId, client?.Ip, client?.UserAgent,
-            Detail: notSent is null ? null : $"not sent ({notSent}): {email}"), Clock.Format(now)).AddTo(writes);
+            Detail: notSent is null ? null : $"not sent ({notSent}): {email}"), StoredTime.Format(now)).AddTo(writes);
         if (notSent is null)
         {
             foreach (var statement in tokenStatements)
@@ -208,10 +208,10 @@ public sealed class Accounts(
             {
                 return null;
             }
-            await AccountStore.SetPasswordAsync(c, t, id, hash, Clock.Format(now));
+            await AccountStore.SetPasswordAsync(c, t, id, hash, StoredTime.Format(now));
             // Proving control of the mailbox also proves the address.
-            await AccountStore.MarkVerifiedAsync(c, t, id, Clock.Format(now));
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordReset, id, client.Ip, client.UserAgent), Clock.Format(now));
+            await AccountStore.MarkVerifiedAsync(c, t, id, StoredTime.Format(now));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordReset, id, client.Ip, client.UserAgent), StoredTime.Format(now));
             return id;
         });
         if (userId is null)
@@ -247,7 +247,7 @@ public sealed class Accounts(
         var hash = passwords.Hash(request.NewPassword!);
         await db.WriteAsync(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             await AccountStore.SetPasswordAsync(c, t, userId, hash, now);
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.PasswordChanged, userId, client.Ip, client.UserAgent, currentSessionId), now);
         });

@@ -27,7 +27,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
             return InvalidCredentials;
         }
         var (ok, needsRehash) = passwords.Verify(user.PasswordHash, password);
-        var locked = user.LockedUntil is { } until && Clock.Parse(until) > now;
+        var locked = user.LockedUntil is { } until && StoredTime.Parse(until) > now;
         if (!ok || locked || user.DisabledAt is not null)
         {
             var reason = !ok ? "wrong_password" : locked ? "locked" : "disabled";
@@ -58,7 +58,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
             statement.AddTo(writes);
         }
         AccountStore.Audit(new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId),
-            Clock.Format(time.GetUtcNow())).AddTo(writes);
+            StoredTime.Format(time.GetUtcNow())).AddTo(writes);
         await db.WriteBatchAsync(writes);
         return await sessions.TokensAsync(pair!, sessionId, user);
     }
@@ -71,18 +71,18 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
             var now = time.GetUtcNow();
             await AccountStore.AuditAsync(c, t,
                 new AuditEvent(AuditEvents.LoginFailed, user?.UserId, client.Ip, client.UserAgent, Detail: $"{reason}: {Truncate(email, 320)}"),
-                Clock.Format(now));
+                StoredTime.Format(now));
             if (user is null || reason is "locked" or "disabled")
             {
                 return false;
             }
-            var failures = await AccountStore.CountEventsSinceAsync(c, t, user.UserId, AuditEvents.LoginFailed, Clock.Format(now - options.LockoutWindow));
+            var failures = await AccountStore.CountEventsSinceAsync(c, t, user.UserId, AuditEvents.LoginFailed, StoredTime.Format(now - options.LockoutWindow));
             if (failures < options.LockoutFailures)
             {
                 return false;
             }
-            await AccountStore.LockAsync(c, t, user.UserId, Clock.Format(now + options.LockoutDuration));
-            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.AccountLocked, user.UserId, client.Ip, client.UserAgent), Clock.Format(now));
+            await AccountStore.LockAsync(c, t, user.UserId, StoredTime.Format(now + options.LockoutDuration));
+            await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.AccountLocked, user.UserId, client.Ip, client.UserAgent), StoredTime.Format(now));
             return true;
         });
         if (lockedNow)

@@ -75,9 +75,9 @@ public sealed class SessionStore(Db db)
                 $"""
                  SELECT {SessionColumns} FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now
                  ORDER BY last_seen_at DESC, session_id LIMIT @limit OFFSET @offset
-                 """, new { userId, now = Clock.Format(now), limit, offset }, rows => page = rows)
+                 """, new { userId, now = StoredTime.Format(now), limit, offset }, rows => page = rows)
             .Query<long>("SELECT count(*) FROM sessions WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now",
-                new { userId, now = Clock.Format(now) }, rows => total = rows.FirstOrDefault()));
+                new { userId, now = StoredTime.Format(now) }, rows => total = rows.FirstOrDefault()));
         return (page, total);
     }
 

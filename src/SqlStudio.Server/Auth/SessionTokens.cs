@@ -39,10 +39,10 @@ public sealed class SessionTokens(
         var sessionId = Guid.CreateVersion7().ToString();
         var refreshExpires = SlidingEnd(now, now, rememberMe);
         // Sessions per account are capped: the least recently used beyond the cap end as this one starts (same batch).
-        var cap = SessionStore.EndBeyond(user.UserId, Math.Max(1, options.MaxSessionsPerUser) - 1, Clock.Format(now));
+        var cap = SessionStore.EndBeyond(user.UserId, Math.Max(1, options.MaxSessionsPerUser) - 1, StoredTime.Format(now));
         var session = SessionStore.InsertSession(new SessionRow(
             sessionId, user.UserId, kind, Trim(client.DeviceId, 100), Trim(client.DeviceName, 100), Trim(client.Platform, 50),
-            Trim(client.UserAgent, 512), client.Ip, rememberMe ? 1 : 0, Clock.Format(now), Clock.Format(now), Clock.Format(refreshExpires), null));
+            Trim(client.UserAgent, 512), client.Ip, rememberMe ? 1 : 0, StoredTime.Format(now), StoredTime.Format(now), StoredTime.Format(refreshExpires), null));
         if (kind != "api")
         {
             return (sessionId, null, [cap, session]);
@@ -50,7 +50,7 @@ public sealed class SessionTokens(
         var refreshToken = Secrets.NewToken();
         var (access, accessExpires) = accessTokens.Issue(user.UserId, sessionId);
         return (sessionId, new IssuedTokens(new SealedPair(access, refreshToken, accessExpires, refreshExpires), now),
-            [cap, session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, Clock.Format(now), Clock.Format(refreshExpires))]);
+            [cap, session, SessionStore.InsertRefresh(Secrets.Hash(refreshToken), sessionId, StoredTime.Format(now), StoredTime.Format(refreshExpires))]);
     }
 
     /// <summary>The token response of a session <see cref="Open"/> made, its lifetimes counted from when it was issued.</summary>
@@ -88,7 +88,7 @@ public sealed class SessionTokens(
                 .Query<UserRow>($"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = (SELECT s.user_id FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id WHERE r.token_hash = @tokenHash)",
                     new { tokenHash = hash }, rows => user = rows.FirstOrDefault()));
             var now = time.GetUtcNow();
-            if (row is null || user is null || row.SessionRevokedAt is not null || Clock.Parse(row.SessionExpiresAt) <= now)
+            if (row is null || user is null || row.SessionRevokedAt is not null || StoredTime.Parse(row.SessionExpiresAt) <= now)
             {
                 return Invalid();
             }
@@ -99,7 +99,7 @@ public sealed class SessionTokens(
             if (row.UsedAt is not null)
             {
                 // Two requests racing from one device: the loser gets the winner's pair back, within the grace.
-                if (now - Clock.Parse(row.UsedAt) <= options.RefreshReuseGrace && row.ReplacementSealed is { } sealedPair &&
+                if (now - StoredTime.Parse(row.UsedAt) <= options.RefreshReuseGrace && row.ReplacementSealed is { } sealedPair &&
                     Secrets.Unseal(refreshToken, sealedPair) is { } json && JsonSerializer.Deserialize<SealedPair>(json) is { } pair)
                 {
                     return await ResponseAsync(pair, row.SessionId, user, now);
@@ -112,7 +112,7 @@ public sealed class SessionTokens(
                 return new Failure(401, AuthErrorCodes.TokenReused,
                     "This refresh token was already used; the session has been signed out for safety. Log in again.");
             }
-            if (Clock.Parse(row.ExpiresAt) <= now)
+            if (StoredTime.Parse(row.ExpiresAt) <= now)
             {
                 return Invalid();
             }
@@ -140,7 +140,7 @@ public sealed class SessionTokens(
     {
         var revoked = await db.WriteAsync(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var ids = await SessionStore.RevokeAsync(c, t, userId, sessionId, exceptSessionId, reason, now);
             if (audit is not null && ids.Count > 0)
             {
@@ -156,15 +156,15 @@ public sealed class SessionTokens(
     /// <summary>The next pair, and the statements that store it, spend the presented token and slide the session.</summary>
     private (SealedPair Pair, SqlStatement[] Statements) Rotate(RefreshRow row, string presented, DateTimeOffset now)
     {
-        var refreshExpires = SlidingEnd(now, Clock.Parse(row.SessionCreatedAt), row.RememberMe == 1);
+        var refreshExpires = SlidingEnd(now, StoredTime.Parse(row.SessionCreatedAt), row.RememberMe == 1);
         var next = Secrets.NewToken();
         var (access, accessExpires) = accessTokens.Issue(row.UserId, row.SessionId);
         var pair = new SealedPair(access, next, accessExpires, refreshExpires);
         return (pair,
         [
-            SessionStore.InsertRefresh(Secrets.Hash(next), row.SessionId, Clock.Format(now), Clock.Format(refreshExpires)),
-            SessionStore.MarkRotated(row.TokenHash, Clock.Format(now), Secrets.Hash(next), Secrets.Seal(presented, JsonSerializer.Serialize(pair))),
-            SessionStore.Extend(row.SessionId, Clock.Format(now), Clock.Format(refreshExpires)),
+            SessionStore.InsertRefresh(Secrets.Hash(next), row.SessionId, StoredTime.Format(now), StoredTime.Format(refreshExpires)),
+            SessionStore.MarkRotated(row.TokenHash, StoredTime.Format(now), Secrets.Hash(next), Secrets.Seal(presented, JsonSerializer.Serialize(pair))),
+            SessionStore.Extend(row.SessionId, StoredTime.Format(now), StoredTime.Format(refreshExpires)),
         ]);
     }
 

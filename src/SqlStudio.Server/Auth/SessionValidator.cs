@@ -66,7 +66,7 @@ public sealed class SessionValidator
         {
             entry = entry with { LastSeenAt = now };
             cache.Set(key, entry, options.SessionCacheLifetime);
-            await store.TouchAsync(sessionId, Clock.Format(now));
+            await store.TouchAsync(sessionId, StoredTime.Format(now));
         }
         return entry;
     }
@@ -84,7 +84,7 @@ public sealed class SessionValidator
         await db.ReadBatchAsync(reads);
         return session is null
             ? null
-            : new Entry(session.RevokedAt is not null || user is null, session.UserId, Clock.Parse(session.ExpiresAt), Clock.Parse(session.LastSeenAt),
+            : new Entry(session.RevokedAt is not null || user is null, session.UserId, StoredTime.Parse(session.ExpiresAt), StoredTime.Parse(session.LastSeenAt),
                 user, subscription, generation);
     }
 

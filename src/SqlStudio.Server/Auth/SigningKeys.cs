@@ -69,7 +69,7 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var pem = key.ExportECPrivateKeyPem();
         var kid = Describe(key).KeyId;
-        var now = Clock.Format(time.GetUtcNow());
+        var now = StoredTime.Format(time.GetUtcNow());
         await db.WriteBatchAsync(new SqlBatch()
             .Execute("UPDATE signing_keys SET retired_at = @now WHERE retired_at IS NULL", new { now })
             .Execute("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @pem, @now)", new { kid, pem, now }), cancellationToken);
@@ -130,7 +130,7 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
                 """
                 INSERT INTO signing_keys (kid, private_pem, created_at)
                 SELECT @kid, @pem, @now WHERE NOT EXISTS (SELECT 1 FROM signing_keys)
-                """, new { kid, pem = key.ExportECPrivateKeyPem(), now = Clock.Format(time.GetUtcNow()) })).GetAwaiter().GetResult();
+                """, new { kid, pem = key.ExportECPrivateKeyPem(), now = StoredTime.Format(time.GetUtcNow()) })).GetAwaiter().GetResult();
             rows = ReadRows();
             logger.LogInformation("Token signing key ring started with key {KeyId} ({Origin})", rows[0].Kid, origin);
         }
@@ -138,7 +138,7 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
         {
             var ecdsa = ECDsa.Create();
             ecdsa.ImportFromPem(r.PrivatePem);
-            return Describe(ecdsa) with { CreatedAt = Clock.Parse(r.CreatedAt), RetiredAt = r.RetiredAt is { } at ? Clock.Parse(at) : null };
+            return Describe(ecdsa) with { CreatedAt = StoredTime.Parse(r.CreatedAt), RetiredAt = r.RetiredAt is { } at ? StoredTime.Parse(at) : null };
         }).ToList();
         var active = keys.Where(k => k.RetiredAt is null).MaxBy(k => k.CreatedAt) ?? keys.MaxBy(k => k.CreatedAt)!;
         return new Ring(keys, active, time.GetUtcNow());

@@ -15,7 +15,7 @@ public sealed class WebSessions(Db db, SessionTokens sessions, TimeProvider time
         {
             var (id, _) = await sessions.OpenAsync(c, t, user, rememberMe, client with { DeviceName = "Web browser" }, kind: "web");
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, id),
-                Clock.Format(time.GetUtcNow()));
+                StoredTime.Format(time.GetUtcNow()));
             return id;
         });
         var identity = new ClaimsIdentity(

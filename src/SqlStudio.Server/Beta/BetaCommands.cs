@@ -97,7 +97,7 @@ public static class BetaCommands
             }
             var code = await app.Services.GetRequiredService<Invites>().CreateCodeAsync(count, until, email, "operator", ct);
             await output.WriteLineAsync(code);
-            await output.WriteLineAsync($"{count} use(s){(until is { } u ? $", until {Clock.Format(u)}" : "")}{(email is null ? "" : $", for {email} only")}. " +
+            await output.WriteLineAsync($"{count} use(s){(until is { } u ? $", until {StoredTime.Format(u)}" : "")}{(email is null ? "" : $", for {email} only")}. " +
                                         "Share the code or the link: " + app.Services.GetRequiredService<AppOptions>().Link($"/register?invite={code}"));
             return 0;
         });
@@ -146,7 +146,7 @@ public static class BetaCommands
                 var address = result.GetValue(email)!.Trim();
                 var db = app.Services.GetRequiredService<Db>();
                 var changed = 0;
-                var now = Clock.Format(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
+                var now = StoredTime.Format(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
                 await db.WriteBatchAsync(new SqlBatch()
                     .Query<string>("UPDATE users SET role = @role, updated_at = @now WHERE email = @address RETURNING user_id",
                         new { role, now, address }, rows => changed = rows.Count)

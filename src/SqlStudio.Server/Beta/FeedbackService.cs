@@ -61,7 +61,7 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
             """
             INSERT INTO feedback (feedback_id, user_id, kind, message, rating, context, created_at)
             VALUES (@id, @userId, @kind, @message, @rating, @context, @now)
-            """, new { id, userId, kind = request.Kind, message, rating = request.Rating, context, now = Clock.Format(time.GetUtcNow()) });
+            """, new { id, userId, kind = request.Kind, message, rating = request.Rating, context, now = StoredTime.Format(time.GetUtcNow()) });
         if (options.SupportEmail is { Length: > 0 } support)
         {
             (await email.QueueAsync(support, "SQL Studio support", BetaEmails.Feedback(user.Email, request.Kind!, request.Rating, message, context))).AddTo(writes);

@@ -66,7 +66,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
         {
             null => "This invite code is not one we issued; check it against your invite email.",
             { Uses: var uses, MaxUses: var max } when uses >= max => "This invite code has already been used.",
-            { ExpiresAt: { } expires } when Clock.Parse(expires) <= time.GetUtcNow() => "This invite code has expired; ask for a new one.",
+            { ExpiresAt: { } expires } when StoredTime.Parse(expires) <= time.GetUtcNow() => "This invite code has expired; ask for a new one.",
             { Email: { } bound } when !bound.Equals(email, StringComparison.OrdinalIgnoreCase) => "This invite was sent to another email address; register with that address.",
             _ => null,
         };
@@ -105,7 +105,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
     private object Row(string code, int uses, DateTimeOffset? expires, string? boundEmail, string source) => new
     {
         id = Guid.CreateVersion7().ToString(), hash = HashOf(code), email = boundEmail, uses,
-        expires = expires is { } e ? Clock.Format(e) : null, source, now = Clock.Format(time.GetUtcNow()),
+        expires = expires is { } e ? StoredTime.Format(e) : null, source, now = StoredTime.Format(time.GetUtcNow()),
     };
 
     /// <summary>
@@ -131,7 +131,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
             (await email.QueueAsync(address, "", BetaEmails.Invite(link, code, options.InviteLifetime))).AddTo(writes);
             if (source == "waitlist")
             {
-                writes.Execute("UPDATE waitlist SET invited_at = @now WHERE email = @address", new { address, now = Clock.Format(time.GetUtcNow()) });
+                writes.Execute("UPDATE waitlist SET invited_at = @now WHERE email = @address", new { address, now = StoredTime.Format(time.GetUtcNow()) });
             }
             await db.WriteBatchAsync(writes, ct);
             invited.Add(address);

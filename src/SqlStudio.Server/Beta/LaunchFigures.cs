@@ -26,7 +26,7 @@ public sealed class LaunchFigures(Db db, TimeProvider time)
 
     public async Task<LaunchReport> ReportAsync(CancellationToken ct = default)
     {
-        var now = Clock.Format(time.GetUtcNow());
+        var now = StoredTime.Format(time.GetUtcNow());
         var c = await db.ReadAsync(connection => connection.QuerySingleAsync<Counts>(
             """
             WITH latest AS (

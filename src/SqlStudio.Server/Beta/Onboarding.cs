@@ -74,7 +74,7 @@ public sealed class Onboarding(Db db, TimeProvider time)
             """
             INSERT INTO onboarding_steps (user_id, step, done_at, skipped) VALUES (@userId, @step, @now, @skipped)
             ON CONFLICT (user_id, step) DO NOTHING
-            """, new { userId, step, now = Clock.Format(time.GetUtcNow()), skipped = skipped ? 1 : 0 }), ct);
+            """, new { userId, step, now = StoredTime.Format(time.GetUtcNow()), skipped = skipped ? 1 : 0 }), ct);
         return true;
     }
 }

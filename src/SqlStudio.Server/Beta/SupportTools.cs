@@ -58,7 +58,7 @@ public sealed class SupportTools(
     /// <summary>A disabled account cannot sign in, and its sessions end at once; re-enabling lets it sign in again.</summary>
     public async Task SetDisabledAsync(string adminEmail, string userId, bool disabled)
     {
-        var now = Clock.Format(time.GetUtcNow());
+        var now = StoredTime.Format(time.GetUtcNow());
         await db.WriteBatchAsync(new SqlBatch().Execute(
             "UPDATE users SET disabled_at = CASE WHEN @disabled THEN coalesce(disabled_at, @now) ELSE NULL END, updated_at = @now WHERE user_id = @userId",
             new { userId, disabled, now }));
@@ -83,14 +83,14 @@ public sealed class SupportTools(
         var now = time.GetUtcNow();
         DateTimeOffset Start((TimeSpan Window, TimeSpan Bucket) view) =>
             new DateTimeOffset(now.UtcTicks - now.UtcTicks % view.Bucket.Ticks, TimeSpan.Zero) + view.Bucket - view.Window;
-        var since = Clock.Format(views.Min(Start));
+        var since = StoredTime.Format(views.Min(Start));
         var activity = (await db.ReadAsync(c => c.QueryAsync<ActivityLine>(
             """
             SELECT created_at, device_id, duration_ms, error IS NOT NULL AS failed, conflicts FROM sync_activity
             WHERE created_at >= @since ORDER BY created_at DESC LIMIT 200000
-            """, new { since }))).Select(a => (At: Clock.Parse(a.CreatedAt), Line: a)).ToList();
+            """, new { since }))).Select(a => (At: StoredTime.Parse(a.CreatedAt), Line: a)).ToList();
         var signups = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT created_at FROM users WHERE created_at >= @since", new { since })))
-            .Select(Clock.Parse).ToList();
+            .Select(StoredTime.Parse).ToList();
         return views.Select(view => Buckets(Start(view), view.Bucket, (int)(view.Window.Ticks / view.Bucket.Ticks), activity, signups)).ToList();
     }
 

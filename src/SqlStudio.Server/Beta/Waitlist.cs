@@ -21,7 +21,7 @@ public sealed class Waitlist(Db db, EmailComposer email, AppOptions app, TimePro
             return;
         }
         var token = Secrets.NewToken();
-        var now = Clock.Format(time.GetUtcNow());
+        var now = StoredTime.Format(time.GetUtcNow());
         var writes = new SqlBatch().Execute(
             """
             INSERT INTO waitlist (email, token_hash, created_at) VALUES (@address, @hash, @now)
@@ -42,7 +42,7 @@ public sealed class Waitlist(Db db, EmailComposer email, AppOptions app, TimePro
         var confirmed = 0;
         await db.WriteBatchAsync(new SqlBatch().Query<long>(
             "UPDATE waitlist SET confirmed_at = @now, token_hash = NULL WHERE token_hash = @hash AND confirmed_at IS NULL RETURNING 1",
-            new { hash = Secrets.Hash(token), now = Clock.Format(time.GetUtcNow()) }, rows => confirmed = rows.Count), ct);
+            new { hash = Secrets.Hash(token), now = StoredTime.Format(time.GetUtcNow()) }, rows => confirmed = rows.Count), ct);
         return confirmed > 0;
     }
 }

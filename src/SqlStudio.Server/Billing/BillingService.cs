@@ -63,7 +63,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         if (customerId is null)
         {
             var customer = await stripe.CreateCustomerAsync(user.Email, user.Name, user.UserId, ct);
-            await db.WriteAsync((c, t) => BillingStore.SaveCustomerAsync(c, t, user.UserId, customer.Id, Clock.Format(time.GetUtcNow())));
+            await db.WriteAsync((c, t) => BillingStore.SaveCustomerAsync(c, t, user.UserId, customer.Id, StoredTime.Format(time.GetUtcNow())));
             customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
         }
         // One trial per person: whoever had a subscription (trial or paid) before pays from day one.
@@ -110,7 +110,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         try
         {
             var invoices = await stripe.ListInvoicesAsync(customerId, ct);
-            return invoices.Data.Select(i => new InvoiceInfo(i.Id, Clock.Format(new DateTimeOffset(DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)))[..10],
+            return invoices.Data.Select(i => new InvoiceInfo(i.Id, StoredTime.Format(new DateTimeOffset(DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)))[..10],
                 i.AmountPaid, i.Currency ?? "usd", i.Status, i.HostedInvoiceUrl)).ToList();
         }
         catch (Exception ex) when (ex is StripeException || IsStripeDown(ex, ct))
@@ -156,7 +156,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
     {
         var before = await db.WriteAsync(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             await BillingStore.SaveCustomerAsync(c, t, userId, customerId, now);
             return await BillingStore.UpsertSubscriptionAsync(c, t, userId, subscription, time.GetUtcNow().ToUnixTimeMilliseconds(), now);
         });

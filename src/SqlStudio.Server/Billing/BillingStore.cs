@@ -71,7 +71,7 @@ public static class BillingStore
     }
 
     public static string? Time(DateTime? value) =>
-        value is { } v && v > DateTime.UnixEpoch ? Clock.Format(new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc))) : null;
+        value is { } v && v > DateTime.UnixEpoch ? StoredTime.Format(new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc))) : null;
 
     private static string? Time(DateTime value) => Time((DateTime?)value);
 }

@@ -29,11 +29,11 @@ public static class Entitlements
         {
             return new(Tiers.Free, false, true, null);
         }
-        var periodEnd = subscription.CurrentPeriodEnd is { } end ? Clock.Parse(end) : (DateTimeOffset?)null;
+        var periodEnd = subscription.CurrentPeriodEnd is { } end ? StoredTime.Parse(end) : (DateTimeOffset?)null;
         var individual = subscription.Status switch
         {
             "trialing" or "active" => periodEnd is null || subscription.CancelAtPeriodEnd == 0 || periodEnd > now,
-            "past_due" => subscription.PastDueSince is { } since && now - Clock.Parse(since) <= options.PastDueGrace,
+            "past_due" => subscription.PastDueSince is { } since && now - StoredTime.Parse(since) <= options.PastDueGrace,
             "canceled" => subscription.CancelAtPeriodEnd == 1 && periodEnd > now,
             _ => false,
         };
@@ -41,7 +41,7 @@ public static class Entitlements
         // "Ended" is a cancelled or unpaid subscription; other states (still being paid, paused) keep reading open.
         var endedAt = subscription.EndedAt ?? subscription.CanceledAt ??
                       (subscription.Status is "canceled" or "unpaid" ? subscription.CurrentPeriodEnd ?? subscription.UpdatedAt : null);
-        var canPull = individual || endedAt is null || now - Clock.Parse(endedAt) <= options.PullGraceAfterEnd;
+        var canPull = individual || endedAt is null || now - StoredTime.Parse(endedAt) <= options.PullGraceAfterEnd;
         return new(tier, tier == Tiers.Individual, canPull, subscription.Status);
     }
 }

@@ -80,7 +80,7 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
                 logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
                 return false;
             }
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var writes = new SqlBatch().Execute(
                 "INSERT INTO stripe_events (event_id, type, api_version, created, processed_at) VALUES (@Id, @Type, @ApiVersion, @created, @now)",
                 new { stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, created = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero).ToUnixTimeSeconds(), now });

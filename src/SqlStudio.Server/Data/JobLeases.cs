@@ -21,7 +21,7 @@ public sealed class JobLeases(Db db, TimeProvider time)
             WHERE job_leases.lease_until <= @now OR job_leases.owner = @owner
             RETURNING owner
             """,
-            new { job, owner = _owner, until = Clock.Format(now + holdFor), now = Clock.Format(now) }, rows => acquired = rows.Count == 1),
+            new { job, owner = _owner, until = StoredTime.Format(now + holdFor), now = StoredTime.Format(now) }, rows => acquired = rows.Count == 1),
             cancellationToken);
         return acquired;
     }

@@ -34,12 +34,12 @@ public sealed class MigrationRunner(Db db, IReadOnlyList<Migration> migrations, 
     {
         var applied = await ReadAppliedAsync(cancellationToken);
         var states = migrations.Select(m => applied.TryGetValue(m.Version, out var row)
-                ? new MigrationState(m.Version, m.Name, true, Clock.Parse(row.AppliedAt), row.Checksum != m.Checksum)
+                ? new MigrationState(m.Version, m.Name, true, StoredTime.Parse(row.AppliedAt), row.Checksum != m.Checksum)
                 : new MigrationState(m.Version, m.Name, false, null, false))
             .ToList();
         // Versions in the database this build does not know (a newer server ran here) are reported too.
         states.AddRange(applied.Values.Where(r => migrations.All(m => m.Version != r.Version))
-            .Select(r => new MigrationState((int)r.Version, r.Name, true, Clock.Parse(r.AppliedAt), true)));
+            .Select(r => new MigrationState((int)r.Version, r.Name, true, StoredTime.Parse(r.AppliedAt), true)));
         return states.OrderBy(s => s.Version).ToList();
     }
 
@@ -73,7 +73,7 @@ public sealed class MigrationRunner(Db db, IReadOnlyList<Migration> migrations, 
                 await ExecuteScriptAsync(connection, transaction, migration.UpSql, migration, cancellationToken);
                 await connection.ExecuteAsync(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (@Version, @Name, @Checksum, @AppliedAt)",
-                    new { migration.Version, migration.Name, migration.Checksum, AppliedAt = Clock.Format(time.GetUtcNow()) },
+                    new { migration.Version, migration.Name, migration.Checksum, AppliedAt = StoredTime.Format(time.GetUtcNow()) },
                     transaction);
             }, cancellationToken);
         }

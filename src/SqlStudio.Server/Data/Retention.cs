@@ -32,8 +32,8 @@ public sealed class RetentionJob(Db db, JobLeases leases, RetentionOptions optio
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
     {
         var now = Time.GetUtcNow();
-        var events = Clock.Format(now - options.EventAge);
-        var audit = Clock.Format(now - options.AuditAge);
+        var events = StoredTime.Format(now - options.EventAge);
+        var audit = StoredTime.Format(now - options.AuditAge);
         var purged = 0;
         await db.WriteBatchAsync(new SqlBatch()
             .Query<long>("DELETE FROM sync_activity WHERE created_at < @events RETURNING 1", new { events }, rows => purged += rows.Count)

@@ -74,7 +74,7 @@ public sealed class EmailOutbox : BackgroundService
     /// <summary>The row for <paramref name="message"/>, to add to the batch of the change that causes it; then <see cref="Wake"/>.</summary>
     public SqlStatement Queue(EmailMessage message, string? messageId = null)
     {
-        var now = Clock.Format(_time.GetUtcNow());
+        var now = StoredTime.Format(_time.GetUtcNow());
         return new SqlStatement(
             """
             INSERT INTO email_outbox (message_id, to_address, to_name, subject, html, text_body, created_at, next_attempt_at)
@@ -164,14 +164,14 @@ public sealed class EmailOutbox : BackgroundService
                 ORDER BY next_attempt_at LIMIT @limit)
             RETURNING message_id, to_address, to_name, subject, html, text_body, attempts, created_at
             """,
-            new { owner = _owner, until = Clock.Format(now + _options.Lease), now = Clock.Format(now), limit = _options.BatchSize },
+            new { owner = _owner, until = StoredTime.Format(now + _options.Lease), now = StoredTime.Format(now), limit = _options.BatchSize },
             async reader =>
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     claimed.Add(new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                         reader.IsDBNull(4) ? "" : reader.GetString(4), reader.IsDBNull(5) ? "" : reader.GetString(5), reader.GetInt64(6),
-                        Clock.Parse(reader.GetString(7))));
+                        StoredTime.Parse(reader.GetString(7))));
                 }
             });
         await _db.WriteBatchAsync(claim, cancellationToken);
@@ -201,7 +201,7 @@ public sealed class EmailOutbox : BackgroundService
             await FailedAttemptAsync(message, ex);
             return;
         }
-        var now = Clock.Format(_time.GetUtcNow());
+        var now = StoredTime.Format(_time.GetUtcNow());
         // Sent: the bodies (which carry the links) go; the row stays a while as a record.
         await _db.WriteBatchAsync(new SqlBatch().Execute(
             """
@@ -224,7 +224,7 @@ public sealed class EmailOutbox : BackgroundService
             """
             UPDATE email_outbox SET state = @state, next_attempt_at = @next, last_error = @error, lease_owner = NULL, lease_until = NULL
             WHERE message_id = @id
-            """, new { id = message.Id, state = givingUp ? "failed" : "queued", next = Clock.Format(now + delay), error }), CancellationToken.None);
+            """, new { id = message.Id, state = givingUp ? "failed" : "queued", next = StoredTime.Format(now + delay), error }), CancellationToken.None);
         if (givingUp)
         {
             _sent.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
@@ -263,12 +263,12 @@ public sealed class EmailOutbox : BackgroundService
             .Query<string>("SELECT min(created_at) FROM email_outbox WHERE state = 'queued'", null, rows => oldest = rows.FirstOrDefault());
         await _db.ReadBatchAsync(reads, cancellationToken);
         _counts = counts;
-        Volatile.Write(ref _oldestQueuedSeconds, oldest is null ? 0 : Math.Max(0, (now - Clock.Parse(oldest)).TotalSeconds));
+        Volatile.Write(ref _oldestQueuedSeconds, oldest is null ? 0 : Math.Max(0, (now - StoredTime.Parse(oldest)).TotalSeconds));
         if (now - _lastCleanup > TimeSpan.FromHours(1))
         {
             _lastCleanup = now;
             await _db.WriteBatchAsync(new SqlBatch().Execute("DELETE FROM email_outbox WHERE state = 'sent' AND sent_at < @before",
-                new { before = Clock.Format(now - _options.KeepSent) }), cancellationToken);
+                new { before = StoredTime.Format(now - _options.KeepSent) }), cancellationToken);
         }
     }
 
@@ -295,7 +295,7 @@ public sealed class EmailOutbox : BackgroundService
             UPDATE email_outbox SET state = 'queued', next_attempt_at = @now, created_at = @now, attempts = 0, lease_owner = NULL, lease_until = NULL
             WHERE state = 'failed' AND (@id IS NULL OR message_id = @id)
             RETURNING 1
-            """, new { id = messageId, now = Clock.Format(now) }, rows => count = rows.Count), cancellationToken);
+            """, new { id = messageId, now = StoredTime.Format(now) }, rows => count = rows.Count), cancellationToken);
         Wake();
         return count;
     }

@@ -9,7 +9,7 @@ public static class Activity
 {
     public static Task RecordAsync(Db db, string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
         TimeSpan duration, string? error, TimeProvider time) =>
-        db.WriteAsync((c, t) => Insert(userId, deviceId, kind, records, conflicts, bytes, duration, error, Clock.Format(time.GetUtcNow())).RunAsync(c, t));
+        db.WriteAsync((c, t) => Insert(userId, deviceId, kind, records, conflicts, bytes, duration, error, StoredTime.Format(time.GetUtcNow())).RunAsync(c, t));
 
     /// <summary>The activity line as a statement, for a write batch that records it with the change itself.</summary>
     public static SqlStatement Insert(string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
@@ -43,7 +43,7 @@ public static class Activity
         DateTimeOffset earliest = default;
         foreach (var line in newestFirst)
         {
-            var at = Clock.Parse(line.CreatedAt);
+            var at = StoredTime.Parse(line.CreatedAt);
             var sync = line.Kind is "push" or "pull";
             if (current is not null && sync && current.Kind == "sync" && current.DeviceId == line.DeviceId && earliest - at <= gap)
             {

@@ -68,7 +68,7 @@ public sealed class ConflictService(Db db, TimeProvider time)
             {
                 values![SyncRecords.DeletedField] = false;
             }
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var row = await SyncWriter.WriteAsync(c, t, spec, userId, conflict.EntityId, existing, values!, now, deviceId, now);
             await c.ExecuteAsync(
                 "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId",

@@ -39,7 +39,7 @@ public sealed class Devices(Db db, TimeProvider time)
                 INSERT INTO devices (device_id, user_id, name, platform, app_version, created_at)
                 VALUES (@DeviceId, @userId, @name, @Platform, @AppVersion, @now)
                 ON CONFLICT (user_id, device_id) DO UPDATE SET name = excluded.name, platform = excluded.platform, app_version = excluded.app_version
-                """, new { request.DeviceId, userId, name = request.Name!.Trim(), request.Platform, request.AppVersion, now = Clock.Format(time.GetUtcNow()) }, t);
+                """, new { request.DeviceId, userId, name = request.Name!.Trim(), request.Platform, request.AppVersion, now = StoredTime.Format(time.GetUtcNow()) }, t);
             return await c.QuerySingleAsync<DeviceInfo>($"SELECT {Columns} FROM devices WHERE user_id = @userId AND device_id = @DeviceId",
                 new { userId, request.DeviceId }, t);
         });
@@ -54,5 +54,5 @@ public sealed class Devices(Db db, TimeProvider time)
     public Task<bool> RevokeAsync(string userId, string deviceId) =>
         db.WriteAsync(async (c, t) => await c.ExecuteAsync(
             "UPDATE devices SET revoked_at = @now WHERE user_id = @userId AND device_id = @deviceId AND revoked_at IS NULL",
-            new { userId, deviceId, now = Clock.Format(time.GetUtcNow()) }, t) > 0);
+            new { userId, deviceId, now = StoredTime.Format(time.GetUtcNow()) }, t) > 0);
 }

@@ -44,7 +44,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         var watch = Stopwatch.StartNew();
         var outcome = await db.WriteAsync<Outcome<ImportResponse>>(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @ImportId",
                 new { userId, request.ImportId }, t);
             if (status == "undone")
@@ -155,7 +155,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
     {
         return await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @importId",
                 new { userId, importId }, t);
             if (status is null)

@@ -90,7 +90,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         if (deviceId is not null || count > 0)
         {
             // The device's last sync and the activity line: one write batch (one round trip), after the read.
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             var revoked = false;
             var writes = new SqlBatch();
             if (deviceId is not null)
@@ -154,7 +154,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         var pageEnd = rows.Count == 0 ? cursor : rows[^1].Row.ServerSeq;
         var byType = rows.ToLookup(r => r.Spec, r => r.Row);
         var changes = specs.Where(byType.Contains).Select(s => (s, byType[s].ToList())).ToList();
-        return new ChangesPage(changes, pageEnd, hasMore, Clock.Format(time.GetUtcNow()));
+        return new ChangesPage(changes, pageEnd, hasMore, StoredTime.Format(time.GetUtcNow()));
     }
 
     /// <summary>The user's cursor alone.</summary>
@@ -190,6 +190,6 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
                     }
                 }
             }));
-        return new HeadResponse(cursor, counts, Clock.Format(time.GetUtcNow()));
+        return new HeadResponse(cursor, counts, StoredTime.Format(time.GetUtcNow()));
     }
 }

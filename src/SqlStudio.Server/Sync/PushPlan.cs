@@ -134,7 +134,7 @@ public sealed class PushPlan
     public static PushPlan Decide(PushState state, string userId, string deviceId, IReadOnlyList<Mutation> mutations, DateTimeOffset now,
         TimeSpan maxClockSkew, IReadOnlyDictionary<string, MutationError> refused)
     {
-        var latest = Clock.Format(now + maxClockSkew);
+        var latest = StoredTime.Format(now + maxClockSkew);
         return Decide(state, userId, deviceId, mutations.Select(m => Checked.Of(m, latest)).ToList(), now, refused);
     }
 
@@ -151,7 +151,7 @@ public sealed class PushPlan
     public static PushPlan Decide(PushState state, string userId, string deviceId, IReadOnlyList<Checked> mutations, DateTimeOffset now,
         IReadOnlyDictionary<string, MutationError> refused)
     {
-        var plan = new PushPlan(state, userId, deviceId, Clock.Format(now));
+        var plan = new PushPlan(state, userId, deviceId, StoredTime.Format(now));
         foreach (var mutation in mutations)
         {
             plan.Results.Add(plan.One(mutation, refused));

@@ -32,7 +32,7 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
         while (true)
         {
             var now = time.GetUtcNow();
-            var latest = Clock.Format(now + options.MaxClockSkew);
+            var latest = StoredTime.Format(now + options.MaxClockSkew);
             var checkedMutations = mutations.Select(m => PushPlan.Checked.Of(m, latest)).ToList();
             var valid = checkedMutations.Select(m => m.Valid).OfType<ValidMutation>().ToList();
             var state = new PushState();

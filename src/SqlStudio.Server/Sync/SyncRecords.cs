@@ -235,7 +235,7 @@ public static class SyncRecords
         {
             return null;
         }
-        return Clock.Format(parsed);
+        return StoredTime.Format(parsed);
     }
 
     /// <summary>

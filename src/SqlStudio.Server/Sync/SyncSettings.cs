@@ -39,7 +39,7 @@ public sealed class SyncSettings(Db db, PushService push, TimeProvider time)
         var versions = await db.ReadAsync(async c => (
             (await SyncStore.LoadAsync(c, null, EntityCatalogue.UiPreferences, userId, SyncHistoryKey))?.Version ?? 0,
             (await SyncStore.LoadAsync(c, null, EntityCatalogue.UiPreferences, userId, RedactionKey))?.Version ?? 0));
-        var now = Clock.Format(time.GetUtcNow());
+        var now = StoredTime.Format(time.GetUtcNow());
         JsonElement Data(string key, JsonNode value) => JsonSerializer.SerializeToElement(new JsonObject { ["key"] = key, ["value"] = value });
         var outcome = await push.PushAsync(userId, new PushRequest(WebDevice,
         [

@@ -16,7 +16,7 @@ public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
     {
         var retention = options.TombstoneRetention < MinimumRetention ? MinimumRetention : options.TombstoneRetention;
-        var horizon = Clock.Format(Time.GetUtcNow() - retention);
+        var horizon = StoredTime.Format(Time.GetUtcNow() - retention);
         var purged = await db.WriteAsync(async (c, t) =>
         {
             var count = 0;

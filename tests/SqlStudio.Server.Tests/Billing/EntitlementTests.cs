@@ -26,10 +26,10 @@ public sealed class EntitlementTests
     [InlineData("paused", 0, null, null, "free", false, true)]
     public void Evaluate_Status_GivesTier(string status, int cancelAtPeriodEnd, int? periodEndDays, int? pastDueDays, string tier, bool push, bool pull)
     {
-        var periodEnd = periodEndDays is { } d ? Clock.Format(Now.AddDays(d)) : null;
+        var periodEnd = periodEndDays is { } d ? StoredTime.Format(Now.AddDays(d)) : null;
         var ended = status == "canceled" && cancelAtPeriodEnd == 0 ? periodEnd : null;
         var row = new SubscriptionRow("s", "u", "sub", "cus", status, "price", "monthly", null, null, periodEnd, cancelAtPeriodEnd, ended, ended,
-            pastDueDays is { } p ? Clock.Format(Now.AddDays(p)) : null, 0, Clock.Format(Now.AddDays(-40)));
+            pastDueDays is { } p ? StoredTime.Format(Now.AddDays(p)) : null, 0, StoredTime.Format(Now.AddDays(-40)));
 
         var entitlement = Entitlements.Evaluate(row, emailVerified: true, billingEnabled: true, Now, Options);
 

@@ -54,7 +54,7 @@ public sealed class ConvergenceTests
                 for (var i = random.Next(1, 6); i > 0 && device.Generated < MutationsPerDevice; i--)
                 {
                     clock = clock.AddMilliseconds(random.Next(1, 50));
-                    device.Generate(random, SqlStudio.Server.Data.Clock.Format(clock), ref nextId);
+                    device.Generate(random, SqlStudio.Server.Data.StoredTime.Format(clock), ref nextId);
                 }
             }
             else if (roll < 0.85)

@@ -13,7 +13,7 @@ namespace SqlStudio.Server.Tests.Sync;
 
 public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedServerFixture>
 {
-    private string Now => SqlStudio.Server.Data.Clock.Format(fixture.Time.GetUtcNow());
+    private string Now => SqlStudio.Server.Data.StoredTime.Format(fixture.Time.GetUtcNow());
 
     [Fact]
     public async Task Changes_PagesInCursorOrderAcrossTypes()

@@ -80,7 +80,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
             {
                 return new Failure(404, ErrorCodes.NotFound, "That provider is not linked.");
             }
-            await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_removed", userId, Detail: provider), Clock.Format(time.GetUtcNow()));
+            await AccountStore.AuditAsync(c, t, new AuditEvent("external_login_removed", userId, Detail: provider), StoredTime.Format(time.GetUtcNow()));
             return null;
         });
     }
@@ -95,7 +95,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
             INSERT INTO oauth_codes (code_hash, user_id, provider, code_challenge, redirect_uri, created_at, expires_at)
             VALUES (@hash, @userId, @provider, @codeChallenge, @redirectUri, @created, @expires)
             """,
-            new { hash = Secrets.Hash(code), userId, provider, codeChallenge, redirectUri, created = Clock.Format(now), expires = Clock.Format(now + CodeLifetime) }, t));
+            new { hash = Secrets.Hash(code), userId, provider, codeChallenge, redirectUri, created = StoredTime.Format(now), expires = StoredTime.Format(now + CodeLifetime) }, t));
         return code;
     }
 
@@ -115,7 +115,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
                 UPDATE oauth_codes SET used_at = @now
                 WHERE code_hash = @hash AND used_at IS NULL AND expires_at > @now
                 RETURNING user_id, code_challenge, provider
-                """, new { hash = Secrets.Hash(code), now = Clock.Format(now) }, t);
+                """, new { hash = Secrets.Hash(code), now = StoredTime.Format(now) }, t);
             if (row.UserId is null || !Secrets.FixedTimeEquals(Challenge(verifier), row.CodeChallenge))
             {
                 return null;
@@ -125,7 +125,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
                 new { row.UserId }, t);
             var (sessionId, tokens) = await sessions.OpenAsync(c, t, user, rememberMe: true, client with { Platform = client.Platform ?? "desktop" });
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId, $"{row.Provider} (desktop)"),
-                Clock.Format(now));
+                StoredTime.Format(now));
             return tokens;
         });
         return result is null ? invalid : result;
@@ -148,7 +148,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         var name = string.IsNullOrWhiteSpace(identity.Name) ? address.Split('@')[0] : identity.Name.Trim();
         await db.WriteAsync(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             await AccountStore.InsertUserAsync(c, t, userId, address, name.Length > 100 ? name[..100] : name, passwordHash: null, now, identity.EmailVerified);
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent, Detail: identity.Provider), now);
             await InsertLinkAsync(c, t, userId, identity, now);
@@ -160,7 +160,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
     {
         await db.WriteAsync(async (c, t) =>
         {
-            var now = Clock.Format(time.GetUtcNow());
+            var now = StoredTime.Format(time.GetUtcNow());
             await InsertLinkAsync(c, t, userId, identity, now);
             if (markVerified)
             {

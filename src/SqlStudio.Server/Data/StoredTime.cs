@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SqlStudio.Server.Data;
 
 /// <summary>The one format for times in the database and on the wire: ISO-8601 UTC with milliseconds.</summary>
-public static class Clock
+public static class StoredTime
 {
     public const string Format8601 = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 

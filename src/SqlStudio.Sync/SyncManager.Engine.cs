@@ -17,30 +17,30 @@ public sealed partial class SyncManager
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            Publish(SyncState.Syncing);
+            await PublishAsync(SyncState.Syncing);
             var (pushed, conflicts, rejected) = await PushCoreAsync(dueOnly: false, progress, cancellationToken);
             var pulled = await PullCoreAsync(progress, cancellationToken);
             var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             Metrics.Round(took);
-            Publish(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
+            await PublishAsync(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
             await _store.SetMetaAsync("last_synced_at", Stamp(_time.GetUtcNow()));
             return new SyncResult(pushed, pulled, conflicts, rejected);
         }
         catch (OfflineException ex)
         {
             Metrics.Error("offline");
-            Publish(SyncState.Offline, ex.Message);
+            await PublishAsync(SyncState.Offline, ex.Message);
             throw;
         }
         catch (SignedOutException ex)
         {
-            Publish(SyncState.SignedOut, ex.Message);
+            await PublishAsync(SyncState.SignedOut, ex.Message);
             throw;
         }
         catch (SyncApiException ex)
         {
             Metrics.Error("error");
-            Publish(SyncState.Error, ex.Message);
+            await PublishAsync(SyncState.Error, ex.Message);
             throw;
         }
         finally
@@ -95,7 +95,7 @@ public sealed partial class SyncManager
                 ["mutation_id"] = e.MutationId, ["entity_type"] = e.Type, ["entity_id"] = e.Id, ["op"] = e.Op,
                 ["base_version"] = e.BaseVersion, ["updated_at"] = e.UpdatedAt, ["data"] = e.Data?.DeepClone(),
             }).ToList();
-            PushRequests++;
+            Interlocked.Increment(ref _pushRequests);
             var response = await _api.PushAsync(Server, deviceId, mutations, ct, pending: Math.Max(0, total - pushed));
             var notices = await _store.WriteAsync(async (c, t) =>
             {

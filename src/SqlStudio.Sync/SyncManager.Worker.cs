@@ -5,8 +5,6 @@ public sealed partial class SyncManager
     /// <summary>Starts the background worker: pushes what is due, pulls when the server moved, retries on its own.</summary>
     public void Start()
     {
-        // A pause survives restarts: `sqlstudio sync pause` in one process holds the worker of the next.
-        _paused = _store.GetMetaAsync(PausedKey).GetAwaiter().GetResult() == "1";
         _worker ??= Task.Run(() => RunAsync(_stop.Token));
         if (_options.Realtime)
         {
@@ -18,19 +16,19 @@ public sealed partial class SyncManager
     public const string LastErrorKey = "last_error";
     public const string LastSyncedKey = "last_synced_at";
 
-    /// <summary>Stops sending and fetching until <see cref="Resume"/> (local changes still queue); remembered across restarts.</summary>
-    public void Pause()
+    /// <summary>Stops sending and fetching until <see cref="ResumeAsync"/> (local changes still queue); remembered across restarts.</summary>
+    public async Task PauseAsync()
     {
         _paused = true;
-        _store.SetMetaAsync(PausedKey, "1").GetAwaiter().GetResult();
-        Publish(SyncState.Paused);
+        await _store.SetMetaAsync(PausedKey, "1");
+        await PublishAsync(SyncState.Paused);
     }
 
-    public void Resume()
+    public async Task ResumeAsync()
     {
         _paused = false;
-        _store.SetMetaAsync(PausedKey, null).GetAwaiter().GetResult();
-        Publish(SyncState.Idle);
+        await _store.SetMetaAsync(PausedKey, null);
+        await PublishAsync(SyncState.Idle);
         Wake();
     }
 
@@ -45,6 +43,8 @@ public sealed partial class SyncManager
 
     private async Task RunAsync(CancellationToken ct)
     {
+        // A pause survives restarts: `sqlstudio sync pause` in one process holds the worker of the next.
+        _paused = _paused || await _store.GetMetaAsync(PausedKey) == "1";
         var attempts = 0;
         long lastHead = -1;
         var first = true;
@@ -68,7 +68,7 @@ public sealed partial class SyncManager
                 var remoteAhead = Interlocked.Exchange(ref _remoteAhead, 0) == 1;
                 if (offline || _status.State != SyncState.Idle)
                 {
-                    Publish(SyncState.Syncing);
+                    await PublishAsync(SyncState.Syncing);
                 }
                 await IntroduceDeviceAsync(ct);
                 // Push first: a local change leaves at once, without waiting on a head call.
@@ -90,7 +90,7 @@ public sealed partial class SyncManager
                 attempts = 0;
                 var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 Metrics.Round(took);
-                Publish(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
+                await PublishAsync(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -100,18 +100,18 @@ public sealed partial class SyncManager
             {
                 attempts++;
                 Metrics.Error("offline");
-                Publish(SyncState.Offline, ex.Message);
+                await PublishAsync(SyncState.Offline, ex.Message);
             }
             catch (SignedOutException ex)
             {
-                Publish(SyncState.SignedOut, ex.Message);
+                await PublishAsync(SyncState.SignedOut, ex.Message);
                 return;
             }
             catch (Exception ex) when (ex is SyncApiException or HttpRequestException or System.Text.Json.JsonException)
             {
                 attempts++;
                 Metrics.Error("error");
-                Publish(SyncState.Error, attempts >= _options.AttemptsPerRound
+                await PublishAsync(SyncState.Error, attempts >= _options.AttemptsPerRound
                     ? $"Sync stopped after {attempts} failed attempts: {ex.Message} It retries in {_options.ParkedRetry.TotalMinutes:0} minutes, or now with Retry."
                     : ex.Message);
             }

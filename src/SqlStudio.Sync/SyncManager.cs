@@ -28,14 +28,13 @@ public sealed record PulledChanges(int Count, IReadOnlyCollection<string> Types)
 public sealed record ConflictNotice(string ConflictId, string EntityType, string EntityId, string Status);
 
 /// <summary>
-/// The sync engine of one signed-in profile (one per profile, shared by callers: <see cref="ForProfile"/>).
+/// The sync engine of one signed-in profile, owned by its <see cref="SyncProfile"/> (no process-wide registry: the
+/// profile that opened the store is the one that closes it).
 /// Local changes commit with their outbox entry; a background worker pushes what is due (debounced and batched per
 /// type), pulls by cursor, retries with backoff, and goes offline and back on its own.
 /// </summary>
 public sealed partial class SyncManager : IAsyncDisposable
 {
-    private static readonly ConcurrentDictionary<string, SyncManager> Profiles = new();
-
     private readonly LocalStore _store;
     private readonly AuthSession _auth;
     private readonly SyncApi _api;
@@ -60,7 +59,7 @@ public sealed partial class SyncManager : IAsyncDisposable
         Server = server;
         _options = options ?? new SyncClientOptions();
         _time = time ?? TimeProvider.System;
-        _auth.SignedOut += (_, _) => Publish(SyncState.SignedOut, "Signed out: log in again.");
+        _auth.SignedOut += (_, _) => _ = PublishQuietlyAsync(SyncState.SignedOut, "Signed out: log in again.");
         Metrics = new SyncClientMetrics(this);
     }
 
@@ -69,18 +68,16 @@ public sealed partial class SyncManager : IAsyncDisposable
 
     public const string LastRoundMsKey = "last_round_ms";
 
-    /// <summary>The shared manager of a profile folder, created on first use.</summary>
-    public static SyncManager ForProfile(string profileFolder, Func<SyncManager> create) =>
-        Profiles.GetOrAdd(Path.GetFullPath(profileFolder), _ => create());
-
     public Uri Server { get; }
 
     public LocalStore Store => _store;
 
     public SyncStatus Status => _status;
 
-    /// <summary>Counts pushes sent, for debounce and batching to be observable.</summary>
-    public int PushRequests { get; private set; }
+    /// <summary>Counts pushes sent, for the tests of debounce and batching (apps read the meter's figures instead).</summary>
+    internal int PushRequests => Volatile.Read(ref _pushRequests);
+
+    private int _pushRequests;
 
     public event EventHandler<SyncStatus>? StatusChanged;
 
@@ -294,9 +291,21 @@ public sealed partial class SyncManager : IAsyncDisposable
 
     private void Wake() => _wake.Release();
 
-    private void Publish(SyncState state, string? error = null, DateTimeOffset? syncedAt = null, long? roundMs = null)
+    /// <summary>From an event handler, which cannot wait: a store closed meanwhile only means nobody is listening.</summary>
+    private async Task PublishQuietlyAsync(SyncState state, string error)
     {
-        var pending = _store.PendingCountAsync().GetAwaiter().GetResult();
+        try
+        {
+            await PublishAsync(state, error);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+        {
+        }
+    }
+
+    private async Task PublishAsync(SyncState state, string? error = null, DateTimeOffset? syncedAt = null, long? roundMs = null)
+    {
+        var pending = await _store.PendingCountAsync();
         _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
             _realtime);
         // What `sqlstudio sync status` shows from another process: the last sync and the last error, kept in the store.
@@ -348,7 +357,6 @@ public sealed partial class SyncManager : IAsyncDisposable
                 }
             }
         }
-        Profiles.TryRemove(new KeyValuePair<string, SyncManager>(Path.GetFullPath(Path.GetDirectoryName(_store.Path)!), this));
         Metrics.Dispose();
     }
 }

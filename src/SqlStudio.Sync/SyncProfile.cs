@@ -48,7 +48,7 @@ public sealed class SyncProfile : IAsyncDisposable
         var saved = await auth.CurrentAsync();
         var address = server ?? (saved is null ? new Uri("http://localhost:5080") : new Uri(saved.Server));
         var api = new SyncApi(http, auth);
-        var manager = SyncManager.ForProfile(folder, () => new SyncManager(store, auth, api, address, options, time));
+        var manager = new SyncManager(store, auth, api, address, options, time);
         return new SyncProfile(folder, store, auth, api, manager, http);
     }
 

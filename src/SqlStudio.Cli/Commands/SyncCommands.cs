@@ -63,7 +63,7 @@ public static class SyncCommands
         pause.SetAction((result, _) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
-            profile.Manager.Pause();
+            await profile.Manager.PauseAsync();
             await cli.Output.WriteLineAsync("Paused. Changes made on this device wait until `sqlstudio sync resume`.");
             return 0;
         }));
@@ -73,7 +73,7 @@ public static class SyncCommands
         resume.SetAction((result, _) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
-            profile.Manager.Resume();
+            await profile.Manager.ResumeAsync();
             await cli.Output.WriteLineAsync("Resumed.");
             return 0;
         }));

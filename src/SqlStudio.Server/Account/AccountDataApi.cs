@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -14,7 +15,7 @@ public static class AccountDataApi
     public static IEndpointRouteBuilder MapAccountDataApi(this IEndpointRouteBuilder endpoints)
     {
         var account = endpoints.MapGroup("/api/account").WithTags("Account").AddEndpointFilter(AuthApi.NoStore);
-        account.MapGet("/export", Export).RequireAuthorization(AuthExtensions.ApiOrPagePolicy)
+        account.MapGet("/export", Export).RequireAuthorization(AuthExtensions.ApiOrPagePolicy).Produces<System.Text.Json.Nodes.JsonObject>(200, "application/json")
             .WithSummary("Everything the account holds, as one JSON document (never a secret)");
         // Bearer only: a cookie-borne DELETE would need antiforgery; the account page has its own form.
         account.MapDelete("", Delete).RequireAuthorization(AuthExtensions.ApiPolicy)
@@ -22,11 +23,11 @@ public static class AccountDataApi
         return endpoints;
     }
 
-    private static IResult Export(ClaimsPrincipal user, AccountData data, TimeProvider time, HttpContext context) =>
+    private static PushStreamHttpResult Export(ClaimsPrincipal user, AccountData data, TimeProvider time, HttpContext context) =>
         TypedResults.Stream(stream => data.WriteExportAsync(user.UserId(), stream, context.RequestAborted), "application/json",
             $"sqlstudio-export-{time.GetUtcNow():yyyy-MM-dd}.json");
 
-    private static async Task<IResult> Delete([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteAccountRequest? request,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteAccountRequest? request,
         ClaimsPrincipal user, AccountData data, HttpContext context) =>
         await data.DeleteAsync(user.UserId(), user.SessionId(), request?.Password, context.RequestAborted) is { } failure
             ? failure.ToProblem(context)

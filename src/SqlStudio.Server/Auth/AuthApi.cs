@@ -53,7 +53,7 @@ public static class AuthApi
     private static Results<Ok<object>, NotFound> Captcha(ICaptcha captcha) =>
         captcha.CreateChallenge() is { } challenge ? TypedResults.Ok(challenge) : TypedResults.NotFound();
 
-    private static async Task<IResult> Register(RegisterRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
+    private static async Task<Results<Created<RegisterResponse>, ProblemHttpResult>> Register(RegisterRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
     {
         if (!await captcha.VerifyAsync(request.Captcha, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted))
         {
@@ -65,28 +65,28 @@ public static class AuthApi
             : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> VerifyEmail(VerifyEmailRequest request, Accounts accounts)
+    private static async Task<Results<Ok<VerifyEmailResponse>, ProblemHttpResult>> VerifyEmail(VerifyEmailRequest request, Accounts accounts)
     {
         var outcome = await accounts.VerifyEmailAsync(request.Token);
         return outcome.Value is not null ? TypedResults.Ok(new VerifyEmailResponse(true)) : outcome.Failure!.ToProblem();
     }
 
-    private static async Task<IResult> ResendVerification(EmailRequest request, Accounts accounts, HttpContext context) =>
+    private static async Task<Results<Accepted, ProblemHttpResult>> ResendVerification(EmailRequest request, Accounts accounts, HttpContext context) =>
         await accounts.ResendVerificationAsync(request.Email) is { } failure ? failure.ToProblem(context) : TypedResults.Accepted((string?)null);
 
-    private static async Task<IResult> Login(LoginRequest request, Logins logins, HttpContext context)
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Login(LoginRequest request, Logins logins, HttpContext context)
     {
         var outcome = await logins.LoginAsync(request, context.Client(request.DeviceId, request.DeviceName, request.Platform));
         return outcome.Value is { } tokens ? TypedResults.Ok(tokens) : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> Refresh(RefreshRequest request, SessionTokens sessions, AccountStore accounts, HttpContext context)
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Refresh(RefreshRequest request, SessionTokens sessions, AccountStore accounts, HttpContext context)
     {
         var outcome = await sessions.RefreshAsync(request.RefreshToken, accounts);
         return outcome.Value is { } tokens ? TypedResults.Ok(tokens) : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> ForgotPassword(EmailRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
+    private static async Task<Results<Accepted, ProblemHttpResult>> ForgotPassword(EmailRequest request, Accounts accounts, ICaptcha captcha, HttpContext context)
     {
         if (!await captcha.VerifyAsync(request.Captcha, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted))
         {
@@ -97,7 +97,7 @@ public static class AuthApi
             : TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<IResult> ResetPassword(ResetPasswordRequest request, Accounts accounts, HttpContext context)
+    private static async Task<Results<Ok<ResetPasswordResponse>, ProblemHttpResult>> ResetPassword(ResetPasswordRequest request, Accounts accounts, HttpContext context)
     {
         // The page that carries the token must not leak it to other sites through the Referer header.
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
@@ -121,7 +121,7 @@ public static class AuthApi
     }
 
     /// <summary>Active sessions, most recently used first, a page at a time (<c>limit</c> 1–200, default 50; <c>offset</c>); <c>X-Total-Count</c> says how many.</summary>
-    private static async Task<IResult> ListSessions(ClaimsPrincipal user, SessionStore store, TimeProvider time, HttpContext context, int? limit, int? offset)
+    private static async Task<Results<Ok<List<SessionInfo>>, ProblemHttpResult>> ListSessions(ClaimsPrincipal user, SessionStore store, TimeProvider time, HttpContext context, int? limit, int? offset)
     {
         if (limit is < 1 or > 200 || offset is < 0)
         {
@@ -133,7 +133,7 @@ public static class AuthApi
             s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SessionId == user.SessionId())).ToList());
     }
 
-    private static async Task<IResult> RevokeSession(string id, ClaimsPrincipal user, SessionTokens sessions, HttpContext context)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(string id, ClaimsPrincipal user, SessionTokens sessions, HttpContext context)
     {
         var revoked = await sessions.RevokeAsync(user.UserId(), id, null, "revoked_by_user",
             new AuditEvent(AuditEvents.SessionRevoked, user.UserId(), context.Connection.RemoteIpAddress?.ToString(), SessionId: id));
@@ -143,12 +143,12 @@ public static class AuthApi
             : new Failure(404, ErrorCodes.NotFound, "No active session with this id.").ToProblem();
     }
 
-    private static async Task<IResult> ChangePassword(ChangePasswordRequest request, ClaimsPrincipal user, Accounts accounts, HttpContext context) =>
+    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(ChangePasswordRequest request, ClaimsPrincipal user, Accounts accounts, HttpContext context) =>
         await accounts.ChangePasswordAsync(user.UserId(), user.SessionId(), request, context.Client()) is { } failure
             ? failure.ToProblem()
             : TypedResults.NoContent();
 
-    private static async Task<IResult> Me(ClaimsPrincipal user, AccountStore accounts, TierService tiers) =>
+    private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> Me(ClaimsPrincipal user, AccountStore accounts, TierService tiers) =>
         await accounts.FindByIdAsync(user.UserId()) is { } row
             ? TypedResults.Ok(new MeResponse(row.UserId, row.Email, row.Name, row.EmailVerified, await tiers.TierAsync(row.UserId, row.EmailVerified), row.CreatedAt))
             : TypedResults.Unauthorized();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using SqlStudio.Contracts;
 using SqlStudio.Server.Auth;
@@ -42,7 +43,7 @@ public static class BetaApi
         return endpoints;
     }
 
-    private static async Task<IResult> JoinWaitlist(WaitlistRequest request, Waitlist waitlist, ICaptcha captcha, AuthRateLimits limits, HttpContext context)
+    private static async Task<Results<Accepted, ProblemHttpResult>> JoinWaitlist(WaitlistRequest request, Waitlist waitlist, ICaptcha captcha, AuthRateLimits limits, HttpContext context)
     {
         var ip = context.Connection.RemoteIpAddress?.ToString();
         var email = request.Email?.Trim() ?? "";
@@ -62,18 +63,18 @@ public static class BetaApi
         return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<IResult> SendFeedback(FeedbackRequest request, ClaimsPrincipal user, FeedbackService feedback, HttpContext context)
+    private static async Task<Results<Created<FeedbackResponse>, ProblemHttpResult>> SendFeedback(FeedbackRequest request, ClaimsPrincipal user, FeedbackService feedback, HttpContext context)
     {
         var outcome = await feedback.SubmitAsync(user.UserId(), request, context.RequestAborted);
         return outcome.Value is { } created ? TypedResults.Created((string?)null, created) : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> SkipStep(string step, ClaimsPrincipal user, Onboarding steps, HttpContext context) =>
+    private static async Task<Results<Ok<OnboardingResponse>, ProblemHttpResult>> SkipStep(string step, ClaimsPrincipal user, Onboarding steps, HttpContext context) =>
         await steps.MarkAsync(user.UserId(), step, skipped: true, context.RequestAborted)
             ? TypedResults.Ok(await steps.StateAsync(user.UserId(), context.RequestAborted))
             : new Failure(404, ErrorCodes.NotFound, $"There is no onboarding step '{step}'; the steps are {string.Join(", ", Onboarding.Steps)}.").ToProblem(context);
 
-    private static async Task<IResult> Launch(LaunchFigures figures, HttpContext context) =>
+    private static async Task<Ok<LaunchReport>> Launch(LaunchFigures figures, HttpContext context) =>
         TypedResults.Ok(await figures.ReportAsync(context.RequestAborted));
 
     /// <summary>Admin routes answer 404 to everyone else: they do not exist for them.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using SqlStudio.Contracts;
 using SqlStudio.Server.Auth;
@@ -21,7 +22,7 @@ public static class BillingApi
         return endpoints;
     }
 
-    private static async Task<IResult> CreateCheckout(CheckoutRequest request, ClaimsPrincipal principal, AccountStore accounts, BillingService billing,
+    private static async Task<Results<Ok<CheckoutResponse>, UnauthorizedHttpResult, ProblemHttpResult>> CreateCheckout(CheckoutRequest request, ClaimsPrincipal principal, AccountStore accounts, BillingService billing,
         HttpContext context)
     {
         if (await accounts.FindByIdAsync(principal.UserId()) is not { } user)
@@ -36,19 +37,19 @@ public static class BillingApi
         return outcome.Value is { } checkout ? TypedResults.Ok(checkout) : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> Portal(ClaimsPrincipal principal, BillingService billing, HttpContext context)
+    private static async Task<Results<Ok<PortalResponse>, ProblemHttpResult>> Portal(ClaimsPrincipal principal, BillingService billing, HttpContext context)
     {
         var outcome = await billing.PortalAsync(principal.UserId(), context.RequestAborted);
         return outcome.Value is { } portal ? TypedResults.Ok(portal) : outcome.Failure!.ToProblem(context);
     }
 
-    private static async Task<IResult> Subscription(ClaimsPrincipal principal, AccountStore accounts, BillingService billing) =>
+    private static async Task<Results<Ok<SubscriptionResponse>, UnauthorizedHttpResult>> Subscription(ClaimsPrincipal principal, AccountStore accounts, BillingService billing) =>
         await accounts.FindByIdAsync(principal.UserId()) is { } user
             ? TypedResults.Ok(await billing.SubscriptionAsync(user))
             : TypedResults.Unauthorized();
 
     /// <summary>Reads the raw body (the signature covers its exact bytes), verifies it, and applies the event once.</summary>
-    private static async Task<IResult> WebhookAsync(HttpContext context, StripeWebhooks webhooks, BillingOptions options)
+    private static async Task<Results<Ok<WebhookReceipt>, ProblemHttpResult>> WebhookAsync(HttpContext context, StripeWebhooks webhooks, BillingOptions options)
     {
         if (!options.Enabled)
         {
@@ -71,7 +72,7 @@ public static class BillingApi
             BillingMetrics.Webhook(stripeEvent.Type, "failed");
             throw;
         }
-        return TypedResults.Ok(new { received = true });
+        return TypedResults.Ok(new WebhookReceipt(true));
     }
 }
 
@@ -90,3 +91,6 @@ public static class BillingExtensions
         return services;
     }
 }
+
+/// <summary>What Stripe gets back for an event it may stop sending.</summary>
+public sealed record WebhookReceipt(bool Received);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using SqlStudio.Contracts;
 using SqlStudio.Server.Auth;
@@ -23,8 +24,8 @@ public static class SyncApi
         sync.MapGet("/devices", ListDevices).WithSummary("The account's devices and when each last synced");
         sync.MapDelete("/devices/{deviceId}", RevokeDevice).WithSummary("Remove a device: it can no longer sync");
         sync.MapGet("/head", SyncEventsApi.Head).WithSummary("Cheap poll: the current cursor and record counts; long-poll with after and wait");
-        sync.MapGet("/events", SyncEventsApi.Events).WithSummary("Server-Sent Events: a 'changes' event within 250 ms of every commit that moves the cursor");
-        sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).WithSummary("Changes after a cursor, a page at a time");
+        sync.MapGet("/events", SyncEventsApi.Events).Produces<string>(200, "text/event-stream").WithSummary("Server-Sent Events: a 'changes' event within 250 ms of every commit that moves the cursor");
+        sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).Produces<ChangesResponse>().WithSummary("Changes after a cursor, a page at a time");
         sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody).WithSummary("Send up to 1,000 mutations; each applied once, merged per field, conflicts recorded");
         sync.MapGet("/conflicts", Conflicts).WithSummary("Conflicts, unresolved by default");
         sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier).WithSummary("Keep one side of a conflict (or a merged record)");
@@ -35,26 +36,27 @@ public static class SyncApi
         return endpoints;
     }
 
-    private static async Task<IResult> RegisterDevice(DeviceRequest request, ClaimsPrincipal user, Devices devices) =>
+    private static async Task<Results<Ok<DeviceInfo>, ProblemHttpResult>> RegisterDevice(DeviceRequest request, ClaimsPrincipal user, Devices devices) =>
         Respond(await devices.RegisterAsync(user.UserId(), request));
 
-    private static async Task<IResult> ListDevices(ClaimsPrincipal user, Devices devices) =>
+    private static async Task<Ok<IReadOnlyList<DeviceInfo>>> ListDevices(ClaimsPrincipal user, Devices devices) =>
         TypedResults.Ok(await devices.ListAsync(user.UserId()));
 
-    private static async Task<IResult> RevokeDevice(string deviceId, ClaimsPrincipal user, Devices devices) =>
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeDevice(string deviceId, ClaimsPrincipal user, Devices devices) =>
         await devices.RevokeAsync(user.UserId(), deviceId)
             ? TypedResults.NoContent()
             : new Failure(404, ErrorCodes.NotFound, "No active device with this id.").ToProblem();
 
-    private static async Task<IResult> Changes(ClaimsPrincipal user, PullService pull, HttpContext context, long? cursor, int? limit, string? types, string? device_id)
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Changes(ClaimsPrincipal user, PullService pull, HttpContext context,
+        long? cursor, int? limit, string? types, string? device_id)
     {
         var outcome = await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id);
         return outcome.Value is { } page
-            ? Results.Stream(body => page.WriteAsync(body, context.RequestAborted), "application/json")
+            ? TypedResults.Stream(body => page.WriteAsync(body, context.RequestAborted), "application/json")
             : outcome.Failure!.ToProblem();
     }
 
-    private static async Task<IResult> Push(PushRequest request, ClaimsPrincipal user, PushService push, SyncEventHub events,
+    private static async Task<Results<Ok<PushResponse>, ProblemHttpResult>> Push(PushRequest request, ClaimsPrincipal user, PushService push, SyncEventHub events,
         Microsoft.FeatureManagement.IFeatureManager features, HttpContext context)
     {
         if (await features.IsEnabledAsync(Beta.Features.PauseSyncPush))
@@ -69,7 +71,7 @@ public static class SyncApi
         return Respond(outcome);
     }
 
-    private static async Task<IResult> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status)
+    private static async Task<Results<Ok<IReadOnlyList<ConflictInfo>>, ProblemHttpResult>> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status)
     {
         if (status is not (null or "unresolved" or "all"))
         {
@@ -78,18 +80,18 @@ public static class SyncApi
         return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all"));
     }
 
-    private static async Task<IResult> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts,
+    private static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts,
         SyncEventHub events, PullService pull) =>
         await Announced(await conflicts.ResolveAsync(user.UserId(), conflictId, request), user.UserId(), request.DeviceId, events, pull);
 
-    private static async Task<IResult> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
+    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
         await Announced(await imports.ImportAsync(user.UserId(), request), user.UserId(), null, events, pull);
 
-    private static async Task<IResult> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
+    private static async Task<Results<Ok<UndoImportResponse>, ProblemHttpResult>> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
         await Announced(await imports.UndoAsync(user.UserId(), importId), user.UserId(), null, events, pull);
 
     /// <summary>After a commit that may have moved the cursor: tell the user's devices (the event carries the cursor now).</summary>
-    private static async Task<IResult> Announced<T>(Outcome<T> outcome, string userId, string? deviceId, SyncEventHub events, PullService pull)
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> Announced<T>(Outcome<T> outcome, string userId, string? deviceId, SyncEventHub events, PullService pull)
     {
         if (outcome.Value is not null)
         {
@@ -98,13 +100,13 @@ public static class SyncApi
         return Respond(outcome);
     }
 
-    private static async Task<IResult> Integrity(ClaimsPrincipal user, IntegrityService integrity) =>
+    private static async Task<Ok<IntegrityResponse>> Integrity(ClaimsPrincipal user, IntegrityService integrity) =>
         TypedResults.Ok(await integrity.SummaryAsync(user.UserId()));
 
-    private static async Task<IResult> RecentActivity(ClaimsPrincipal user, Db db, int? limit) =>
+    private static async Task<Ok<IReadOnlyList<ActivityInfo>>> RecentActivity(ClaimsPrincipal user, Db db, int? limit) =>
         TypedResults.Ok(await Activity.RecentAsync(db, user.UserId(), Math.Clamp(limit ?? 50, 1, 500)));
 
-    private static IResult Respond<T>(Outcome<T> outcome) =>
+    private static Results<Ok<T>, ProblemHttpResult> Respond<T>(Outcome<T> outcome) =>
         outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
@@ -110,7 +111,7 @@ public static class SyncEventsApi
     /// <c>GET /api/sync/head</c>; with <c>after</c> and <c>wait</c>, a long-poll that answers as soon as the cursor passes
     /// <c>after</c> (within 250 ms of the commit), or when <c>wait</c> seconds have passed.
     /// </summary>
-    public static async Task<IResult> Head(ClaimsPrincipal user, PullService pull, SyncEventHub hub, SyncOptions options, HttpContext context,
+    public static async Task<Results<Ok<SqlStudio.Contracts.HeadResponse>, ProblemHttpResult>> Head(ClaimsPrincipal user, PullService pull, SyncEventHub hub, SyncOptions options, HttpContext context,
         IHostApplicationLifetime lifetime, long? after, double? wait)
     {
         var userId = user.UserId();

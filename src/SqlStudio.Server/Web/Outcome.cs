@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using SqlStudio.Contracts;
 namespace SqlStudio.Server.Web;
 
@@ -13,22 +15,24 @@ public sealed record Failure(int Status, string Code, string Detail, IDictionary
     public static Failure Validation(IDictionary<string, string[]> errors) =>
         new(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "Some fields need attention.", errors);
 
-    public IResult ToProblem(HttpContext? context = null)
+    /// <summary>The Problem Details answer (validation failures with their field errors), as a typed result.</summary>
+    public ProblemHttpResult ToProblem(HttpContext? context = null)
     {
         if (RetryAfter is { } wait && context is not null)
         {
             context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        var extensions = new Dictionary<string, object?> { ["code"] = Code };
-        if (Errors is { Count: > 0 } && Status == StatusCodes.Status400BadRequest)
+        ProblemDetails problem = Errors is { Count: > 0 } && Status == StatusCodes.Status400BadRequest
+            ? new HttpValidationProblemDetails(Errors) { Title = "Validation failed" }
+            : new ProblemDetails { Title = Title(Status) };
+        problem.Status = Status;
+        problem.Detail = Detail;
+        problem.Extensions["code"] = Code;
+        if (Errors is { Count: > 0 } && problem is not HttpValidationProblemDetails)
         {
-            return TypedResults.ValidationProblem(Errors, Detail, title: "Validation failed", extensions: extensions);
+            problem.Extensions["errors"] = Errors;
         }
-        if (Errors is { Count: > 0 })
-        {
-            extensions["errors"] = Errors;
-        }
-        return TypedResults.Problem(Detail, statusCode: Status, title: Title(Status), extensions: extensions);
+        return TypedResults.Problem(problem);
     }
 
     private static string Title(int status) => status switch

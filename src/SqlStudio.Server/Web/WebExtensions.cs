@@ -143,17 +143,18 @@ public static class WebExtensions
     }
 }
 
-/// <summary>Headers every response carries; the pages get a strict content security policy.</summary>
 /// <summary>414 and 431 as Problem Details (through the status code pages) for request lines and headers over our limits.</summary>
 internal sealed class RequestLimits(RequestDelegate next, ServerOptions limits)
 {
+    /// <summary>How much of a refused request's body is read and thrown away so the client hears the answer.</summary>
+    private const long DrainLimit = 1024 * 1024;
+
     public Task InvokeAsync(HttpContext context)
     {
         var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
         if (target.Length > limits.MaxRequestTargetBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
-            return Task.CompletedTask;
+            return RefuseAsync(context, StatusCodes.Status414UriTooLong);
         }
         var headers = 0L;
         foreach (var (name, values) in context.Request.Headers)
@@ -166,13 +167,41 @@ internal sealed class RequestLimits(RequestDelegate next, ServerOptions limits)
         }
         if (headers > limits.MaxRequestHeadersBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
-            return Task.CompletedTask;
+            return RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge);
         }
         return next(context);
     }
+
+    /// <summary>
+    /// Reads (and drops) what the client is still sending, up to a megabyte and five seconds, before answering: a client
+    /// still writing its body when the server answers and closes sees a reset connection instead of the Problem Details.
+    /// </summary>
+    private static async Task RefuseAsync(HttpContext context, int status)
+    {
+        if (context.Request.ContentLength is null or > 0 and <= DrainLimit && context.Request.Body.CanRead)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var buffer = new byte[16 * 1024];
+            long read = 0;
+            try
+            {
+                int n;
+                while (read <= DrainLimit && (n = await context.Request.Body.ReadAsync(buffer, timeout.Token)) > 0)
+                {
+                    read += n;
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+            {
+                // The client stopped sending or went away: answer what can be answered.
+            }
+        }
+        context.Response.StatusCode = status;
+    }
 }
 
+/// <summary>Headers every response carries; the pages get a strict content security policy.</summary>
 internal sealed class SecurityHeaders(RequestDelegate next, SqlStudio.Server.Auth.Captcha.CaptchaOptions captcha)
 {
     // Turnstile is the one third-party script a page may load, and only when it is the configured CAPTCHA.

@@ -105,6 +105,17 @@ public sealed class ErrorHandlingTests(ErrorHandlingServer fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task OverlongRequestTarget_WithABodyStillBeingSent_GetsThe414_NotAResetConnection()
+    {
+        // 900 KB of JSON: the answer is ready long before the body has arrived; the client must still hear it.
+        var body = new StringContent("{\"x\":\"" + new string('y', 900_000) + "\"}", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await Client.PostAsync("/api/sync/push?q=" + new string('x', 9000), body);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestUriTooLong, "uri_too_long");
+    }
+
+    [Fact]
     public async Task OversizeHeaders_Returns431Problem()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");

@@ -35,6 +35,13 @@ public sealed class OpenApiLintTests
         Assert.Equal("bearer", push["security"]![0]!.AsObject().Single().Key);
         Assert.Empty(document["paths"]!["/api/auth/login"]!["post"]!["security"]![0]!.AsObject());
         Assert.Equal("#/components/schemas/Problem", (string)push["responses"]!["4XX"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!);
+        // Typed results: every API operation that answers 200 says what it answers with (the sign-in redirect aside).
+        var silent = document["paths"]!.AsObject()
+            .Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal) && p.Key != "/api/auth/oauth/{provider}")
+            .SelectMany(p => p.Value!.AsObject().Select(op => (Path: p.Key, Method: op.Key, Ok: op.Value!["responses"]!["200"])))
+            .Where(op => op.Ok is not null && op.Ok["content"] is null)
+            .Select(op => $"{op.Method} {op.Path}").ToList();
+        Assert.Empty(silent);
     }
 
     private static async Task<(int Code, string Output, string Error)> ExecAsync(string file, string[] arguments)

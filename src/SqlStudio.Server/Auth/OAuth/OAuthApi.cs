@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Net;
 using Microsoft.AspNetCore.Authentication;
 using SqlStudio.Contracts;
@@ -17,7 +18,7 @@ public static class OAuthApi
         return endpoints;
     }
 
-    private static IResult Start(string provider, string? redirect_uri, string? code_challenge, string? code_challenge_method, string? state,
+    private static Results<ChallengeHttpResult, ProblemHttpResult> Start(string provider, string? redirect_uri, string? code_challenge, string? code_challenge_method, string? state,
         ExternalProviders providers)
     {
         if (providers.Find(provider) is not { } configured)
@@ -47,7 +48,7 @@ public static class OAuthApi
         return TypedResults.Challenge(properties, [configured.Scheme]);
     }
 
-    private static async Task<IResult> Exchange(OAuthExchangeRequest request, ExternalAccounts accounts, HttpContext context)
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Exchange(OAuthExchangeRequest request, ExternalAccounts accounts, HttpContext context)
     {
         var outcome = await accounts.ExchangeAsync(request.Code, request.CodeVerifier, context.Client(platform: "desktop"));
         return outcome.Value is { } tokens ? TypedResults.Ok(tokens) : outcome.Failure!.ToProblem();

@@ -42,7 +42,8 @@ public sealed record ChangesPage(IReadOnlyList<(EntitySpec Spec, List<SyncRow> R
 /// <summary>Cursor pulls: the changes after a cursor, in server order, a page at a time.</summary>
 public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time)
 {
-    public async Task<Outcome<ChangesPage>> ChangesAsync(string userId, long cursor, int? limit, string? types, string? deviceId)
+    public async Task<Outcome<ChangesPage>> ChangesAsync(string userId, long cursor, int? limit, string? types, string? deviceId,
+        CancellationToken cancellationToken = default)
     {
         var take = limit ?? options.DefaultPageSize;
         var errors = new Dictionary<string, string[]>();
@@ -79,7 +80,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         }
 
         var watch = Stopwatch.StartNew();
-        var page = await ReadPageAsync(userId, cursor, take, specs);
+        var page = await ReadPageAsync(userId, cursor, take, specs, cancellationToken);
         if (page is null)
         {
             return new Failure(410, SyncErrorCodes.ResyncRequired,
@@ -108,7 +109,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
             {
                 Activity.Insert(userId, deviceId, "pull", count, 0, 0, watch.Elapsed, null, now).AddTo(writes);
             }
-            await db.WriteBatchAsync(writes);
+            await db.WriteBatchAsync(writes, cancellationToken);
             if (revoked)
             {
                 return Devices.RevokedFailure;
@@ -125,7 +126,8 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
     /// The page after <paramref name="cursor"/> in one read batch (one round trip) of two statements: the user's horizon
     /// and head, and the page's rows of every type in cursor order. Null when the cursor is outside what the server holds.
     /// </summary>
-    private async Task<ChangesPage?> ReadPageAsync(string userId, long cursor, int take, IReadOnlyList<EntitySpec> specs)
+    private async Task<ChangesPage?> ReadPageAsync(string userId, long cursor, int take, IReadOnlyList<EntitySpec> specs,
+        CancellationToken cancellationToken)
     {
         long purged = 0, head = 0;
         var rows = new List<(EntitySpec Spec, SyncRow Row)>();
@@ -139,7 +141,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
             });
         // One row more than the page: whether there is more.
         SyncStore.LoadPage(reads, specs, userId, cursor, take + 1, found => rows = found);
-        await db.ReadBatchAsync(reads);
+        await db.ReadBatchAsync(reads, cancellationToken);
         // Behind the purge horizon, deletions were lost; ahead of the head, the database was restored to an
         // earlier point (a backup) and the device holds changes the server no longer has. Both rebuild from 0.
         if (cursor > 0 && (cursor < purged || cursor > head))
@@ -158,16 +160,16 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
     }
 
     /// <summary>The user's cursor alone.</summary>
-    public async Task<long> CursorAsync(string userId)
+    public async Task<long> CursorAsync(string userId, CancellationToken cancellationToken = default)
     {
         long cursor = 0;
         await db.ReadBatchAsync(new SqlBatch().Query<long>("SELECT sync_seq FROM users WHERE user_id = @userId", new { userId },
-            rows => cursor = rows.FirstOrDefault()));
+            rows => cursor = rows.FirstOrDefault()), cancellationToken);
         return cursor;
     }
 
     /// <summary>The user's cursor and live counts: one statement, whatever the number of records (migration 0006 keeps the counts).</summary>
-    public async Task<HeadResponse> HeadAsync(string userId)
+    public async Task<HeadResponse> HeadAsync(string userId, CancellationToken cancellationToken = default)
     {
         var counts = EntityCatalogue.All.ToDictionary(s => s.Type, _ => 0L);
         long cursor = 0;
@@ -189,7 +191,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
                         counts[reader.GetString(0)] = reader.GetInt64(1);
                     }
                 }
-            }));
+            }), cancellationToken);
         return new HeadResponse(cursor, counts, StoredTime.Format(time.GetUtcNow()));
     }
 }

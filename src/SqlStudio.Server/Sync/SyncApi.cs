@@ -50,7 +50,7 @@ public static class SyncApi
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Changes(ClaimsPrincipal user, PullService pull, HttpContext context,
         long? cursor, int? limit, string? types, string? device_id)
     {
-        var outcome = await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id);
+        var outcome = await pull.ChangesAsync(user.UserId(), cursor ?? 0, limit, types, device_id, context.RequestAborted);
         return outcome.Value is { } page
             ? TypedResults.Stream(body => page.WriteAsync(body, context.RequestAborted), "application/json")
             : outcome.Failure!.ToProblem();

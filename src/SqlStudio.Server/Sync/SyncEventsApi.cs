@@ -117,7 +117,7 @@ public static class SyncEventsApi
         var userId = user.UserId();
         if (after is null && wait is null)
         {
-            return TypedResults.Ok(await pull.HeadAsync(userId));
+            return TypedResults.Ok(await pull.HeadAsync(userId, context.RequestAborted));
         }
         var maxWait = options.Head.MaxWait.TotalSeconds;
         if (after is null or < 0 || wait is null or < 0 || wait > maxWait || double.IsNaN(wait.Value))
@@ -128,7 +128,7 @@ public static class SyncEventsApi
             }).ToProblem();
         }
         using var subscription = hub.Subscribe(userId, null, stream: false);
-        var head = await pull.HeadAsync(userId);
+        var head = await pull.HeadAsync(userId, context.RequestAborted);
         if (head.Cursor > after || wait == 0)
         {
             return TypedResults.Ok(head);
@@ -142,13 +142,13 @@ public static class SyncEventsApi
             {
                 if (subscription.Events.Reader.TryRead(out var e) && e.Cursor > after)
                 {
-                    return TypedResults.Ok(await pull.HeadAsync(userId));
+                    return TypedResults.Ok(await pull.HeadAsync(userId, context.RequestAborted));
                 }
             }
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
         }
-        return TypedResults.Ok(await pull.HeadAsync(userId));
+        return TypedResults.Ok(await pull.HeadAsync(userId, context.RequestAborted));
     }
 }

@@ -224,4 +224,20 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
         Assert.Contains(activity, a => a.Kind == "pull" && a.Records == 1);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
+
+    [Fact]
+    public async Task ClientThatHungUp_ItsPullAndHeadStopBeforeTheDatabase()
+    {
+        await using var server = await TestServer.StartAsync();
+        var user = await SyncClient.NewUserAsync(server);
+        var pull = server.Services.GetRequiredService<PullService>();
+        var hungUp = new CancellationToken(canceled: true);
+        var trips = SqlStudio.Server.Data.DbRoundTrips.Begin();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.ChangesAsync(user.Tokens.User.UserId, 0, null, null, "laptop", hungUp));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.HeadAsync(user.Tokens.User.UserId, hungUp));
+
+        Assert.Equal(0, trips.Count);
+        Assert.Equal(0, (await pull.HeadAsync(user.Tokens.User.UserId)).Cursor);
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using SqlStudio.Contracts;
@@ -17,7 +18,7 @@ public static class SyncApi
     {
         var sync = endpoints.MapGroup("/api/sync").WithTags("Sync")
             .RequireAuthorization(AuthExtensions.ApiPolicy)
-            .AddEndpointFilter(RequireVerifiedEmail);
+            .AddEndpointFilter<SyncAccessFilter>();
         var bigBody = new BodySizeLimit(endpoints.ServiceProvider.GetRequiredService<SyncOptions>().MaxBodyBytes);
 
         sync.MapPost("/devices", RegisterDevice).WithSummary("Register this device by name, system and app version (again to rename it)");
@@ -109,36 +110,40 @@ public static class SyncApi
     private static Results<Ok<T>, ProblemHttpResult> Respond<T>(Outcome<T> outcome) =>
         outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
 
-    /// <summary>
-    /// Sync needs a confirmed email (API.md): an unverified account can sign in, not sync. The account and its
-    /// subscription come with the session (read once, cached with it), so this costs no round trip when cached.
-    /// </summary>
-    private static async ValueTask<object?> RequireVerifiedEmail(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Reading stays allowed while subscribed and for 30 days after a subscription ends.</summary>
+    private static ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Features.GetRequiredFeature<SyncAccess>().Entitlement.CanPull
+            ? next(context)
+            : ValueTask.FromResult<object?>(new Failure(402, SyncErrorCodes.SubscriptionRequired,
+                "Your subscription ended more than 30 days ago. Subscribe again to get your synced data back.").ToProblem());
+
+    /// <summary>Writing needs the Individual tier; reading stays allowed so nobody loses their own data.</summary>
+    private static ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Features.GetRequiredFeature<SyncAccess>().Entitlement.CanPush
+            ? next(context)
+            : ValueTask.FromResult<object?>(new Failure(402, SyncErrorCodes.SubscriptionRequired,
+                "Syncing changes needs the Individual plan. Start a trial or subscribe on the billing page; your synced data stays readable.").ToProblem());
+}
+
+/// <summary>Who is syncing and what their plan allows: loaded once per sync request by <see cref="SyncAccessFilter"/>.</summary>
+public sealed record SyncAccess(UserRow User, Entitlement Entitlement);
+
+/// <summary>
+/// Sync needs a confirmed email (API.md): an unverified account can sign in, not sync. The account and its
+/// subscription come with the session (read once, cached with it), so this costs no round trip when cached; the tier
+/// filters after it read the typed <see cref="SyncAccess"/> it leaves on the request.
+/// </summary>
+public sealed class SyncAccessFilter(SessionValidator sessions, TierService tiers) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var validator = http.RequestServices.GetRequiredService<SessionValidator>();
-        var account = await validator.AccountAsync(http.User.SessionId(), http.User.UserId());
-        if (account is not { User.EmailVerified: true } found)
+        if (await sessions.AccountAsync(http.User.SessionId(), http.User.UserId()) is not { User.EmailVerified: true } found)
         {
             return new Failure(403, AuthErrorCodes.EmailUnverified,
                 "Confirm your email address to turn on sync: open the link we sent you, or ask for a new one on your account page.").ToProblem();
         }
-        http.Items[typeof(UserRow)] = found.User;
-        http.Items[typeof(Entitlement)] = http.RequestServices.GetRequiredService<TierService>().Evaluate(found.Subscription, true);
+        http.Features.Set(new SyncAccess(found.User, tiers.Evaluate(found.Subscription, true)));
         return await next(context);
     }
-
-    /// <summary>Reading stays allowed while subscribed and for 30 days after a subscription ends.</summary>
-    private static async ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        ((Entitlement)context.HttpContext.Items[typeof(Entitlement)]!).CanPull
-            ? await next(context)
-            : new Failure(402, SyncErrorCodes.SubscriptionRequired,
-                "Your subscription ended more than 30 days ago. Subscribe again to get your synced data back.").ToProblem();
-
-    /// <summary>Writing needs the Individual tier; reading stays allowed so nobody loses their own data.</summary>
-    private static async ValueTask<object?> RequireIndividualTier(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        ((Entitlement)context.HttpContext.Items[typeof(Entitlement)]!).CanPush
-            ? await next(context)
-            : new Failure(402, SyncErrorCodes.SubscriptionRequired,
-                "Syncing changes needs the Individual plan. Start a trial or subscribe on the billing page; your synced data stays readable.").ToProblem();
 }

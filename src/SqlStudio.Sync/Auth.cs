@@ -71,7 +71,7 @@ public sealed class AuthSession(ITokenStore store, HttpClient http, TimeProvider
     public async Task<TokenResponse> SignInAsync(Uri server, string email, string password, string deviceId, string deviceName)
     {
         var response = await http.PostAsJsonAsync(new Uri(server, "/api/auth/login"),
-            new { email, password, device_id = deviceId, device_name = deviceName, platform = DeviceIdentity.Platform() },
+            new LoginRequest(email, password, DeviceId: deviceId, DeviceName: deviceName, Platform: DeviceIdentity.Platform()),
             SyncJson.Options);
         if (!response.IsSuccessStatusCode)
         {
@@ -114,7 +114,7 @@ public sealed class AuthSession(ITokenStore store, HttpClient http, TimeProvider
                 return current.Tokens.AccessToken;
             }
             var response = await http.PostAsJsonAsync(new Uri(new Uri(current.Server), "/api/auth/refresh"),
-                new { refresh_token = current.Tokens.RefreshToken }, SyncJson.Options, cancellationToken);
+                new RefreshRequest(current.Tokens.RefreshToken), SyncJson.Options, cancellationToken);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 var error = await SyncApiException.FromAsync(response);

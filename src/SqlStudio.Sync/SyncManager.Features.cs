@@ -10,7 +10,7 @@ public sealed partial class SyncManager
 {
     public async Task<DeviceInfo> RegisterDeviceAsync(string name, string platform, string appVersion, CancellationToken ct = default) =>
         await _api.SendAsync<DeviceInfo>(Server, HttpMethod.Post, "/api/sync/devices",
-            new { device_id = await DeviceIdAsync(), name, platform, app_version = appVersion }, ct);
+            new DeviceRequest(await DeviceIdAsync(), name, platform, appVersion), ct);
 
     public Task<List<ConflictInfo>> ConflictsAsync(bool includeResolved = false, CancellationToken ct = default) =>
         _api.SendAsync<List<ConflictInfo>>(Server, HttpMethod.Get, $"/api/sync/conflicts?status={(includeResolved ? "all" : "unresolved")}", null, ct);
@@ -19,7 +19,7 @@ public sealed partial class SyncManager
     public async Task ResolveConflictAsync(string conflictId, string choice, JsonObject? data = null, CancellationToken ct = default)
     {
         await _api.SendAsync<JsonObject>(Server, HttpMethod.Post, $"/api/sync/conflicts/{Uri.EscapeDataString(conflictId)}/resolve",
-            new { choice, data, device_id = await DeviceIdAsync() }, ct);
+            new ResolveRequest(choice, data is null ? null : JsonSerializer.SerializeToElement(data), await DeviceIdAsync()), ct);
         await _store.WriteAsync(async (c, t) => await Dapper.SqlMapper.ExecuteAsync(c, "DELETE FROM conflicts WHERE conflict_id = @conflictId", new { conflictId }, t));
         await PullChangesAsync(null, ct);
     }

@@ -276,18 +276,18 @@ public sealed partial class SyncManager : IAsyncDisposable
 
     private async Task<HistoryPolicy> HistoryPolicyAsync()
     {
-        var enabled = await _store.GetAsync("ui_preferences", SyncPolicy.HistoryEnabledKey);
-        var skip = await _store.GetAsync("ui_preferences", SyncPolicy.SkipSensitiveKey);
-        var keywords = (await _store.GetAsync("ui_preferences", SyncPolicy.RedactionKey)) is { Deleted: false } k && k.Data["value"] is JsonArray list
+        var enabled = await _store.GetAsync("ui_preferences", HistoryPreferences.EnabledKey);
+        var skip = await _store.GetAsync("ui_preferences", HistoryPreferences.SkipSensitiveKey);
+        var keywords = (await _store.GetAsync("ui_preferences", HistoryPreferences.RedactionKeywordsKey)) is { Deleted: false } k && k.Data["value"] is JsonArray list
             ? list.Select(x => x?.ToString() ?? "").ToArray()
-            : SyncPolicy.DefaultRedactionKeywords;
+            : HistoryPreferences.DefaultRedactionKeywords;
         return new HistoryPolicy(
             !(enabled is { Deleted: false } && enabled.Data["value"] is JsonValue v && v.TryGetValue<bool>(out var on) && !on),
             skip is { Deleted: false } && skip.Data["value"] is JsonValue s && s.TryGetValue<bool>(out var yes) && yes,
             keywords);
     }
 
-    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Stamp(DateTimeOffset time) => WireTime.ToText(time);
 
     private void Wake() => _wake.Release();
 

@@ -55,13 +55,6 @@ public sealed class SyncClientOptions
 /// <summary>The rules of DESIGN.md's "Client SDK behaviour", as pure functions.</summary>
 public static class SyncPolicy
 {
-    public const string HistoryEnabledKey = "sync.history.enabled";
-    public const string RedactionKey = "sync.history.redaction_keywords";
-
-    /// <summary>A synced preference: true keeps history entries with a keyword on the device; false (default) masks their literals.</summary>
-    public const string SkipSensitiveKey = "sync.history.skip_sensitive";
-    public static readonly string[] DefaultRedactionKeywords = ["password", "secret", "token", "api_key"];
-    public static readonly string[] ConnectionSecrets = ["password", "ssh_password", "ssh_private_key", "ssh_passphrase"];
 
     /// <summary>When a change to a record should be pushed: at once, debounced, or batched in the background.</summary>
     public static DateTimeOffset DueAt(string type, bool isNew, bool isDelete, JsonObject? changes, DateTimeOffset now, SyncClientOptions options) => type switch

@@ -1,3 +1,4 @@
+using SqlStudio.Contracts;
 using System.Globalization;
 
 namespace SqlStudio.Server.Data;
@@ -5,7 +6,7 @@ namespace SqlStudio.Server.Data;
 /// <summary>The one format for times in the database and on the wire: ISO-8601 UTC with milliseconds.</summary>
 public static class StoredTime
 {
-    public const string Format8601 = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    public const string Format8601 = WireTime.Format;
 
     public static string Format(DateTimeOffset time) =>
         time.UtcDateTime.ToString(Format8601, CultureInfo.InvariantCulture);

@@ -39,7 +39,6 @@ public static class EntityCatalogue
     public const int MiB = 1024 * KiB;
 
     /// <summary>Connection fields that must never leave the device; a payload carrying one is rejected.</summary>
-    public static readonly string[] ConnectionSecrets = ["password", "ssh_password", "ssh_private_key", "ssh_passphrase"];
 
     public static readonly EntitySpec Connections = new("connections", "connections",
     [
@@ -57,7 +56,7 @@ public static class EntityCatalogue
         new("color", FieldKind.Text, 50),
         new("folder", FieldKind.Text, 200),
         new("options", FieldKind.Json, 64 * KiB, Default: "{}"),
-    ], SecretFields: ConnectionSecrets);
+    ], SecretFields: SqlStudio.Contracts.ConnectionFields.Secrets);
 
     public static readonly EntitySpec QueryTabs = new("query_tabs", "query_tabs",
     [

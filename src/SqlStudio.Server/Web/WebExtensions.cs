@@ -47,7 +47,7 @@ public static class WebExtensions
             // Scopes carry the request id and trace id ASP.NET Core opens for every request.
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            o.TimestampFormat = SqlStudio.Contracts.WireTime.Format;
         });
 
         builder.Services.Configure<JsonOptions>(o =>

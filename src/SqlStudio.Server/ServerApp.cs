@@ -28,13 +28,13 @@ public static class ServerApp
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddWebDefaults();
-        builder.Services.AddData(builder.Configuration);
-        builder.Services.AddEmail(builder.Configuration);
+        builder.AddData();
+        builder.AddEmail();
         builder.AddAuth();
-        builder.Services.AddSync(builder.Configuration);
-        builder.Services.AddBilling(builder.Configuration);
-        builder.Services.AddAccountData();
-        builder.Services.AddBeta(builder.Configuration);
+        builder.AddSync();
+        builder.AddBilling();
+        builder.AddAccountData();
+        builder.AddBeta();
         builder.AddTelemetry();
         return builder;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Playwright;
 using SqlStudio.Testing;
@@ -63,21 +62,9 @@ public sealed class LighthouseTests(BrowserFixture fixture) : IClassFixture<Brow
 
     private async Task<JsonDocument> RunAsync(string cookie, IEnumerable<string> pages)
     {
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = Path.Combine(Repository.Root, "tests", "SqlStudio.Browser.Tests"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { "lighthouse.mjs", fixture.Server.BaseAddress.ToString(), cookie }.Concat(pages))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var errors = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(node.ExitCode == 0, $"lighthouse.mjs failed: {await errors}");
-        return JsonDocument.Parse(await output);
+        var (exit, output, errors) = await ChildProcess.RunAsync("node", ["lighthouse.mjs", fixture.Server.BaseAddress.ToString(), cookie, .. pages],
+            Path.Combine(Repository.Root, "tests", "SqlStudio.Browser.Tests"), TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0, $"lighthouse.mjs failed: {errors}");
+        return JsonDocument.Parse(output);
     }
 }

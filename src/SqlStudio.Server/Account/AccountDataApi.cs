@@ -10,8 +10,6 @@ namespace SqlStudio.Server.Account;
 /// <summary>API.md's account data rows: <c>GET /api/account/export</c> and <c>DELETE /api/account</c>.</summary>
 public static class AccountDataApi
 {
-    public static IServiceCollection AddAccountData(this IServiceCollection services) => services.AddSingleton<AccountData>();
-
     public static IEndpointRouteBuilder MapAccountDataApi(this IEndpointRouteBuilder endpoints)
     {
         var account = endpoints.MapGroup("/api/account").WithTags("Account").AddEndpointFilter(AuthApi.NoStore);

@@ -9,22 +9,6 @@ namespace SqlStudio.Server.Beta;
 /// <summary>API.md's beta rows: the waitlist, feedback, and the launch figures for admins.</summary>
 public static class BetaApi
 {
-    public static IServiceCollection AddBeta(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSettings<BetaOptions>(configuration, BetaOptions.Section);
-        services.AddSingleton<Invites>();
-        services.AddSingleton<Waitlist>();
-        services.AddSingleton<FeedbackService>();
-        services.AddSingleton<LaunchFigures>();
-        services.AddSingleton<Onboarding>();
-        services.AddSingleton<WhatsNew>();
-        services.AddSingleton<SupportTools>();
-        services.AddSingleton<LaunchMetrics>();
-        services.AddHostedService(sp => sp.GetRequiredService<LaunchMetrics>());
-        services.AddFeatures(configuration);
-        return services;
-    }
-
     public static IEndpointRouteBuilder MapBetaApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/beta/waitlist", JoinWaitlist).WithTags("Beta").WithSummary("Join the beta waitlist (a confirmation email follows)");

@@ -76,21 +76,5 @@ public static class BillingApi
     }
 }
 
-public static class BillingExtensions
-{
-    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSettings<BillingOptions>(configuration, BillingOptions.Section);
-        services.AddHttpClient(nameof(StripeGateway));
-        services.AddSingleton<StripeGateway>();
-        services.AddSingleton<TierService>();
-        services.AddSingleton<BillingService>();
-        services.AddSingleton<StripeWebhooks>();
-        services.AddSingleton<BillingMetrics>();
-        services.AddHostedService(sp => sp.GetRequiredService<BillingMetrics>());
-        return services;
-    }
-}
-
 /// <summary>What Stripe gets back for an event it may stop sending.</summary>
 public sealed record WebhookReceipt(bool Received);

@@ -6,8 +6,10 @@ namespace SqlStudio.Server.Data;
 public static class DataExtensions
 {
     /// <summary>Registers the database provider chosen by <c>Database:Provider</c>, <see cref="Db"/> and migrations.</summary>
-    public static IServiceCollection AddData(this IServiceCollection services, IConfiguration configuration)
+    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
         services.AddSettings<DatabaseOptions>(configuration, DatabaseOptions.Section);
         services.AddSingleton<IDbProvider>(sp =>
         {
@@ -31,7 +33,7 @@ public static class DataExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MigrationStartup>());
         services.AddHostedService<WalCheckpoints>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        return services;
+        return builder;
     }
 }
 

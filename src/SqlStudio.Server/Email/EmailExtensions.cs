@@ -5,8 +5,10 @@ namespace SqlStudio.Server.Email;
 public static class EmailExtensions
 {
     /// <summary>Email in the mode <c>Email:Mode</c> names: <c>pickup</c> (default) or <c>smtp</c>.</summary>
-    public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
+    public static WebApplicationBuilder AddEmail(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
         services.AddSettings<EmailOptions>(configuration, EmailOptions.Section);
         services.AddSingleton<IEmailSender>(sp =>
         {
@@ -22,6 +24,6 @@ public static class EmailExtensions
         services.AddSingleton<EmailOutbox>();
         services.AddHostedService(sp => sp.GetRequiredService<EmailOutbox>());
         services.AddSingleton<EmailComposer>();
-        return services;
+        return builder;
     }
 }

@@ -7,8 +7,10 @@ namespace SqlStudio.Server.Sync;
 
 public static class SyncExtensions
 {
-    public static IServiceCollection AddSync(this IServiceCollection services, IConfiguration configuration)
+    public static WebApplicationBuilder AddSync(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
         services.AddSettings<SyncOptions>(configuration, SyncOptions.Section);
         services.AddSingleton<SyncMetrics>();
         services.AddSingleton<Devices>();
@@ -34,7 +36,7 @@ public static class SyncExtensions
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.AddRequestDecompression();
-        return services;
+        return builder;
     }
 
     /// <summary>

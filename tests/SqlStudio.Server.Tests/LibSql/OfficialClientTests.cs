@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using SqlStudio.Testing;
@@ -55,25 +54,11 @@ public sealed class OfficialClientTests : IAsyncLifetime
         var folder = Path.Combine(Repository.Root, "tests", "SqlStudio.Server.Tests", "LibSql", "official-client");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@libsql", "client", "package.json")))
         {
-            var (code, _, error) = await ExecAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], folder);
+            var (code, _, error) = await ChildProcess.RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], folder);
             Assert.True(code == 0, $"npm ci failed: {error}");
         }
-        var (exit, output, stderr) = await ExecAsync("node", [script, .. arguments], folder);
+        var (exit, output, stderr) = await ChildProcess.RunAsync("node", [script, .. arguments], folder);
         Assert.True(exit == 0, $"node {script} failed ({exit}): {stderr}");
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
-    }
-
-    private static async Task<(int Code, string Output, string Error)> ExecAsync(string file, string[] arguments, string folder)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output, await error);
     }
 }

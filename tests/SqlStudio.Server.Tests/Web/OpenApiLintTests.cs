@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SqlStudio.Testing;
 
@@ -22,11 +21,11 @@ public sealed class OpenApiLintTests
         await File.WriteAllTextAsync(file, json);
         if (!File.Exists(Path.Combine(Folder, "node_modules", "@redocly", "cli", "package.json")))
         {
-            var (code, _, error) = await ExecAsync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]);
+            var (code, _, error) = await RunAsync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]);
             Assert.True(code == 0, $"npm ci failed: {error}");
         }
 
-        var (exit, output, stderr) = await ExecAsync("node", [Path.Combine("node_modules", "@redocly", "cli", "bin", "cli.js"), "lint", file,
+        var (exit, output, stderr) = await RunAsync("node", [Path.Combine("node_modules", "@redocly", "cli", "bin", "cli.js"), "lint", file,
             "--config", "redocly.yaml", "--format", "stylish", "--max-problems", "1000"]);
 
         Assert.True(exit == 0, $"redocly lint found errors:\n{output}\n{stderr}");
@@ -44,19 +43,7 @@ public sealed class OpenApiLintTests
         Assert.Empty(silent);
     }
 
-    private static async Task<(int Code, string Output, string Error)> ExecAsync(string file, string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["REDOCLY_TELEMETRY"] = "off";
-        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(string file, string[] arguments) =>
+        ChildProcess.RunAsync(file, arguments, Folder,
+            environment: new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true" });
 }

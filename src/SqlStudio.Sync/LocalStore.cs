@@ -180,6 +180,58 @@ public sealed class LocalStore : IDisposable
     public static async Task<OutboxEntry?> PendingAsync(SqliteConnection c, SqliteTransaction? t, string type, string id) =>
         (await c.QueryAsync<OutboxRow>("SELECT * FROM outbox WHERE type = @type AND id = @id", new { type, id }, t)).Select(r => r.ToEntry()).FirstOrDefault();
 
+    /// <summary>Queues (or replaces) the one pending change of a record; a replaced entry starts its attempts again.</summary>
+    public static Task EnqueueAsync(SqliteConnection c, SqliteTransaction t, string type, string id, string op, long baseVersion, string updatedAt,
+        string? data, string dueAt) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO outbox (mutation_id, type, id, op, base_version, updated_at, data, due_at)
+            VALUES (@mutationId, @type, @id, @op, @baseVersion, @updatedAt, @data, @dueAt)
+            ON CONFLICT (type, id) DO UPDATE SET mutation_id = excluded.mutation_id, op = excluded.op, updated_at = excluded.updated_at,
+                data = excluded.data, due_at = excluded.due_at, attempts = 0
+            """,
+            new { mutationId = Guid.CreateVersion7().ToString(), type, id, op, baseVersion, updatedAt, data, dueAt }, t);
+
+    public static Task DequeueAsync(SqliteConnection c, SqliteTransaction t, long seq) =>
+        c.ExecuteAsync("DELETE FROM outbox WHERE seq = @seq", new { seq }, t);
+
+    /// <summary>A change made again while its first version was in flight builds on the version the server now has.</summary>
+    public static Task RebaseAsync(SqliteConnection c, SqliteTransaction t, long seq, long baseVersion) =>
+        c.ExecuteAsync("UPDATE outbox SET base_version = @baseVersion WHERE seq = @seq", new { baseVersion, seq }, t);
+
+    public static Task<long> PendingCountAsync(SqliteConnection c, SqliteTransaction t, string? type = null) =>
+        c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE @type IS NULL OR type = @type", new { type }, t);
+
+    /// <summary>Everything of one type waiting in the outbox is due now (history goes in batches).</summary>
+    public static Task MakeDueAsync(SqliteConnection c, SqliteTransaction t, string type, string now) =>
+        c.ExecuteAsync("UPDATE outbox SET due_at = @now WHERE type = @type", new { now, type }, t);
+
+    /// <summary>The server accepted a version of a record this device holds: never go below it.</summary>
+    public static Task RaiseVersionAsync(SqliteConnection c, SqliteTransaction t, string type, string id, long version) =>
+        c.ExecuteAsync("UPDATE records SET version = max(version, @version) WHERE type = @type AND id = @id", new { version, type, id }, t);
+
+    public static Task RemoveAsync(SqliteConnection c, SqliteTransaction t, string type, string id) =>
+        c.ExecuteAsync("DELETE FROM records WHERE type = @type AND id = @id", new { type, id }, t);
+
+    /// <summary>Before a rebuild from cursor 0: drop every record that has no change waiting to go out.</summary>
+    public static Task ForgetSyncedAsync(SqliteConnection c, SqliteTransaction t) =>
+        c.ExecuteAsync("DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = records.type AND o.id = records.id)", transaction: t);
+
+    public static Task AddConflictAsync(SqliteConnection c, SqliteTransaction t, string conflictId, string type, string id, string status) =>
+        c.ExecuteAsync("INSERT OR IGNORE INTO conflicts (conflict_id, type, id, detail) VALUES (@conflictId, @type, @id, @status)",
+            new { conflictId, type, id, status }, t);
+
+    public static Task RemoveConflictAsync(SqliteConnection c, SqliteTransaction t, string conflictId) =>
+        c.ExecuteAsync("DELETE FROM conflicts WHERE conflict_id = @conflictId", new { conflictId }, t);
+
+    /// <summary>A secret field of a record, kept on this device only (the one statement that writes one).</summary>
+    public static Task PutSecretAsync(SqliteConnection c, SqliteTransaction t, string type, string id, string field, string value) =>
+        c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
+                       "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
+
+    public static Task RemoveSecretsAsync(SqliteConnection c, SqliteTransaction t, string type, string id) =>
+        c.ExecuteAsync("DELETE FROM secrets WHERE type = @type AND id = @id", new { type, id }, t);
+
     public async Task<IReadOnlyList<OutboxEntry>> OutboxAsync(string? dueBy = null, int limit = int.MaxValue) =>
         await ReadAsync(async c => (await c.QueryAsync<OutboxRow>(
             "SELECT * FROM outbox WHERE @dueBy IS NULL OR due_at <= @dueBy ORDER BY seq LIMIT @limit", new { dueBy, limit }))

@@ -107,7 +107,7 @@ public sealed partial class SyncManager
                     var unchanged = current?.MutationId == entry.MutationId;
                     if (unchanged)
                     {
-                        await c.ExecuteAsync("DELETE FROM outbox WHERE seq = @Seq", new { current!.Seq }, t);
+                        await LocalStore.DequeueAsync(c, t, current!.Seq);
                     }
                     if (result.Status == MutationStatus.Rejected)
                     {
@@ -120,19 +120,16 @@ public sealed partial class SyncManager
                         if (!unchanged && current is not null)
                         {
                             // Changed again while this push was in flight: the new change builds on what the server now has.
-                            await c.ExecuteAsync("UPDATE outbox SET base_version = @v WHERE seq = @s",
-                                new { v = record["version"]!.GetValue<long>(), s = current.Seq }, t);
+                            await LocalStore.RebaseAsync(c, t, current.Seq, record["version"]!.GetValue<long>());
                         }
                     }
                     else if (unchanged && result.Version > 0)
                     {
-                        await c.ExecuteAsync("UPDATE records SET version = max(version, @v) WHERE type = @type AND id = @id",
-                            new { v = result.Version, type = entry.Type, id = entry.Id }, t);
+                        await LocalStore.RaiseVersionAsync(c, t, entry.Type, entry.Id, result.Version);
                     }
                     if (result.ConflictId is { } conflictId && result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost)
                     {
-                        await c.ExecuteAsync("INSERT OR IGNORE INTO conflicts (conflict_id, type, id, detail) VALUES (@conflictId, @Type, @Id, @status)",
-                            new { conflictId, entry.Type, entry.Id, status = result.Status }, t);
+                        await LocalStore.AddConflictAsync(c, t, conflictId, entry.Type, entry.Id, result.Status);
                         found.Add(new ConflictNotice(conflictId, entry.Type, entry.Id, result.Status));
                     }
                 }
@@ -174,7 +171,7 @@ public sealed partial class SyncManager
                 // Offline longer than deletions are kept: rebuild from scratch, keeping what is still to push.
                 await _store.WriteAsync(async (c, t) =>
                 {
-                    await c.ExecuteAsync("DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = records.type AND o.id = records.id)", transaction: t);
+                    await LocalStore.ForgetSyncedAsync(c, t);
                     await LocalStore.SetMetaAsync(c, t, "cursor", "0");
                     return true;
                 });
@@ -199,7 +196,7 @@ public sealed partial class SyncManager
             {
                 types.Clear();
                 // Most records have no local change waiting and are not deletions: they take one prepared upsert.
-                var outboxEmpty = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox", transaction: t) == 0;
+                var outboxEmpty = await LocalStore.PendingCountAsync(c, t) == 0;
                 using var upsert = LocalStore.PrepareUpsert(c, t);
                 var count = 0;
                 foreach (var typed in root.GetProperty("changes").EnumerateObject())

@@ -20,7 +20,7 @@ public sealed partial class SyncManager
     {
         await _api.SendAsync<JsonObject>(Server, HttpMethod.Post, $"/api/sync/conflicts/{Uri.EscapeDataString(conflictId)}/resolve",
             new ResolveRequest(choice, data is null ? null : JsonSerializer.SerializeToElement(data), await DeviceIdAsync()), ct);
-        await _store.WriteAsync(async (c, t) => await Dapper.SqlMapper.ExecuteAsync(c, "DELETE FROM conflicts WHERE conflict_id = @conflictId", new { conflictId }, t));
+        await _store.WriteAsync(async (c, t) => { await LocalStore.RemoveConflictAsync(c, t, conflictId); return true; });
         await PullChangesAsync(null, ct);
     }
 
@@ -51,8 +51,7 @@ public sealed partial class SyncManager
                         {
                             foreach (var (field, value) in secrets)
                             {
-                                await Dapper.SqlMapper.ExecuteAsync(c, "INSERT OR REPLACE INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value)",
-                                    new { type, id, field, value }, t);
+                                await LocalStore.PutSecretAsync(c, t, type, id, field, value);
                             }
                             return true;
                         });

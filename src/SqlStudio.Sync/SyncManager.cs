@@ -177,8 +177,7 @@ public sealed partial class SyncManager : IAsyncDisposable
         var (type, id) = (change.Type, change.Id);
         foreach (var (field, value) in change.Secrets)
         {
-            await c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
-                                 "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
+            await LocalStore.PutSecretAsync(c, t, type, id, field, value);
         }
         var existing = await LocalStore.GetAsync(c, t, type, id);
         var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
@@ -205,7 +204,7 @@ public sealed partial class SyncManager : IAsyncDisposable
             }
             await LocalStore.PutAsync(c, t, type, id, existing.Version, existing.ServerSeq, existing.Data, true, Stamp(now));
             await EnqueueAsync(c, t, type, id, existing, null, isDelete: true, now);
-            await c.ExecuteAsync("DELETE FROM secrets WHERE type = @type AND id = @id", new { type, id }, t);
+            await LocalStore.RemoveSecretsAsync(c, t, type, id);
             return true;
         });
         Wake();
@@ -224,8 +223,8 @@ public sealed partial class SyncManager : IAsyncDisposable
         if (isDelete && existing is { Version: 0 } && pending is not null)
         {
             // Never reached the server: forget it here too.
-            await c.ExecuteAsync("DELETE FROM outbox WHERE seq = @Seq", new { pending.Seq }, t);
-            await c.ExecuteAsync("DELETE FROM records WHERE type = @type AND id = @id", new { type, id }, t);
+            await LocalStore.DequeueAsync(c, t, pending.Seq);
+            await LocalStore.RemoveAsync(c, t, type, id);
             return;
         }
         JsonObject? data;
@@ -255,22 +254,10 @@ public sealed partial class SyncManager : IAsyncDisposable
             }
         }
         var baseVersion = pending?.BaseVersion ?? existing?.Version ?? 0;
-        await c.ExecuteAsync(
-            """
-            INSERT INTO outbox (mutation_id, type, id, op, base_version, updated_at, data, due_at)
-            VALUES (@mutationId, @type, @id, @op, @baseVersion, @updatedAt, @data, @due)
-            ON CONFLICT (type, id) DO UPDATE SET mutation_id = excluded.mutation_id, op = excluded.op, updated_at = excluded.updated_at,
-                data = excluded.data, due_at = excluded.due_at, attempts = 0
-            """,
-            new
-            {
-                mutationId = Guid.CreateVersion7().ToString(), type, id, op = isDelete ? "delete" : "upsert", baseVersion, updatedAt = Stamp(now),
-                data = data?.ToJsonString(), due = Stamp(due),
-            }, t);
-        if (type == "query_history" &&
-            await c.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE type = 'query_history'", transaction: t) >= _options.HistoryBatchSize)
+        await LocalStore.EnqueueAsync(c, t, type, id, isDelete ? "delete" : "upsert", baseVersion, Stamp(now), data?.ToJsonString(), Stamp(due));
+        if (type == "query_history" && await LocalStore.PendingCountAsync(c, t, type) >= _options.HistoryBatchSize)
         {
-            await c.ExecuteAsync("UPDATE outbox SET due_at = @now WHERE type = 'query_history'", new { now = Stamp(now) }, t);
+            await LocalStore.MakeDueAsync(c, t, type, Stamp(now));
         }
     }
 

@@ -168,7 +168,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
     internal async Task NotifyAsync(string userId, string? before, string after)
     {
         if (before == "none" && after == "trialing" && await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>(
-                "SELECT user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until FROM users WHERE user_id = @userId",
+                $"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @userId",
                 new { userId })) is { } user)
         {
             await email.SendAsync(user.Email, user.Name, BillingEmails.TrialStarted(user.Name, options.TrialDays, app.Link("/billing")));

@@ -121,7 +121,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
                 return null;
             }
             var user = await c.QuerySingleAsync<UserRow>(
-                "SELECT user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until FROM users WHERE user_id = @UserId",
+                $"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @UserId",
                 new { row.UserId }, t);
             var (sessionId, tokens) = await sessions.OpenAsync(c, t, user, rememberMe: true, client with { Platform = client.Platform ?? "desktop" });
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId, $"{row.Provider} (desktop)"),

@@ -245,3 +245,27 @@ public sealed class TimedServerFixture : Xunit.IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// For a test class whose tests move time: each test gets its own server and clock (xUnit makes a new instance per
+/// test), so a test that advances the clock never moves another's.
+/// </summary>
+public abstract class OwnTimedServer : Xunit.IAsyncLifetime
+{
+    private TestServer? _server;
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public TestServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o.Time = Time);
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+

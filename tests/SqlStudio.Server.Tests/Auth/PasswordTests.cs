@@ -4,31 +4,33 @@ using SqlStudio.Testing;
 
 namespace SqlStudio.Server.Tests.Auth;
 
-public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<TimedServerFixture>
+public sealed class PasswordTests : OwnTimedServer
 {
     private const string NewPassword = "Brand-new-secret-7";
-    private readonly AuthClient _client = new(fixture.Server);
+    private AuthClient? _client;
+
+    private AuthClient Client => _client ??= new(Server);
 
     [Fact]
     public async Task Forgot_UnknownEmail_Returns202AndSendsNothing()
     {
         var email = AuthClient.NewEmail();
 
-        var response = await _client.PostAsync("/api/auth/forgot-password", new { email });
+        var response = await Client.PostAsync("/api/auth/forgot-password", new { email });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Empty(fixture.Server.Mailbox.All(email));
+        Assert.Empty(Server.Mailbox.All(email));
     }
 
     [Fact]
     public async Task Reset_Link_WorksOnceRevokesSessionsAndDoesNotSignIn()
     {
         var email = AuthClient.NewEmail();
-        var session = await _client.RegisterVerifiedAsync(email);
+        var session = await Client.RegisterVerifiedAsync(email);
         var token = await RequestResetAsync(email);
 
-        var reset = await _client.PostAsync("/api/auth/reset-password", new { token, new_password = NewPassword });
-        var again = await _client.PostAsync("/api/auth/reset-password", new { token, new_password = "Another-secret-8" });
+        var reset = await Client.PostAsync("/api/auth/reset-password", new { token, new_password = NewPassword });
+        var again = await Client.PostAsync("/api/auth/reset-password", new { token, new_password = "Another-secret-8" });
 
         Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
         Assert.Equal("no-referrer", reset.Headers.GetValues("Referrer-Policy").Single());
@@ -36,21 +38,21 @@ public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<Ti
         Assert.DoesNotContain("access_token", body);
         Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
         Assert.Equal("token_invalid", (await AuthClient.ProblemAsync(again)).GetProperty("code").GetString());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", session.AccessToken)).StatusCode);
-        await fixture.Server.Mailbox.WaitForAsync(email, "password was changed");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.PostAsync("/api/auth/login", new { email, password = AuthClient.Password })).StatusCode);
-        Assert.NotNull(await _client.LoginAsync(email, NewPassword));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.SendAsync(HttpMethod.Get, "/api/auth/me", session.AccessToken)).StatusCode);
+        await Server.Mailbox.WaitForAsync(email, "password was changed");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.PostAsync("/api/auth/login", new { email, password = AuthClient.Password })).StatusCode);
+        Assert.NotNull(await Client.LoginAsync(email, NewPassword));
     }
 
     [Fact]
     public async Task Reset_AfterOneHour_IsRefused()
     {
         var email = AuthClient.NewEmail();
-        await _client.RegisterAsync(email);
+        await Client.RegisterAsync(email);
         var token = await RequestResetAsync(email);
 
-        fixture.Time.Advance(TimeSpan.FromMinutes(61));
-        var response = await _client.PostAsync("/api/auth/reset-password", new { token, new_password = NewPassword });
+        Time.Advance(TimeSpan.FromMinutes(61));
+        var response = await Client.PostAsync("/api/auth/reset-password", new { token, new_password = NewPassword });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("token_invalid", (await AuthClient.ProblemAsync(response)).GetProperty("code").GetString());
@@ -60,12 +62,12 @@ public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<Ti
     public async Task Reset_NewerLink_InvalidatesOlder()
     {
         var email = AuthClient.NewEmail();
-        await _client.RegisterAsync(email);
+        await Client.RegisterAsync(email);
         var older = await RequestResetAsync(email);
         var newer = await RequestResetAsync(email, count: 2);
 
-        var oldAttempt = await _client.PostAsync("/api/auth/reset-password", new { token = older, new_password = NewPassword });
-        var newAttempt = await _client.PostAsync("/api/auth/reset-password", new { token = newer, new_password = NewPassword });
+        var oldAttempt = await Client.PostAsync("/api/auth/reset-password", new { token = older, new_password = NewPassword });
+        var newAttempt = await Client.PostAsync("/api/auth/reset-password", new { token = newer, new_password = NewPassword });
 
         Assert.Equal(HttpStatusCode.BadRequest, oldAttempt.StatusCode);
         Assert.Equal(HttpStatusCode.OK, newAttempt.StatusCode);
@@ -75,10 +77,10 @@ public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<Ti
     public async Task Reset_WeakPassword_Returns400ValidationFailed()
     {
         var email = AuthClient.NewEmail();
-        await _client.RegisterAsync(email);
+        await Client.RegisterAsync(email);
         var token = await RequestResetAsync(email);
 
-        var response = await _client.PostAsync("/api/auth/reset-password", new { token, new_password = "password" });
+        var response = await Client.PostAsync("/api/auth/reset-password", new { token, new_password = "password" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await AuthClient.ProblemAsync(response);
@@ -90,25 +92,25 @@ public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<Ti
     public async Task ChangePassword_RevokesOtherSessionsKeepsThisOne()
     {
         var email = AuthClient.NewEmail();
-        var other = await _client.RegisterVerifiedAsync(email);
-        var current = await _client.LoginAsync(email);
+        var other = await Client.RegisterVerifiedAsync(email);
+        var current = await Client.LoginAsync(email);
 
-        var response = await _client.PostAsync("/api/auth/change-password",
+        var response = await Client.PostAsync("/api/auth/change-password",
             new { current_password = AuthClient.Password, new_password = NewPassword }, current.AccessToken);
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", current.AccessToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", other.AccessToken)).StatusCode);
-        Assert.NotNull(await _client.LoginAsync(email, NewPassword));
-        await fixture.Server.Mailbox.WaitForAsync(email, "password was changed");
+        Assert.Equal(HttpStatusCode.OK, (await Client.SendAsync(HttpMethod.Get, "/api/auth/me", current.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.SendAsync(HttpMethod.Get, "/api/auth/me", other.AccessToken)).StatusCode);
+        Assert.NotNull(await Client.LoginAsync(email, NewPassword));
+        await Server.Mailbox.WaitForAsync(email, "password was changed");
     }
 
     [Fact]
     public async Task ChangePassword_WrongCurrent_Returns400()
     {
-        var tokens = await _client.RegisterVerifiedAsync();
+        var tokens = await Client.RegisterVerifiedAsync();
 
-        var response = await _client.PostAsync("/api/auth/change-password",
+        var response = await Client.PostAsync("/api/auth/change-password",
             new { current_password = "Not-my-password-1", new_password = NewPassword }, tokens.AccessToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -117,9 +119,9 @@ public sealed class PasswordTests(TimedServerFixture fixture) : IClassFixture<Ti
 
     private async Task<string> RequestResetAsync(string email, int count = 1)
     {
-        var response = await _client.PostAsync("/api/auth/forgot-password", new { email });
+        var response = await Client.PostAsync("/api/auth/forgot-password", new { email });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var mail = await fixture.Server.Mailbox.WaitForAsync(email, "Reset your", count);
+        var mail = await Server.Mailbox.WaitForAsync(email, "Reset your", count);
         Assert.StartsWith(TestServer.PublicUrl + "/reset-password?token=", Mailbox.LinkFrom(mail, "/reset-password"));
         return Mailbox.TokenFrom(mail, "/reset-password");
     }

@@ -11,17 +11,19 @@ using SqlStudio.Testing;
 namespace SqlStudio.Server.Tests.Auth;
 
 /// <summary>Access tokens: ES256 pinned; none, key confusion, wrong issuer/audience, expiry and tampering refused.</summary>
-public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixture<TimedServerFixture>
+public sealed class TokenSecurityTests : OwnTimedServer
 {
-    private readonly AuthClient _client = new(fixture.Server);
+    private AuthClient? _client;
+
+    private AuthClient Client => _client ??= new(Server);
 
     [Fact]
     public async Task Token_HasClaimsAndKidFromJwks()
     {
-        var tokens = await _client.RegisterVerifiedAsync();
+        var tokens = await Client.RegisterVerifiedAsync();
 
         var jwt = new JsonWebToken(tokens.AccessToken);
-        var jwks = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/jwks.json")).RootElement.GetProperty("keys")[0];
+        var jwks = JsonDocument.Parse(await Client.Http.GetStringAsync("/.well-known/jwks.json")).RootElement.GetProperty("keys")[0];
 
         Assert.Equal("ES256", jwt.Alg);
         Assert.Equal(jwks.GetProperty("kid").GetString(), jwt.Kid);
@@ -45,7 +47,7 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Token_AlgNone_IsRefused()
     {
-        var tokens = await _client.RegisterVerifiedAsync();
+        var tokens = await Client.RegisterVerifiedAsync();
         var parts = tokens.AccessToken.Split('.');
         var header = Encode("""{"alg":"none","typ":"JWT"}""");
 
@@ -55,7 +57,7 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Token_Hs256SignedWithPublicKey_IsRefused()
     {
-        var tokens = await _client.RegisterVerifiedAsync();
+        var tokens = await Client.RegisterVerifiedAsync();
         var payload = tokens.AccessToken.Split('.')[1];
         var header = Encode("""{"alg":"HS256","typ":"JWT"}""");
         var publicPem = Encoding.UTF8.GetBytes(ServerKey().ExportSubjectPublicKeyInfoPem());
@@ -67,8 +69,8 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Token_TamperedPayload_IsRefused()
     {
-        var victim = await _client.RegisterVerifiedAsync();
-        var attacker = await _client.RegisterVerifiedAsync();
+        var victim = await Client.RegisterVerifiedAsync();
+        var attacker = await Client.RegisterVerifiedAsync();
         var parts = attacker.AccessToken.Split('.');
         var payload = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(parts[1])).Replace(attacker.User.UserId, victim.User.UserId);
 
@@ -81,8 +83,8 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     [InlineData("foreign-key")]
     public async Task Token_SignedWrongly_IsRefused(string defect)
     {
-        var tokens = await _client.RegisterVerifiedAsync();
-        var now = fixture.Time.GetUtcNow().UtcDateTime;
+        var tokens = await Client.RegisterVerifiedAsync();
+        var now = Time.GetUtcNow().UtcDateTime;
         var key = defect == "foreign-key" ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : ServerKey();
         var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
@@ -100,8 +102,8 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     public async Task Token_ServerSignedCorrectly_IsAccepted()
     {
         // The control for the test above: the same construction with nothing wrong passes.
-        var tokens = await _client.RegisterVerifiedAsync();
-        var now = fixture.Time.GetUtcNow().UtcDateTime;
+        var tokens = await Client.RegisterVerifiedAsync();
+        var now = Time.GetUtcNow().UtcDateTime;
         var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = TestServer.PublicUrl, Audience = "sqlstudio-api", IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(5),
@@ -115,10 +117,10 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Token_AfterFifteenMinutes_IsRefused()
     {
-        var tokens = await _client.RegisterVerifiedAsync();
+        var tokens = await Client.RegisterVerifiedAsync();
         Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(tokens.AccessToken));
 
-        fixture.Time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(31));
+        Time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(31));
 
         Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(tokens.AccessToken));
     }
@@ -144,13 +146,13 @@ public sealed class TokenSecurityTests(TimedServerFixture fixture) : IClassFixtu
     }
 
     private async Task<HttpStatusCode> MeStatusAsync(string token) =>
-        (await _client.SendAsync(HttpMethod.Get, "/api/auth/me", token)).StatusCode;
+        (await Client.SendAsync(HttpMethod.Get, "/api/auth/me", token)).StatusCode;
 
     /// <summary>The server's signing key, read from its key ring (the test plays an attacker who has it, or the server itself).</summary>
     private ECDsa ServerKey()
     {
         var pem = "";
-        fixture.Server.Services.GetRequiredService<SqlStudio.Server.Data.Db>().ReadBatchAsync(new SqlStudio.Server.Data.SqlBatch().Query<string>(
+        Server.Services.GetRequiredService<SqlStudio.Server.Data.Db>().ReadBatchAsync(new SqlStudio.Server.Data.SqlBatch().Query<string>(
             "SELECT private_pem FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1", null, rows => pem = rows[0])).GetAwaiter().GetResult();
         var key = ECDsa.Create();
         key.ImportFromPem(pem);

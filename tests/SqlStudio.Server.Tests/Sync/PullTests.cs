@@ -11,14 +11,14 @@ using static SqlStudio.Testing.SyncClient;
 
 namespace SqlStudio.Server.Tests.Sync;
 
-public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedServerFixture>
+public sealed class PullTests : OwnTimedServer
 {
-    private string Now => SqlStudio.Server.Data.StoredTime.Format(fixture.Time.GetUtcNow());
+    private string Now => SqlStudio.Server.Data.StoredTime.Format(Time.GetUtcNow());
 
     [Fact]
     public async Task Changes_PagesInCursorOrderAcrossTypes()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a",
             Upsert("connections", "c1", 0, Now, new JsonObject { ["name"] = "db", ["driver"] = "pg" }),
             Upsert("query_tabs", "t1", 0, Now, new JsonObject { ["title"] = "one" }),
@@ -46,7 +46,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Changes_StableWhileAnotherDevicePushes_NoSkipNoRepeat()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         for (var i = 0; i < 10; i++)
         {
             await user.PushAsync("a", Upsert("query_tabs", $"t{i}", 0, Now, new JsonObject { ["title"] = $"t{i}" }));
@@ -78,7 +78,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Changes_TypesFilter_ReturnsOnlyThose()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a",
             Upsert("query_tabs", "t", 0, Now, new JsonObject { ["title"] = "x" }),
             Upsert("ai_sessions", "s", 0, Now, new JsonObject { ["title"] = "chat" }));
@@ -95,7 +95,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [InlineData("types=widgets")]
     public async Task Changes_BadQuery_Returns400(string query)
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
 
         var response = await user.Http.GetAsync($"/api/sync/changes?{query}");
 
@@ -106,16 +106,16 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Changes_CursorOlderThanPurgedTombstones_Returns410()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a", Upsert("query_tabs", "t", 0, Now, new JsonObject { ["title"] = "x" }));
         var staleCursor = (await user.ChangesAsync()).NextCursor;
         await user.PushAsync("a", Upsert("query_tabs", "t2", 0, Now, new JsonObject { ["title"] = "y" }));
         await user.PushAsync("a", Delete("query_tabs", "t", 1, Now));
 
         // The purger's timer fires as the clock moves; calling it again is harmless (idempotent).
-        fixture.Time.Advance(TimeSpan.FromDays(91));
-        await fixture.Server.Services.GetRequiredService<TombstonePurger>().PurgeAsync();
-        user = For(fixture.Server, await new AuthClient(fixture.Server).LoginAsync(user.Tokens.User.Email));
+        Time.Advance(TimeSpan.FromDays(91));
+        await Server.Services.GetRequiredService<TombstonePurger>().PurgeAsync();
+        user = For(Server, await new AuthClient(Server).LoginAsync(user.Tokens.User.Email));
         var stale = await user.Http.GetAsync($"/api/sync/changes?cursor={staleCursor}");
         var fresh = await user.ChangesAsync(0);
 
@@ -127,7 +127,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Changes_CursorAheadOfTheServer_AfterARestore_Returns410()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a", Upsert("query_tabs", "t", 0, Now, new JsonObject { ["title"] = "x" }));
         var head = (await user.ChangesAsync()).NextCursor;
 
@@ -143,7 +143,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Head_ReportsCursorAndLiveCounts()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a",
             Upsert("query_tabs", "t1", 0, Now, new JsonObject { ["title"] = "x" }),
             Upsert("query_tabs", "t2", 0, Now, new JsonObject { ["title"] = "y" }));
@@ -159,10 +159,10 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Changes_AcceptEncodingBrotli_CompressesResponse()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         await user.PushAsync("a", Enumerable.Range(0, 50).Select(i =>
             Upsert("saved_queries", $"q{i}", 0, Now, new JsonObject { ["title"] = $"Query {i}", ["sql"] = $"SELECT * FROM orders WHERE id = {i}" })).ToArray());
-        using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = fixture.Server.BaseAddress };
+        using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = Server.BaseAddress };
         raw.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
 
         var plain = await raw.GetByteArrayAsync("/api/sync/changes");
@@ -181,7 +181,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Push_GzipBody_IsAccepted()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
         var json = new JsonObject
         {
             ["device_id"] = "a",
@@ -205,7 +205,7 @@ public sealed class PullTests(TimedServerFixture fixture) : IClassFixture<TimedS
     [Fact]
     public async Task Devices_RegisterListAndActivity()
     {
-        var user = await NewUserAsync(fixture.Server);
+        var user = await NewUserAsync(Server);
 
         var registered = await user.Http.PostAsJsonAsync("/api/sync/devices", new { device_id = "desk-1", name = "Desk", platform = "linux", app_version = "2.1.0" });
         await user.PushAsync("desk-1", Upsert("query_tabs", "t", 0, Now, new JsonObject { ["title"] = "x" }));

@@ -36,6 +36,58 @@ public static class BillingStore
         return current?.Status ?? "none";
     }
 
+    // What a webhook reads before it decides, and writes after: statements added to its one read batch and its one
+    // guarded write batch (StripeWebhooks).
+
+    public static SqlBatch EventProcessed(this SqlBatch reads, string eventId, Action<bool> found) =>
+        reads.Query<long>("SELECT count(*) FROM stripe_events WHERE event_id = @eventId", new { eventId }, rows => found(rows.FirstOrDefault() > 0));
+
+    public static SqlBatch ReceiptSent(this SqlBatch reads, string? invoiceId, Action<bool> found) =>
+        reads.EventProcessed(ReceiptKey(invoiceId), found);
+
+    public static SqlBatch UserOfCustomer(this SqlBatch reads, string? customerId, Action<string?> found) =>
+        reads.Query<string>("SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId", new { customerId }, rows => found(rows.FirstOrDefault()));
+
+    public static SqlBatch StoredSubscriptionOf(this SqlBatch reads, string? subscriptionId, Action<StoredSubscription?> found) =>
+        reads.Query<StoredSubscription>(CurrentSql, new { Id = subscriptionId }, rows => found(rows.FirstOrDefault()));
+
+    /// <summary>The account an event is about: the checkout's reference, else the Stripe customer's, else the subscription's metadata.</summary>
+    public static SqlBatch BillingUser(this SqlBatch reads, string? referenceUser, string? customerId, string? metadataUser, Action<Auth.UserRow?> found) =>
+        reads.Query<Auth.UserRow>(
+            $"""
+             SELECT {Auth.AccountStore.UserColumns} FROM users
+             WHERE user_id = coalesce(@referenceUser, (SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId), @metadataUser)
+             """, new { referenceUser, customerId, metadataUser }, rows => found(rows.FirstOrDefault()));
+
+    /// <summary>First in an event's write batch: its primary key makes a second delivery fail the batch at statement 0.</summary>
+    public static SqlBatch RecordEvent(this SqlBatch writes, string eventId, string type, string? apiVersion, long created, string now) =>
+        writes.Execute("INSERT INTO stripe_events (event_id, type, api_version, created, processed_at) VALUES (@eventId, @type, @apiVersion, @created, @now)",
+            new { eventId, type, apiVersion, created, now });
+
+    /// <summary>Aborts the batch when a newer Stripe state of the subscription was stored since it was read.</summary>
+    public static SqlBatch GuardNoNewerState(this SqlBatch writes, string subscriptionId, long stamp) =>
+        writes.Guard("SELECT coalesce(max(stripe_updated), 0) <= @stamp FROM subscriptions WHERE stripe_subscription_id = @subscriptionId",
+            new { stamp, subscriptionId });
+
+    public static SqlBatch LinkCustomer(this SqlBatch writes, string userId, string customerId, string now) =>
+        writes.Execute("INSERT INTO stripe_customers (user_id, stripe_customer_id, created_at) VALUES (@userId, @customerId, @now) ON CONFLICT DO NOTHING",
+            new { userId, customerId, now });
+
+    /// <summary>One receipt per payment, whichever of its two events comes first.</summary>
+    public static SqlBatch MarkReceiptSent(this SqlBatch writes, string invoiceId, string now) =>
+        writes.Execute("INSERT INTO stripe_events (event_id, type, created, processed_at) VALUES (@key, 'receipt', 0, @now)",
+            new { key = ReceiptKey(invoiceId), now });
+
+    public static SqlBatch ClearPastDue(this SqlBatch writes, string userId) =>
+        writes.Execute("UPDATE subscriptions SET past_due_since = NULL WHERE user_id = @userId", new { userId });
+
+    /// <summary>Past due from the first failed payment (a later failure keeps the first date: the grace period counts from it).</summary>
+    public static SqlBatch MarkPastDue(this SqlBatch writes, string userId, string now) =>
+        writes.Execute("UPDATE subscriptions SET past_due_since = coalesce(past_due_since, @now) WHERE user_id = @userId AND status IN ('active', 'past_due', 'trialing')",
+            new { userId, now });
+
+    private static string ReceiptKey(string? invoiceId) => "receipt:" + invoiceId;
+
     /// <summary>What is stored of a subscription: enough to tell a stale event and to keep when it became past due.</summary>
     public sealed record StoredSubscription(string Status, long StripeUpdated, string? PastDueSince);
 

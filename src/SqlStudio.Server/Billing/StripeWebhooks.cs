@@ -81,9 +81,8 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
                 return false;
             }
             var now = StoredTime.Format(time.GetUtcNow());
-            var writes = new SqlBatch().Execute(
-                "INSERT INTO stripe_events (event_id, type, api_version, created, processed_at) VALUES (@Id, @Type, @ApiVersion, @created, @now)",
-                new { stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, created = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero).ToUnixTimeSeconds(), now });
+            var writes = new SqlBatch().RecordEvent(stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion,
+                new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero).ToUnixTimeSeconds(), now);
             var effect = Decide(stripeEvent, fetched, known, writes, now);
             try
             {
@@ -125,17 +124,11 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
             _ => ((string?)null, (string?)null, (string?)null, (string?)null, (string?)null),
         };
         var reads = new SqlBatch()
-            .Query<long>("SELECT count(*) FROM stripe_events WHERE event_id = @id", new { id = stripeEvent.Id }, rows => known.Processed = rows.FirstOrDefault() > 0)
-            .Query<long>("SELECT count(*) FROM stripe_events WHERE event_id = @key", new { key = "receipt:" + invoiceId },
-                rows => known.ReceiptSent = rows.FirstOrDefault() > 0)
-            .Query<string>("SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId", new { customerId },
-                rows => known.CustomerUserId = rows.FirstOrDefault())
-            .Query<BillingStore.StoredSubscription>(BillingStore.CurrentSql, new { Id = subscriptionId }, rows => known.Stored = rows.FirstOrDefault())
-            .Query<UserRow>(
-                $"""
-                 SELECT {AccountStore.UserColumns} FROM users
-                 WHERE user_id = coalesce(@referenceUser, (SELECT user_id FROM stripe_customers WHERE stripe_customer_id = @customerId), @metadataUser)
-                 """, new { referenceUser, customerId, metadataUser }, rows => known.User = rows.FirstOrDefault());
+            .EventProcessed(stripeEvent.Id, found => known.Processed = found)
+            .ReceiptSent(invoiceId, found => known.ReceiptSent = found)
+            .UserOfCustomer(customerId, found => known.CustomerUserId = found)
+            .StoredSubscriptionOf(subscriptionId, found => known.Stored = found)
+            .BillingUser(referenceUser, customerId, metadataUser, found => known.User = found);
         await db.ReadBatchAsync(reads, ct);
         return known;
     }
@@ -164,10 +157,7 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         {
             return null;
         }
-        writes.Guard("SELECT coalesce(max(stripe_updated), 0) <= @stamp FROM subscriptions WHERE stripe_subscription_id = @id",
-            new { stamp, id = subscription.Id });
-        writes.Execute("INSERT INTO stripe_customers (user_id, stripe_customer_id, created_at) VALUES (@userId, @customerId, @now) ON CONFLICT DO NOTHING",
-            new { userId, customerId = subscription.CustomerId, now });
+        writes.GuardNoNewerState(subscription.Id, stamp).LinkCustomer(userId, subscription.CustomerId, now);
         foreach (var statement in BillingStore.Upsert(userId, subscription, known.Stored, stamp, now))
         {
             statement.AddTo(writes);
@@ -216,13 +206,12 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         {
             return new Effect(null, null);
         }
-        writes.Execute("INSERT INTO stripe_events (event_id, type, created, processed_at) VALUES (@key, 'receipt', 0, @now)",
-            new { key = "receipt:" + invoice.Id, now });
+        writes.MarkReceiptSent(invoice.Id, now);
         if (known.CustomerUserId is not { } userId || known.User is null)
         {
             return new Effect(null, null);
         }
-        writes.Execute("UPDATE subscriptions SET past_due_since = NULL WHERE user_id = @userId", new { userId });
+        writes.ClearPastDue(userId);
         return new Effect(userId, BillingEmails.Receipt(known.User.Name, invoice.AmountPaid, invoice.Currency ?? "usd", invoice.HostedInvoiceUrl));
     }
 
@@ -232,8 +221,7 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         {
             return new Effect(null, null);
         }
-        writes.Execute("UPDATE subscriptions SET past_due_since = coalesce(past_due_since, @now) WHERE user_id = @userId AND status IN ('active', 'past_due', 'trialing')",
-            new { userId, now });
+        writes.MarkPastDue(userId, now);
         return new Effect(userId, BillingEmails.PaymentFailed(known.User.Name, app.Link("/billing")));
     }
 

@@ -45,20 +45,16 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         var outcome = await db.WriteAsync<Outcome<ImportResponse>>(async (c, t) =>
         {
             var now = StoredTime.Format(time.GetUtcNow());
-            var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @ImportId",
-                new { userId, request.ImportId }, t);
+            var status = await ImportStore.StatusAsync(c, t, userId, request.ImportId!);
             if (status == "undone")
             {
                 return new Failure(409, "import_undone", "This import was undone; start a new one with a new import_id.");
             }
             if (status is null)
             {
-                await c.ExecuteAsync(
-                    "INSERT INTO imports (import_id, user_id, on_duplicate, created_at) VALUES (@ImportId, @userId, @OnDuplicate, @now)",
-                    new { request.ImportId, userId, request.OnDuplicate, now }, t);
+                await ImportStore.StartAsync(c, t, userId, request.ImportId!, request.OnDuplicate, now);
             }
-            var seq = await c.ExecuteScalarAsync<long>(
-                "SELECT coalesce(max(seq), 0) FROM import_journal WHERE user_id = @userId AND import_id = @ImportId", new { userId, request.ImportId }, t);
+            var seq = await ImportStore.LastEntryAsync(c, t, userId, request.ImportId!);
             var (inserted, updated, skipped) = (0, 0, 0);
             var failures = new List<ImportError>();
             foreach (var spec in EntityCatalogue.All.Where(s => records.ContainsKey(s.Type)))
@@ -99,11 +95,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
                     }
                 }
             }
-            await c.ExecuteAsync(
-                """
-                UPDATE imports SET inserted = inserted + @inserted, updated = updated + @updated, skipped = skipped + @skipped, failed = failed + @failed
-                WHERE user_id = @userId AND import_id = @ImportId
-                """, new { inserted, updated, skipped, failed = failures.Count, userId, request.ImportId }, t);
+            await ImportStore.CountAsync(c, t, userId, request.ImportId!, inserted, updated, skipped, failures.Count);
             return new ImportResponse(inserted, updated, skipped, failures);
         });
         if (outcome.Value is { } response)
@@ -135,17 +127,8 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             values![SyncRecords.DeletedField] = false;
         }
         var updatedAt = record.TryGetProperty("updated_at", out var u) && SyncRecords.NormalizeTime(u.GetString()) is { } time ? time : now;
-        await c.ExecuteAsync(
-            """
-            INSERT INTO import_journal (user_id, import_id, seq, entity_type, entity_id, action, before_data)
-            VALUES (@userId, @ImportId, @seq, @type, @id, @action, @before)
-            """,
-            new
-            {
-                userId, request.ImportId, seq, type = spec.Type, id,
-                action = existing is null ? "inserted" : "updated",
-                before = existing is null ? null : SyncRecords.FieldsToJson(spec, existing.Values, existing.Deleted).ToJsonString(),
-            }, t);
+        await ImportStore.JournalAsync(c, t, userId, request.ImportId!, seq, spec.Type, id, existing is null ? "inserted" : "updated",
+            existing is null ? null : SyncRecords.FieldsToJson(spec, existing.Values, existing.Deleted).ToJsonString());
         await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, values!, updatedAt, ImportDevice, now);
         return existing is null or { Deleted: true } ? "inserted" : "updated";
     }
@@ -156,8 +139,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         return await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
         {
             var now = StoredTime.Format(time.GetUtcNow());
-            var status = await c.QuerySingleOrDefaultAsync<string>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @importId",
-                new { userId, importId }, t);
+            var status = await ImportStore.StatusAsync(c, t, userId, importId);
             if (status is null)
             {
                 return new Failure(404, ErrorCodes.NotFound, "No import with this id.");
@@ -166,9 +148,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             {
                 return new Failure(409, "already_undone", "This import was already undone.");
             }
-            var journal = await c.QueryAsync<(string EntityType, string EntityId, string Action, string? BeforeData)>(
-                "SELECT entity_type, entity_id, action, before_data FROM import_journal WHERE user_id = @userId AND import_id = @importId ORDER BY seq DESC",
-                new { userId, importId }, t);
+            var journal = await ImportStore.JournalAsync(c, t, userId, importId);
             var (removed, restored) = (0, 0);
             foreach (var entry in journal)
             {
@@ -192,8 +172,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
                 await SyncWriter.WriteAsync(c, t, spec, userId, entry.EntityId, current, values, now, ImportDevice, now);
                 restored++;
             }
-            await c.ExecuteAsync("UPDATE imports SET status = 'undone', undone_at = @now WHERE user_id = @userId AND import_id = @importId",
-                new { userId, importId, now }, t);
+            await ImportStore.MarkUndoneAsync(c, t, userId, importId, now);
             return new UndoImportResponse(removed, restored);
         });
     }

@@ -22,8 +22,11 @@ public sealed class AccountStore(Db db, TimeProvider time)
     public Task<UserRow?> FindByEmailAsync(string email) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE email = @email", new { email }));
 
-    public Task<UserRow?> FindByIdAsync(string userId) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE user_id = @userId", new { userId }));
+    public Task<UserRow?> FindByIdAsync(string userId) => db.ReadAsync(c => FindByIdAsync(c, null, userId));
+
+    /// <summary>The user, inside a unit of work that has a connection already.</summary>
+    public static Task<UserRow?> FindByIdAsync(DbConnection c, DbTransaction? t, string userId) =>
+        c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE user_id = @userId", new { userId }, t);
 
     public static Task InsertUserAsync(DbConnection c, DbTransaction t, string userId, string email, string name, string? passwordHash, string now, bool verified) =>
         InsertUser(userId, email, name, passwordHash, now, verified, Secrets.NewToken()).RunAsync(c, t);

@@ -22,8 +22,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
 
     public async Task<Outcome<UserRow>> ResolveAsync(ExternalIdentity identity, ClientInfo client)
     {
-        var linked = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string>(
-            "SELECT user_id FROM external_logins WHERE provider = @Provider AND provider_user_id = @ProviderUserId", identity));
+        var linked = await db.ReadAsync(c => ExternalLoginStore.UserOfAsync(c, identity.Provider, identity.ProviderUserId));
         if (linked is not null)
         {
             return await accounts.FindByIdAsync(linked) is { DisabledAt: null } known ? known : Refused("This account is disabled.");
@@ -59,23 +58,19 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
     }
 
     public async Task<IReadOnlyList<LinkedLogin>> LinkedAsync(string userId) =>
-        (await db.ReadAsync(c => c.QueryAsync<LinkedLogin>(
-            "SELECT provider, email, created_at FROM external_logins WHERE user_id = @userId ORDER BY provider", new { userId }))).ToList();
+        await db.ReadAsync(c => ExternalLoginStore.LinkedAsync(c, userId));
 
     /// <summary>Removes a provider while another way to sign in (a password or another provider) remains.</summary>
     public async Task<Failure?> UnlinkAsync(string userId, string provider)
     {
         return await db.WriteAsync<Failure?>(async (c, t) =>
         {
-            var hasPassword = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE user_id = @userId AND password_hash IS NOT NULL", new { userId }, t) > 0;
-            var others = await c.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM external_logins WHERE user_id = @userId AND provider <> @provider", new { userId, provider }, t);
-            if (!hasPassword && others == 0)
+            if (!await ExternalLoginStore.HasAnotherWayInAsync(c, t, userId, provider))
             {
                 return new Failure(409, "last_sign_in_method",
                     $"{Display(provider)} is your only way to sign in. Set a password (Forgot password sends a link) or link another provider first.");
             }
-            var removed = await c.ExecuteAsync("DELETE FROM external_logins WHERE user_id = @userId AND provider = @provider", new { userId, provider }, t);
+            var removed = await ExternalLoginStore.UnlinkAsync(c, t, userId, provider);
             if (removed == 0)
             {
                 return new Failure(404, ErrorCodes.NotFound, "That provider is not linked.");
@@ -90,12 +85,8 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
     {
         var code = Secrets.NewToken();
         var now = time.GetUtcNow();
-        await db.WriteAsync((c, t) => c.ExecuteAsync(
-            """
-            INSERT INTO oauth_codes (code_hash, user_id, provider, code_challenge, redirect_uri, created_at, expires_at)
-            VALUES (@hash, @userId, @provider, @codeChallenge, @redirectUri, @created, @expires)
-            """,
-            new { hash = Secrets.Hash(code), userId, provider, codeChallenge, redirectUri, created = StoredTime.Format(now), expires = StoredTime.Format(now + CodeLifetime) }, t));
+        await db.WriteAsync((c, t) => ExternalLoginStore.SaveCodeAsync(c, t, Secrets.Hash(code), userId, provider, codeChallenge, redirectUri,
+            StoredTime.Format(now), StoredTime.Format(now + CodeLifetime)));
         return code;
     }
 
@@ -110,19 +101,12 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         var result = await db.WriteAsync<TokenResponse?>(async (c, t) =>
         {
             var now = time.GetUtcNow();
-            var row = await c.QuerySingleOrDefaultAsync<(string UserId, string CodeChallenge, string Provider)>(
-                """
-                UPDATE oauth_codes SET used_at = @now
-                WHERE code_hash = @hash AND used_at IS NULL AND expires_at > @now
-                RETURNING user_id, code_challenge, provider
-                """, new { hash = Secrets.Hash(code), now = StoredTime.Format(now) }, t);
+            var row = await ExternalLoginStore.SpendCodeAsync(c, t, Secrets.Hash(code), StoredTime.Format(now));
             if (row.UserId is null || !Secrets.FixedTimeEquals(Challenge(verifier), row.CodeChallenge))
             {
                 return null;
             }
-            var user = await c.QuerySingleAsync<UserRow>(
-                $"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @UserId",
-                new { row.UserId }, t);
+            var user = (await AccountStore.FindByIdAsync(c, t, row.UserId))!;
             var (sessionId, tokens) = await sessions.OpenAsync(c, t, user, rememberMe: true, client with { Platform = client.Platform ?? "desktop" });
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.LoginSucceeded, user.UserId, client.Ip, client.UserAgent, sessionId, $"{row.Provider} (desktop)"),
                 StoredTime.Format(now));
@@ -151,7 +135,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
             var now = StoredTime.Format(time.GetUtcNow());
             await AccountStore.InsertUserAsync(c, t, userId, address, name.Length > 100 ? name[..100] : name, passwordHash: null, now, identity.EmailVerified);
             await AccountStore.AuditAsync(c, t, new AuditEvent(AuditEvents.Registered, userId, client.Ip, client.UserAgent, Detail: identity.Provider), now);
-            await InsertLinkAsync(c, t, userId, identity, now);
+            await ExternalLoginStore.LinkAsync(c, t, userId, identity, now);
         });
         return (await accounts.FindByIdAsync(userId))!;
     }
@@ -161,7 +145,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         await db.WriteAsync(async (c, t) =>
         {
             var now = StoredTime.Format(time.GetUtcNow());
-            await InsertLinkAsync(c, t, userId, identity, now);
+            await ExternalLoginStore.LinkAsync(c, t, userId, identity, now);
             if (markVerified)
             {
                 await AccountStore.MarkVerifiedAsync(c, t, userId, now);
@@ -170,14 +154,6 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         });
         validator.ForgetAccount(userId);
     }
-
-    private static Task InsertLinkAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, string userId, ExternalIdentity identity, string now) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO external_logins (provider, provider_user_id, user_id, email, created_at)
-            VALUES (@Provider, @ProviderUserId, @userId, @Email, @now)
-            ON CONFLICT (user_id, provider) DO UPDATE SET provider_user_id = excluded.provider_user_id, email = excluded.email
-            """, new { identity.Provider, identity.ProviderUserId, identity.Email, userId, now }, t);
 
     private static Failure Refused(string detail) => new(403, "external_login_refused", detail);
 }

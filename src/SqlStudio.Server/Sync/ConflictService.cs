@@ -18,16 +18,16 @@ public sealed class ConflictService(Db db, TimeProvider time)
         "conflict_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id, remote_device_id, local_updated_at, " +
         "remote_updated_at, winner, status, resolution, created_at, resolved_at";
 
-    public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200)
+    public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200, CancellationToken cancellationToken = default)
     {
         var rows = await db.ReadAsync(c => c.QueryAsync<ConflictRow>(
             $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
-            new { userId, all = !unresolvedOnly, limit }));
+            new { userId, all = !unresolvedOnly, limit }), cancellationToken);
         return rows.Select(ToInfo).ToList();
     }
 
     /// <summary>Applies the chosen side as a new version of the record, which every device then pulls.</summary>
-    public async Task<Outcome<JsonObject>> ResolveAsync(string userId, string conflictId, ResolveRequest request)
+    public async Task<Outcome<JsonObject>> ResolveAsync(string userId, string conflictId, ResolveRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Choice is not ("local" or "remote" or "custom"))
         {
@@ -74,7 +74,7 @@ public sealed class ConflictService(Db db, TimeProvider time)
                 "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId",
                 new { conflictId, choice = request.Choice, now }, t);
             return SyncRecords.ToJson(spec, row);
-        });
+        }, cancellationToken);
     }
 
     private static ConflictInfo ToInfo(ConflictRow r) => new(

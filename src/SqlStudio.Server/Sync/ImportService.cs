@@ -15,7 +15,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
 {
     private const string ImportDevice = "import";
 
-    public async Task<Outcome<ImportResponse>> ImportAsync(string userId, ImportRequest request)
+    public async Task<Outcome<ImportResponse>> ImportAsync(string userId, ImportRequest request, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
         if (!PushService.IsId(request.ImportId))
@@ -97,7 +97,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             }
             await ImportStore.CountAsync(c, t, userId, request.ImportId!, inserted, updated, skipped, failures.Count);
             return new ImportResponse(inserted, updated, skipped, failures);
-        });
+        }, cancellationToken);
         if (outcome.Value is { } response)
         {
             metrics.Records("import", "all", response.Inserted + response.Updated);
@@ -134,7 +134,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
     }
 
     /// <summary>Puts every record the import touched back as it was: created ones deleted, updated ones restored.</summary>
-    public async Task<Outcome<UndoImportResponse>> UndoAsync(string userId, string importId)
+    public async Task<Outcome<UndoImportResponse>> UndoAsync(string userId, string importId, CancellationToken cancellationToken = default)
     {
         return await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
         {
@@ -174,6 +174,6 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             }
             await ImportStore.MarkUndoneAsync(c, t, userId, importId, now);
             return new UndoImportResponse(removed, restored);
-        });
+        }, cancellationToken);
     }
 }

@@ -27,8 +27,7 @@ public sealed class IntegrityService(Db db)
             var types = new Dictionary<string, IntegrityType>();
             foreach (var spec in EntityCatalogue.All)
             {
-                var rows = (await c.QueryAsync<(string Id, long Version)>(
-                    $"SELECT id, version FROM {spec.Table} WHERE user_id = @userId AND deleted_at IS NULL", new { userId })).ToList();
+                var rows = await IntegrityStore.LiveVersionsAsync(c, spec, userId);
                 types[spec.Type] = new IntegrityType(rows.Count, Checksum(rows));
             }
             return new IntegrityResponse(types);
@@ -51,38 +50,29 @@ public sealed class IntegrityService(Db db)
         return await db.ReadAsync(async c =>
         {
             var findings = new List<IntegrityFinding>();
-            var integrity = (await c.QueryAsync<string>("PRAGMA integrity_check")).ToList();
+            var integrity = await IntegrityStore.SqliteIntegrityAsync(c);
             findings.Add(new("sqlite integrity_check", integrity is ["ok"], string.Join("; ", integrity.Take(5))));
 
-            var fk = (await c.QueryAsync<(string Table, long RowId, string Parent)>("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")).ToList();
+            var fk = await IntegrityStore.BrokenReferencesAsync(c);
             findings.Add(new("foreign keys", fk.Count == 0,
                 fk.Count == 0 ? "every reference resolves" : string.Join("; ", fk.Take(5).Select(f => $"{f.Table} row {f.RowId} -> missing {f.Parent}"))));
 
-            var orphans = await c.ExecuteScalarAsync<long>(
-                """
-                SELECT count(*) FROM ai_messages m JOIN ai_sessions s ON s.user_id = m.user_id AND s.id = m.session_id
-                WHERE m.deleted_at IS NULL AND s.deleted_at IS NOT NULL AND (@userId IS NULL OR m.user_id = @userId)
-                """, new { userId });
+            var orphans = await IntegrityStore.LiveMessagesOfDeletedChatsAsync(c, userId);
             findings.Add(new("orphans: live messages of deleted chats", orphans == 0, $"{orphans} found"));
 
-            var strayConflicts = await CountStrayConflictsAsync(c, userId);
+            var strayConflicts = await IntegrityStore.ConflictsOfUnknownRecordsAsync(c, userId);
             findings.Add(new("orphans: conflicts of unknown records", strayConflicts == 0, $"{strayConflicts} found"));
 
-            var union = string.Join(" UNION ALL ", EntityCatalogue.All.Select(s => $"SELECT user_id, server_seq FROM {s.Table}"));
-            var ahead = await c.ExecuteScalarAsync<long>(
-                $"SELECT count(*) FROM ({union}) r JOIN users u ON u.user_id = r.user_id WHERE r.server_seq > u.sync_seq AND (@userId IS NULL OR r.user_id = @userId)",
-                new { userId });
+            var ahead = await IntegrityStore.RecordsAheadOfCursorAsync(c, userId);
             findings.Add(new("cursor: no record ahead of its user's sync_seq", ahead == 0, $"{ahead} found"));
-            var shared = await c.ExecuteScalarAsync<long>(
-                $"SELECT count(*) FROM (SELECT user_id, server_seq FROM ({union}) WHERE @userId IS NULL OR user_id = @userId GROUP BY user_id, server_seq HAVING count(*) > 1)",
-                new { userId });
+            var shared = await IntegrityStore.SharedCursorValuesAsync(c, userId);
             findings.Add(new("cursor: every server_seq used once per user", shared == 0, $"{shared} duplicates"));
 
-            foreach (var fts in new[] { "saved_queries_fts", "query_history_fts" })
+            foreach (var fts in IntegrityStore.FullTextIndexes)
             {
                 try
                 {
-                    await c.ExecuteAsync($"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)");
+                    await IntegrityStore.CheckFullTextAsync(c, fts);
                     findings.Add(new($"full-text index {fts}", true, "matches its table"));
                 }
                 catch (DbException ex)
@@ -92,19 +82,5 @@ public sealed class IntegrityService(Db db)
             }
             return findings.OrderBy(f => f.Ok).ToList();
         });
-    }
-
-    private static async Task<long> CountStrayConflictsAsync(DbConnection c, string? userId)
-    {
-        var total = 0L;
-        foreach (var spec in EntityCatalogue.All)
-        {
-            total += await c.ExecuteScalarAsync<long>(
-                $"""
-                SELECT count(*) FROM sync_conflicts sc WHERE sc.entity_type = @type AND (@userId IS NULL OR sc.user_id = @userId)
-                AND NOT EXISTS (SELECT 1 FROM {spec.Table} r WHERE r.user_id = sc.user_id AND r.id = sc.entity_id)
-                """, new { type = spec.Type, userId });
-        }
-        return total;
     }
 }

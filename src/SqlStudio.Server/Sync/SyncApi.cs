@@ -72,24 +72,27 @@ public static class SyncApi
         return Respond(outcome);
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<ConflictInfo>>, ProblemHttpResult>> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status)
+    private static async Task<Results<Ok<IReadOnlyList<ConflictInfo>>, ProblemHttpResult>> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status,
+        CancellationToken cancellationToken)
     {
         if (status is not (null or "unresolved" or "all"))
         {
             return Failure.Validation(new Dictionary<string, string[]> { ["status"] = ["status is 'unresolved' or 'all'."] }).ToProblem();
         }
-        return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all"));
+        return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all", cancellationToken: cancellationToken));
     }
 
     private static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts,
-        SyncEventHub events, PullService pull) =>
-        await Announced(await conflicts.ResolveAsync(user.UserId(), conflictId, request), user.UserId(), request.DeviceId, events, pull);
+        SyncEventHub events, PullService pull, CancellationToken cancellationToken) =>
+        await Announced(await conflicts.ResolveAsync(user.UserId(), conflictId, request, cancellationToken), user.UserId(), request.DeviceId, events, pull);
 
-    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
-        await Announced(await imports.ImportAsync(user.UserId(), request), user.UserId(), null, events, pull);
+    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull,
+        CancellationToken cancellationToken) =>
+        await Announced(await imports.ImportAsync(user.UserId(), request, cancellationToken), user.UserId(), null, events, pull);
 
-    private static async Task<Results<Ok<UndoImportResponse>, ProblemHttpResult>> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull) =>
-        await Announced(await imports.UndoAsync(user.UserId(), importId), user.UserId(), null, events, pull);
+    private static async Task<Results<Ok<UndoImportResponse>, ProblemHttpResult>> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull,
+        CancellationToken cancellationToken) =>
+        await Announced(await imports.UndoAsync(user.UserId(), importId, cancellationToken), user.UserId(), null, events, pull);
 
     /// <summary>After a commit that may have moved the cursor: tell the user's devices (the event carries the cursor now).</summary>
     private static async Task<Results<Ok<T>, ProblemHttpResult>> Announced<T>(Outcome<T> outcome, string userId, string? deviceId, SyncEventHub events, PullService pull)

@@ -18,10 +18,25 @@ public static class OpenApiContract
 
     public static void Configure(OpenApiOptions options)
     {
-        options.AddDocumentTransformer((document, _, _) =>
+        options.AddDocumentTransformer((document, context, _) =>
         {
+            var app = context.ApplicationServices.GetRequiredService<AppOptions>();
             document.Info.Title = "SQL Studio Cloud API";
             document.Info.Description = "Accounts, cloud sync and billing for SQL Studio's Individual tier.";
+            document.Info.License = new OpenApiLicense { Name = "SQL Studio Cloud terms of service", Url = new Uri(app.Link("/terms")) };
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            {
+                tag.Description ??= tag.Name switch
+                {
+                    "Auth" => "Accounts, sessions and tokens (email and password, GitHub, Google; the desktop app's PKCE sign-in).",
+                    "Sync" => "Devices, push, pull, head and the live event stream, conflicts, imports, integrity.",
+                    "Billing" => "Plans, Stripe Checkout and portal, the subscription, Stripe's webhook.",
+                    "Account" => "The account's own data: export and deletion.",
+                    "Beta" => "Waitlist, feedback, onboarding, what's new, feature flags.",
+                    "Admin" => "Launch figures for operators.",
+                    _ => null,
+                };
+            }
             foreach (var server in document.Servers ?? [])
             {
                 server.Url = server.Url?.TrimEnd('/');
@@ -64,6 +79,8 @@ public static class OpenApiContract
         options.AddOperationTransformer((operation, context, _) =>
         {
             var document = context.Document!;
+            // A stable name for client generators: the method and the path ("postApiSyncPush", "getApiSyncChangesByCursor"…).
+            operation.OperationId ??= OperationId(context.Description.HttpMethod ?? "get", context.Description.RelativePath ?? "");
             var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToList();
             var anonymous = policies.Count == 0 || context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any();
             OpenApiSecurityRequirement Requirement(string scheme) => new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
@@ -90,5 +107,20 @@ public static class OpenApiContract
             });
             return Task.CompletedTask;
         });
+    }
+
+    private static string OperationId(string method, string path)
+    {
+        var words = new List<string> { method.ToLowerInvariant() };
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parameter = segment.StartsWith('{');
+            var word = new string(segment.Where(char.IsLetterOrDigit).ToArray());
+            if (word.Length > 0)
+            {
+                words.Add((parameter ? "By" : "") + char.ToUpperInvariant(word[0]) + word[1..]);
+            }
+        }
+        return string.Concat(words);
     }
 }

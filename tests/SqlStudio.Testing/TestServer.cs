@@ -226,25 +226,8 @@ public sealed class ServerFixture : Xunit.IAsyncLifetime
     }
 }
 
-/// <summary>One server per test class whose clock the tests move (a <see cref="FakeTimeProvider"/>).</summary>
-public sealed class TimedServerFixture : Xunit.IAsyncLifetime
-{
-    private TestServer? _server;
-
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
-
-    public TestServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o.Time = Time);
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
+/// <summary>One server with a fake clock shared by a test class whose tests only read the time (tests that move it derive from <see cref="OwnTimedServer"/>).</summary>
+public sealed class TimedServerFixture : OwnTimedServer;
 
 /// <summary>
 /// For a test class whose tests move time: each test gets its own server and clock (xUnit makes a new instance per

@@ -6,10 +6,10 @@ namespace SqlStudio.Testing;
 /// <summary>The pickup folder the server writes email to, read the way a person reads their inbox.</summary>
 public sealed partial class Mailbox(string directory)
 {
-    /// <summary>Waits (up to 10 s: email goes out in the background) for the n-th message to an address.</summary>
+    /// <summary>Waits (up to 30 s — email goes out in the background, and the whole suite shares two cores) for the n-th message to an address.</summary>
     public async Task<MimeMessage> WaitForAsync(string to, string subjectContains, int count = 1)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var matches = All(to).Where(m => (m.Subject ?? "").Contains(subjectContains, StringComparison.OrdinalIgnoreCase)).ToList();

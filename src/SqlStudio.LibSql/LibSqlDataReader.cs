@@ -287,11 +287,7 @@ public sealed class LibSqlBatch : DbBatch
                 continue;
             }
             var failed = Enumerable.Range(savepoint, last - savepoint + 1).First(step => errors[step] is not null);
-            var error = errors[failed]!;
-            outcomes.Add((null, new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
-            {
-                BatchIndex = failed > savepoint ? failed - savepoint - 1 : null,
-            }));
+            outcomes.Add((null, ErrorOf(errors[failed], "batch step failed", failed > savepoint ? failed - savepoint - 1 : null)));
         }
         return outcomes;
     }
@@ -315,7 +311,7 @@ public sealed class LibSqlBatch : DbBatch
         if (slot?["type"]?.GetValue<string>() == "error")
         {
             var error = slot["error"];
-            var failure = new LibSqlException(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? "batch failed");
+            var failure = ErrorOf(error, "batch failed");
             return batches.Select(_ => ((DbDataReader?)null, (LibSqlException?)failure)).ToList();
         }
         var result = slot!["response"]!["result"]!;
@@ -329,8 +325,7 @@ public sealed class LibSqlBatch : DbBatch
             var failed = Enumerable.Range(first, count).FirstOrDefault(step => errors[step] is not null, -1);
             outcomes.Add(failed < 0
                 ? (new LibSqlDataReader(Enumerable.Range(first, count).Select(step => StatementResult.From(results[step]!)).ToList()), null)
-                : (null, new LibSqlException(errors[failed]!["code"]?.GetValue<string>() ?? "SQLITE_ERROR",
-                    errors[failed]!["message"]?.GetValue<string>() ?? "batch step failed") { BatchIndex = failed - first }));
+                : (null, ErrorOf(errors[failed], "batch step failed", failed - first)));
             first += count;
         }
         return outcomes;
@@ -354,7 +349,7 @@ public sealed class LibSqlBatch : DbBatch
             if (slot?["type"]?.GetValue<string>() == "error")
             {
                 var error = slot["error"];
-                outcomes.Add((null, new LibSqlException(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? "batch failed")));
+                outcomes.Add((null, ErrorOf(error, "batch failed")));
                 continue;
             }
             outcomes.Add(batches[i].Parse(slot!["response"]!["result"]!));
@@ -383,6 +378,10 @@ public sealed class LibSqlBatch : DbBatch
             throw new LibSqlException("TIMEOUT", $"No answer within {timeoutSeconds} s (Timeout); the batch may or may not have run.", ex);
         }
     }
+
+    /// <summary>A Hrana error object (a failed step or request) as the exception callers see.</summary>
+    private static LibSqlException ErrorOf(JsonNode? error, string fallback, int? batchIndex = null) =>
+        new(error?["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error?["message"]?.GetValue<string>() ?? fallback) { BatchIndex = batchIndex };
 
     private static JsonObject StatementOf(LibSqlBatchCommand command)
     {
@@ -440,10 +439,7 @@ public sealed class LibSqlBatch : DbBatch
             if (errors[step] is { } error)
             {
                 // With a BEGIN step first, statement i of the batch is step i + 1.
-                return (null, new LibSqlException(error["code"]?.GetValue<string>() ?? "SQLITE_ERROR", error["message"]?.GetValue<string>() ?? "batch step failed")
-                {
-                    BatchIndex = step >= offset && step < offset + _commands.Items.Count ? step - offset : null,
-                });
+                return (null, ErrorOf(error, "batch step failed", step >= offset && step < offset + _commands.Items.Count ? step - offset : null));
             }
         }
         return (result["step_results"]!.AsArray().Skip(offset).Take(_commands.Items.Count).Select(StatementResult.From).ToList(), null);

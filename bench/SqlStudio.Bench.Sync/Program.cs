@@ -16,6 +16,13 @@ using SqlStudio.Testing;
 using static SqlStudio.Bench.Sync.Stats;
 
 var quick = args.Contains("--quick");
+if (args.Contains("--smoke"))
+{
+    // Each mode's server set-up, one push and one pull: what the smoke test runs so no mode rots unseen.
+    await SmokeAsync();
+    Console.WriteLine("smoke: ok");
+    return;
+}
 if (args.Contains("e2e"))
 {
     // bench/sync-e2e: the client SDK end to end (its own section in docs/benchmarks.md).
@@ -197,3 +204,19 @@ foreach (var batch in new[] { 100, 500, 1000 })
 }
 Console.WriteLine(string.Format(inv, "| full pull bytes: identity / gzip / brotli | {0:N0} / {1:N0} / {2:N0} | | brotli {3:P0} smaller |",
     identityBytes, gzipBytes, brotliBytes, 1 - brotliBytes / (double)identityBytes));
+
+static async Task SmokeAsync()
+{
+    await using var server = await TestServer.StartAsync(o =>
+    {
+        o.Settings["Logging:LogLevel:Default"] = "Error";
+        o.Settings["Sync:Events:HeartbeatInterval"] = "00:00:15";
+    });
+    var user = await SyncClient.NewUserAsync(server);
+    var records = Dataset.Create(200);
+    var pushed = await user.PushAsync("smoke", records.Select(r => SyncClient.Upsert(r.Type, r.Id, 0, "2026-11-20T10:00:00Z", r.Data)).ToArray());
+    if (pushed.Results.Any(r => r.Status != MutationStatus.Applied))
+    {
+        throw new InvalidOperationException("smoke push: " + JsonSerializer.Serialize(pushed.Results.First(r => r.Status != MutationStatus.Applied)));
+    }
+}

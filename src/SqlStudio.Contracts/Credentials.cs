@@ -19,16 +19,18 @@ public static partial class Credentials
     /// <summary>True when a field or option named <paramref name="key"/> holds a secret.</summary>
     public static bool IsSecretKey(string key)
     {
-        Span<char> folded = stackalloc char[Math.Min(key.Length, 256)];
+        // Only the end of the name matters (the names are suffixes), so the fold reads the key from its end: however
+        // long the key, "aaa…a_password" is a secret (a fold of the first characters alone missed it past 256).
+        Span<char> folded = stackalloc char[MaxSuffixLength];
         var length = 0;
-        foreach (var c in key.AsSpan(0, folded.Length))
+        for (var i = key.Length - 1; i >= 0 && length < folded.Length; i--)
         {
-            if (char.IsLetterOrDigit(c))
+            if (char.IsLetterOrDigit(key[i]))
             {
-                folded[length++] = char.ToLowerInvariant(c);
+                folded[folded.Length - 1 - length++] = char.ToLowerInvariant(key[i]);
             }
         }
-        var name = folded[..length];
+        var name = folded[(folded.Length - length)..];
         foreach (var suffix in SecretKeySuffixes)
         {
             if (name.EndsWith(suffix, StringComparison.Ordinal))
@@ -38,6 +40,8 @@ public static partial class Credentials
         }
         return false;
     }
+
+    private const int MaxSuffixLength = 16;
 
     [GeneratedRegex(@"(?<=^|;)\s*(password|pwd|passwd)\s*=\s*(""[^""]*""|'[^']*'|[^;]*)\s*(;|$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ConnectionStringPassword();

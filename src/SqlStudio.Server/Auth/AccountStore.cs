@@ -19,8 +19,10 @@ public sealed class AccountStore(Db db, TimeProvider time)
     internal const string UserColumns =
         "user_id, email, email_verified_at, name, password_hash, security_stamp, role, created_at, disabled_at, locked_until";
 
+    /// <summary>The account of an address, as a person reads it (<see cref="EmailAddresses.Normalize"/>).</summary>
     public Task<UserRow?> FindByEmailAsync(string email) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE email = @email", new { email }));
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE email = @email",
+            new { email = EmailAddresses.Normalize(email) }));
 
     public Task<UserRow?> FindByIdAsync(string userId) => db.ReadAsync(c => FindByIdAsync(c, null, userId));
 

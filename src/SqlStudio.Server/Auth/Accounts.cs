@@ -19,7 +19,7 @@ public sealed class Accounts(
 
     public async Task<Outcome<RegisterResponse>> RegisterAsync(RegisterRequest request, ClientInfo client)
     {
-        var email = request.Email?.Trim() ?? "";
+        var email = EmailAddresses.Normalize(request.Email);
         var name = request.Name?.Trim() ?? "";
         var errors = new Dictionary<string, string[]>();
         if (EmailProblem(email) is { } emailProblem)
@@ -122,7 +122,11 @@ public sealed class Accounts(
     /// <summary>Always "accepted" for the caller; sends only to an existing, unverified account.</summary>
     public async Task<Failure?> ResendVerificationAsync(string? email)
     {
-        email = email?.Trim() ?? "";
+        email = EmailAddresses.Normalize(email);
+        if (email.Length == 0)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["email"] = ["Enter your email address."] });
+        }
         if (TooLong(email) is { } invalid)
         {
             return invalid;
@@ -138,7 +142,11 @@ public sealed class Accounts(
     /// <summary>Always "accepted" for the caller, whether or not the account exists.</summary>
     public async Task<Failure?> ForgotPasswordAsync(string? email, ClientInfo client)
     {
-        email = email?.Trim() ?? "";
+        email = EmailAddresses.Normalize(email);
+        if (email.Length == 0)
+        {
+            return Failure.Validation(new Dictionary<string, string[]> { ["email"] = ["Enter your email address."] });
+        }
         if (TooLong(email) is { } invalid)
         {
             return invalid;
@@ -262,9 +270,14 @@ public sealed class Accounts(
         {
             return "Enter your email address.";
         }
-        if (email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !parsed.Host.Contains('.'))
+        if (email.Length > 254 || !Web.TextRules.IsWellFormed(email) || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email ||
+            !parsed.Host.Contains('.'))
         {
             return "Enter a valid email address, like name@example.com.";
+        }
+        if (EmailAddresses.MixesScripts(email))
+        {
+            return "This address mixes letters of different alphabets that look alike; type it with the letters of one.";
         }
         return null;
     }

@@ -11,7 +11,7 @@ public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/.well-known/jwks.json", (SigningKeys keys) => TypedResults.Json(keys.Jwks()))
+        endpoints.MapGet("/.well-known/jwks.json", (SigningKeys keys) => TypedResults.Ok(keys.Jwks()))
             .WithTags("Auth").WithSummary("Public keys that verify access tokens");
 
         // Token responses, session lists and the rest of the Auth API are never stored by a browser or a proxy.

@@ -18,4 +18,14 @@ public static class AuthMetrics
     public static void Login(string outcome) => Logins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public static void ReuseDetected() => RefreshReuse.Add(1);
+
+    /// <summary>Every series at zero from the start (Observability/MetricSeeds).</summary>
+    public static void Seed()
+    {
+        foreach (var outcome in new[] { "ok", "unknown_email", "wrong_password", "locked", "disabled" })
+        {
+            Logins.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+        RefreshReuse.Add(0);
+    }
 }

@@ -15,7 +15,7 @@ public sealed class Logins(Db db, AccountStore accounts, Passwords passwords, Se
     /// <summary>Checks email and password; the user when they match and the account may sign in.</summary>
     public async Task<Outcome<UserRow>> CheckAsync(string? email, string? password, ClientInfo client)
     {
-        email = email?.Trim() ?? "";
+        email = EmailAddresses.Normalize(email);
         password ??= "";
         var user = email.Length is > 0 and <= 320 ? await accounts.FindByEmailAsync(email) : null;
         var now = time.GetUtcNow();

@@ -80,7 +80,7 @@ public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub s
     public const int MaxEmailLength = 254;
 
     private static string AccountKey(string email) =>
-        Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
+        Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(EmailAddresses.Normalize(email).ToLowerInvariant())));
 
     public void Dispose()
     {

@@ -57,10 +57,8 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
     }
 
     /// <summary>The JWKS document served at <c>/.well-known/jwks.json</c>: every key that verifies.</summary>
-    public object Jwks() => new
-    {
-        keys = Verifying().Select(k => new { kty = "EC", crv = "P-256", x = k.X, y = k.Y, kid = k.KeyId, use = "sig", alg = "ES256" }).ToArray(),
-    };
+    public JsonWebKeySet Jwks() =>
+        new(Verifying().Select(k => new JsonWebKey("EC", "P-256", k.X, k.Y, k.KeyId, "sig", "ES256")).ToArray());
 
     /// <summary>Adds a new signing key and retires the active one (which keeps verifying its tokens until they expire).</summary>
     public async Task<string> RotateAsync(CancellationToken cancellationToken = default)
@@ -171,3 +169,9 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
         return WebEncoders.Base64UrlEncode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)));
     }
 }
+
+/// <summary>The JWKS document (RFC 7517): the public keys that verify access tokens.</summary>
+public sealed record JsonWebKeySet(JsonWebKey[] Keys);
+
+/// <summary>One ES256 public key (RFC 7518 §6.2).</summary>
+public sealed record JsonWebKey(string Kty, string Crv, string X, string Y, string Kid, string Use, string Alg);

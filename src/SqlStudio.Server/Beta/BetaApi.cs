@@ -30,7 +30,7 @@ public static class BetaApi
     private static async Task<Results<Accepted, ProblemHttpResult>> JoinWaitlist(WaitlistRequest request, Waitlist waitlist, ICaptcha captcha, AuthRateLimits limits, HttpContext context)
     {
         var ip = context.Connection.RemoteIpAddress?.ToString();
-        var email = request.Email?.Trim() ?? "";
+        var email = Auth.EmailAddresses.Normalize(request.Email);
         if (Accounts.EmailProblem(email) is { } problem)
         {
             return Failure.Validation(new Dictionary<string, string[]> { ["email"] = [problem] }).ToProblem(context);

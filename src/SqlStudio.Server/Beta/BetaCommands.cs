@@ -27,7 +27,7 @@ public static class BetaCommands
         var invite = new Command("invite", "Email single-use invites bound to each address (valid Beta:InviteLifetime).") { emails, fromWaitlist };
         invite.SetAction(async (result, ct) =>
         {
-            var addresses = result.GetValue(emails) ?? [];
+            var addresses = (result.GetValue(emails) ?? []).Select(Auth.EmailAddresses.Normalize).ToArray();
             var count = result.GetValue(fromWaitlist);
             if ((addresses.Length > 0) == count.HasValue || count is <= 0)
             {

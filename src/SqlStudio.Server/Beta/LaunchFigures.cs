@@ -28,10 +28,9 @@ public sealed class LaunchFigures(Db db, TimeProvider time)
     {
         var now = StoredTime.Format(time.GetUtcNow());
         var c = await db.ReadAsync(connection => connection.QuerySingleAsync<Counts>(
-            """
+            $$"""
             WITH latest AS (
-                SELECT s.user_id, s.status, s.trial_end FROM subscriptions s
-                WHERE s.updated_at = (SELECT max(updated_at) FROM subscriptions WHERE user_id = s.user_id)
+                SELECT user_id, status, trial_end FROM ({{Billing.TierService.CurrentPerUserSql}})
             ),
             onboarded AS (
                 SELECT u.user_id FROM users u

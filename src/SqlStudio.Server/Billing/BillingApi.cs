@@ -49,7 +49,7 @@ public static class BillingApi
             : TypedResults.Unauthorized();
 
     /// <summary>Reads the raw body (the signature covers its exact bytes), verifies it, and applies the event once.</summary>
-    private static async Task<Results<Ok<WebhookReceipt>, ProblemHttpResult>> WebhookAsync(HttpContext context, StripeWebhooks webhooks, BillingOptions options)
+    private static async Task<Results<Ok<WebhookReceipt>, ProblemHttpResult>> WebhookAsync(HttpContext context, StripeWebhooks webhooks, BillingOptions options, ILogger<StripeWebhooks> logger)
     {
         if (!options.Enabled)
         {
@@ -57,11 +57,19 @@ public static class BillingApi
         }
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
-        if (webhooks.Verify(body, context.Request.Headers["Stripe-Signature"], out var problem) is not { } stripeEvent)
+        switch (webhooks.Verify(body, context.Request.Headers["Stripe-Signature"], out var parsed, out var problem))
         {
-            BillingMetrics.Webhook("unknown", "signature_invalid");
-            return new Failure(400, "signature_invalid", $"The Stripe-Signature header does not verify: {problem}").ToProblem();
+            case StripeWebhooks.Verdict.BadSignature:
+                BillingMetrics.Webhook("unknown", "signature_invalid");
+                return new Failure(400, "signature_invalid", $"The Stripe-Signature header does not verify: {problem}").ToProblem();
+            case StripeWebhooks.Verdict.Malformed:
+                // Signed by Stripe's secret but not an event we can read: acknowledged (a retry would be the same bytes)
+                // and logged for the operator.
+                logger.LogWarning("Signed Stripe webhook skipped: {Problem}", problem);
+                BillingMetrics.Webhook("unknown", "skipped");
+                return TypedResults.Ok(new WebhookReceipt(true));
         }
+        var stripeEvent = parsed!;
         try
         {
             BillingMetrics.Webhook(stripeEvent.Type, await webhooks.HandleAsync(stripeEvent, context.RequestAborted) ? "processed" : "duplicate");

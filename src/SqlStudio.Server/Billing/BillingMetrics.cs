@@ -16,6 +16,21 @@ public sealed class BillingMetrics : BackgroundService
     private static readonly Meter Shared = new(MeterName);
     private static readonly Counter<long> Webhooks = Shared.CreateCounter<long>("sqlstudio.billing.webhooks", description: "Stripe webhooks by event type and outcome");
 
+    /// <summary>Every handled type and outcome at zero from the start (Observability/MetricSeeds).</summary>
+    public static void Seed()
+    {
+        foreach (var type in new[] { StripeEventTypes.CheckoutSessionCompleted, StripeEventTypes.SubscriptionCreated, StripeEventTypes.SubscriptionUpdated,
+                     StripeEventTypes.SubscriptionDeleted, StripeEventTypes.InvoicePaid, StripeEventTypes.InvoicePaymentFailed })
+        {
+            foreach (var outcome in new[] { "processed", "duplicate", "failed" })
+            {
+                Webhooks.Add(0, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
+        Webhooks.Add(0, new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("outcome", "signature_invalid"));
+        Webhooks.Add(0, new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("outcome", "skipped"));
+    }
+
     /// <summary>This instance's own meter for the gauge (its callback goes with it when the host stops).</summary>
     private readonly Meter _meter = new(MeterName);
 
@@ -42,9 +57,8 @@ public sealed class BillingMetrics : BackgroundService
         var counts = new[] { "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused" }
             .ToDictionary(status => status, _ => 0L);
         await _db.ReadBatchAsync(new SqlBatch().Read(
-            """
-            SELECT status, count(*) FROM subscriptions s
-            WHERE NOT EXISTS (SELECT 1 FROM subscriptions n WHERE n.user_id = s.user_id AND n.updated_at > s.updated_at)
+            $"""
+            SELECT status, count(*) FROM ({TierService.CurrentPerUserSql})
             GROUP BY status
             """, null, async reader =>
             {

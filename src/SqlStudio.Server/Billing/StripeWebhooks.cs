@@ -31,22 +31,47 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
 {
     private sealed record Effect(string? UserId, EmailContent? Email);
 
-    /// <summary>Null when verified; otherwise why the signature is refused.</summary>
-    public Event? Verify(string body, string? signature, out string? problem)
+    /// <summary>What a webhook's body turned out to be.</summary>
+    public enum Verdict { Verified, BadSignature, Malformed }
+
+    /// <summary>
+    /// The signature first (over the exact bytes), then the event. A correctly signed body that is not an event Stripe
+    /// would send (malformed JSON, an array, no data object) is <see cref="Verdict.Malformed"/>: acknowledged and
+    /// logged, never a 500 that Stripe would retry for days.
+    /// </summary>
+    public Verdict Verify(string body, string? signature, out Event? stripeEvent, out string? problem)
     {
+        stripeEvent = null;
         try
         {
-            problem = null;
-            // Events of another API version are parsed anyway: we read only fields present in every recent version,
-            // and subscription state comes from the subscription object itself.
-            return EventUtility.ConstructEvent(body, signature ?? "", options.Stripe.WebhookSecret ?? "",
-                (long)options.Stripe.WebhookTolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+            EventUtility.ValidateSignature(body, signature ?? "", options.Stripe.WebhookSecret ?? "",
+                (long)options.Stripe.WebhookTolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds());
         }
         catch (StripeException ex)
         {
             problem = ex.Message;
-            return null;
+            return Verdict.BadSignature;
         }
+        try
+        {
+            // Events of another API version are parsed anyway: we read only fields present in every recent version,
+            // and subscription state comes from the subscription object itself.
+            stripeEvent = EventUtility.ParseEvent(body, throwOnApiVersionMismatch: false);
+        }
+        catch (Exception)
+        // Parsing only (no I/O): whatever it throws on a body it cannot read — the JSON library's errors, a cast, a
+        // nesting deeper than its limit — means the same thing.
+        {
+            problem = "The body is not a Stripe event.";
+            return Verdict.Malformed;
+        }
+        if (stripeEvent is not { Id.Length: > 0, Type.Length: > 0 })
+        {
+            problem = "The event has no id or type.";
+            return Verdict.Malformed;
+        }
+        problem = null;
+        return Verdict.Verified;
     }
 
     /// <summary>What an event's handling reads first, in one batch: whether it was processed, whose it is, what is stored.</summary>
@@ -68,7 +93,7 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
     {
         // Anything Stripe has to be asked first happens before the database (no network inside a write lock).
         Subscription? fetched = null;
-        if (stripeEvent.Data.Object is Session { Mode: "subscription", SubscriptionId: { } subscriptionId })
+        if (stripeEvent.Data?.Object is Session { Mode: "subscription", SubscriptionId: { } subscriptionId })
         {
             fetched = await stripe.GetSubscriptionAsync(subscriptionId, ct);
         }
@@ -79,6 +104,14 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
             {
                 logger.LogInformation("Stripe event {EventId} ({Type}) already processed", stripeEvent.Id, stripeEvent.Type);
                 return false;
+            }
+            if (fetched is null && IsSameSecondAsStored(stripeEvent, known) is { } tied)
+            {
+                // Two states of the subscription stamped with the same second: the event cannot say which is newer,
+                // so ask Stripe for the subscription as it is now (Stripe's own advice) and decide on that.
+                logger.LogInformation("Stripe event {EventId} ties with the stored state of {SubscriptionId}; fetching it", stripeEvent.Id, tied);
+                fetched = await stripe.GetSubscriptionAsync(tied, ct);
+                continue;
             }
             var now = StoredTime.Format(time.GetUtcNow());
             var writes = new SqlBatch().RecordEvent(stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion,
@@ -115,7 +148,7 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
     private async Task<Known> ReadAsync(Event stripeEvent, Subscription? fetched, CancellationToken ct)
     {
         var known = new Known();
-        var (customerId, subscriptionId, invoiceId, referenceUser, metadataUser) = stripeEvent.Data.Object switch
+        var (customerId, subscriptionId, invoiceId, referenceUser, metadataUser) = stripeEvent.Data?.Object switch
         {
             Session session => (session.CustomerId, fetched?.Id, null, session.ClientReferenceId, null),
             Subscription subscription => (subscription.CustomerId, subscription.Id, null, null,
@@ -133,21 +166,45 @@ public sealed class StripeWebhooks(Db db, BillingOptions options, StripeGateway 
         return known;
     }
 
+    private static long StampOf(Event stripeEvent) =>
+        new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+
+    /// <summary>The subscription's id when this event's state is stamped with the very second of the stored one.</summary>
+    private static string? IsSameSecondAsStored(Event stripeEvent, Known known) =>
+        stripeEvent.Type is StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated or StripeEventTypes.SubscriptionDeleted &&
+        stripeEvent.Data?.Object is Subscription { Id: { } id } && known.Stored is { } stored && stored.StripeUpdated == StampOf(stripeEvent)
+            ? id
+            : null;
+
     private Effect Decide(Event stripeEvent, Subscription? fetched, Known known, SqlBatch writes, string now)
     {
-        var stamp = new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
-        return stripeEvent.Type switch
+        // The object's type is checked, not cast: a signed event whose data.object is missing or of another type is
+        // acknowledged and logged (Stripe would retry a 500 for days).
+        var data = stripeEvent.Data?.Object;
+        return (stripeEvent.Type, data) switch
         {
-            StripeEventTypes.CheckoutSessionCompleted => CheckoutCompleted((Session)stripeEvent.Data.Object, fetched, known, writes, now),
-            StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated or StripeEventTypes.SubscriptionDeleted =>
-                SubscriptionChanged((Subscription)stripeEvent.Data.Object, known, writes, stamp, now),
-            StripeEventTypes.TrialWillEnd => known.CustomerUserId is { } trialUser && known.User is { } u
-                ? new Effect(trialUser, BillingEmails.TrialEnding(u.Name, BillingStore.Time(((Subscription)stripeEvent.Data.Object).TrialEnd), app.Link("/billing")))
+            (StripeEventTypes.CheckoutSessionCompleted, Session session) => CheckoutCompleted(session, fetched, known, writes, now),
+            (StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated or StripeEventTypes.SubscriptionDeleted, Subscription subscription) =>
+                fetched is not null
+                    // Fetched from Stripe just now: authoritative, so stamped with the current time.
+                    ? SubscriptionChanged(fetched, known, writes, time.GetUtcNow().ToUnixTimeMilliseconds(), now)
+                    : SubscriptionChanged(subscription, known, writes, StampOf(stripeEvent), now),
+            (StripeEventTypes.TrialWillEnd, Subscription trial) => known.CustomerUserId is { } trialUser && known.User is { } u
+                ? new Effect(trialUser, BillingEmails.TrialEnding(u.Name, BillingStore.Time(trial.TrialEnd), app.Link("/billing")))
                 : new Effect(null, null),
-            StripeEventTypes.InvoicePaymentSucceeded or StripeEventTypes.InvoicePaid => InvoicePaid((Invoice)stripeEvent.Data.Object, known, writes, now),
-            StripeEventTypes.InvoicePaymentFailed => InvoiceFailed(known, writes, now),
+            (StripeEventTypes.InvoicePaymentSucceeded or StripeEventTypes.InvoicePaid, Invoice invoice) => InvoicePaid(invoice, known, writes, now),
+            (StripeEventTypes.InvoicePaymentFailed, Invoice) => InvoiceFailed(known, writes, now),
+            (StripeEventTypes.CheckoutSessionCompleted or StripeEventTypes.SubscriptionCreated or StripeEventTypes.SubscriptionUpdated
+                or StripeEventTypes.SubscriptionDeleted or StripeEventTypes.TrialWillEnd or StripeEventTypes.InvoicePaymentSucceeded
+                or StripeEventTypes.InvoicePaid or StripeEventTypes.InvoicePaymentFailed, _) => Unreadable(stripeEvent),
             _ => Unhandled(stripeEvent),
         };
+    }
+
+    private Effect Unreadable(Event stripeEvent)
+    {
+        logger.LogWarning("Stripe event {EventId} ({Type}) has no readable data.object; acknowledged without action", stripeEvent.Id, stripeEvent.Type);
+        return new Effect(null, null);
     }
 
     /// <summary>Writes the subscription unless a newer Stripe state is stored; the guard holds that true until the write.</summary>

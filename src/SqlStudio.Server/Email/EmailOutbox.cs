@@ -71,6 +71,15 @@ public sealed class EmailOutbox : BackgroundService
             "Age of the oldest message still waiting to be sent");
     }
 
+    /// <summary>Every outcome at zero from the start (Observability/MetricSeeds).</summary>
+    public void SeedMetrics()
+    {
+        foreach (var outcome in new[] { "sent", "retry", "failed" })
+        {
+            _sent.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
     /// <summary>The row for <paramref name="message"/>, to add to the batch of the change that causes it; then <see cref="Wake"/>.</summary>
     public SqlStatement Queue(EmailMessage message, string? messageId = null)
     {

@@ -26,6 +26,7 @@ public static class Telemetry
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
             .AddPrometheusExporter());
+        builder.Services.AddHostedService<MetricSeeds>();
         otel.WithTracing(tracing =>
         {
             tracing.AddSource(Source.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();

@@ -10,20 +10,34 @@ namespace SqlStudio.Server.Sync;
 /// remote database whatever the push's size: one batch of reads, the decisions in memory (<see cref="PushPlan"/>),
 /// one batch of writes guarded by the cursor it read. No write lock is held while anything crosses the network.
 /// </summary>
-public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time, ILogger<PushService> logger)
+public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time, AccountGate gate, ILogger<PushService> logger)
 {
-    /// <summary>How often a push reads again after another writer moved the user's cursor first.</summary>
-    public const int MaxGuardRetries = 8;
-
     public static readonly Failure BusyFailure = new(503, "sync_busy",
-        "Your other devices are syncing a lot right now; this push was not applied. Try again in a moment.");
+        "Your other devices are syncing a lot right now; this push was not applied. Try again in a moment.") { RetryAfter = TimeSpan.FromSeconds(1) };
 
+    /// <summary>
+    /// Pushes for one account take turns on this instance (no two race for its cursor here); a race with another
+    /// instance reads again after a short jittered pause. Only past <see cref="SyncOptions.PushWaitBudget"/> does the push
+    /// give up with 503 <c>sync_busy</c> and Retry-After.
+    /// </summary>
     public async Task<Outcome<PushResponse>> PushAsync(string userId, PushRequest request, CancellationToken cancellationToken = default)
     {
         if (PushValidator.ValidateRequest(request, options.MaxMutationsPerPush) is { } invalid)
         {
             return invalid;
         }
+        var budget = Stopwatch.StartNew();
+        using var turn = await gate.WaitAsync(userId, options.PushWaitBudget, cancellationToken);
+        if (turn is null)
+        {
+            logger.LogWarning("Push for {UserId} waited {Budget} for its turn; answered busy", userId, options.PushWaitBudget);
+            return BusyFailure;
+        }
+        return await PushInTurnAsync(userId, request, budget, cancellationToken);
+    }
+
+    private async Task<Outcome<PushResponse>> PushInTurnAsync(string userId, PushRequest request, Stopwatch budget, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
         var deviceId = request.DeviceId!;
         var mutations = request.Mutations!;
@@ -49,11 +63,13 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
             {
                 await db.WriteBatchAsync(batch, cancellationToken);
             }
-            catch (WriteConflictException) when (++guardFailures <= MaxGuardRetries)
+            catch (WriteConflictException) when (budget.Elapsed < options.PushWaitBudget)
             {
-                // Another writer (another device, another instance) moved this user's cursor between our read and write.
-                // Reading again costs a round trip, which is back-off enough: the other writer has committed by then.
+                // Another writer (an import, a resolution, another instance) moved this user's cursor between our read
+                // and write. A short jittered pause, growing with each race, lets it finish before we read again.
+                guardFailures++;
                 logger.LogDebug("Push for {UserId} raced another writer; reading again (attempt {Attempt})", userId, guardFailures + 1);
+                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(guardFailures, 10)), cancellationToken);
                 continue;
             }
             catch (WriteConflictException)

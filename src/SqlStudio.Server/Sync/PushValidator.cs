@@ -90,6 +90,7 @@ public static partial class PushValidator
 
     public static bool IsId(string? value) => value is { Length: > 0 and <= 100 } && IdPattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
+    // \z, not $: $ also matches before a final newline, and "t7\n" is not an id.
+    [GeneratedRegex(@"^[A-Za-z0-9_.:-]+\z")]
     private static partial Regex IdPattern();
 }

@@ -69,7 +69,7 @@ public static class SyncApi
         {
             await events.PublishAsync(user.UserId(), pushed.Cursor, request.DeviceId);
         }
-        return Respond(outcome);
+        return Respond(outcome, context);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ConflictInfo>>, ProblemHttpResult>> Conflicts(ClaimsPrincipal user, ConflictService conflicts, string? status,
@@ -110,8 +110,8 @@ public static class SyncApi
     private static async Task<Ok<IReadOnlyList<ActivityInfo>>> RecentActivity(ClaimsPrincipal user, Db db, int? limit) =>
         TypedResults.Ok(await Activity.RecentAsync(db, user.UserId(), Math.Clamp(limit ?? 50, 1, 500)));
 
-    private static Results<Ok<T>, ProblemHttpResult> Respond<T>(Outcome<T> outcome) =>
-        outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
+    private static Results<Ok<T>, ProblemHttpResult> Respond<T>(Outcome<T> outcome, HttpContext? context = null) =>
+        outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem(context);
 
     /// <summary>Reading stays allowed while subscribed and for 30 days after a subscription ends.</summary>
     private static ValueTask<object?> RequirePullAllowed(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>

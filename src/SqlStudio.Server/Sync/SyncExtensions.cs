@@ -15,6 +15,7 @@ public static class SyncExtensions
         services.AddSingleton<SyncMetrics>();
         services.AddSingleton<Devices>();
         services.AddSingleton<PushService>();
+        services.AddSingleton<AccountGate>();
         services.AddSingleton<PullService>();
         services.AddSingleton<ConflictService>();
         services.AddSingleton<ImportService>();
@@ -35,7 +36,7 @@ public static class SyncExtensions
         });
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
-        services.AddRequestDecompression();
+        services.AddRequestDecompression(GuardedDecompression.Guard);
         return builder;
     }
 

@@ -73,5 +73,29 @@ public sealed class SyncMetrics : IDisposable
 
     public void ClientPending(long pending) => _pending.Record(Math.Max(0, pending));
 
+    /// <summary>
+    /// Every series at zero from the start (Observability/MetricSeeds): records and conflicts per type, the failures an
+    /// alert watches per operation, and the outbox-size histogram with one report of nothing pending.
+    /// </summary>
+    public void Seed()
+    {
+        foreach (var type in Contracts.EntityTypes.All)
+        {
+            _conflicts.Add(0, new KeyValuePair<string, object?>("type", type));
+            foreach (var op in new[] { "push", "pull", "import" })
+            {
+                _records.Add(0, new KeyValuePair<string, object?>("op", op), new KeyValuePair<string, object?>("type", type));
+            }
+        }
+        foreach (var op in new[] { "push", "pull", "head", "import", "resolve" })
+        {
+            foreach (var code in new[] { Contracts.ErrorCodes.InternalError, Contracts.ErrorCodes.DatabaseUnavailable })
+            {
+                _errors.Add(0, new KeyValuePair<string, object?>("op", op), new KeyValuePair<string, object?>("code", code));
+            }
+        }
+        _pending.Record(0);
+    }
+
     public void Dispose() => _meter.Dispose();
 }

@@ -17,6 +17,13 @@ public sealed class SyncOptions
     [Range(1, 100000, ErrorMessage = "must be between {1} and {2}.")]
     public int MaxImportRecords { get; set; } = 50;
 
+    /// <summary>
+    /// How long a push waits its turn behind the same account's other pushes (on this instance, in order; across
+    /// instances, reading again after a short jittered pause) before it answers 503 <c>sync_busy</c> with Retry-After.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00", ErrorMessage = "must be more than zero and at most 10 minutes.")]
+    public TimeSpan PushWaitBudget { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Largest push or import body (after decompression).</summary>
     [Range(1024L, long.MaxValue, ErrorMessage = "must be at least 1024 bytes.")]
     public long MaxBodyBytes { get; set; } = 32 * 1024 * 1024;

@@ -132,6 +132,10 @@ public static class SyncRecords
             case FieldKind.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                 return (value.GetBoolean() ? 1L : 0L, null);
             case FieldKind.Json:
+                if (JsonText.FindProblem(value, field.Name) is { } problem)
+                {
+                    return (null, new RecordError("invalid_field", problem));
+                }
                 var raw = value.GetRawText();
                 return Encoding.UTF8.GetByteCount(raw) > field.MaxBytes
                     ? (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."))

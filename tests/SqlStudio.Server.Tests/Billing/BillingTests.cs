@@ -338,6 +338,111 @@ public sealed class BillingTests(BillingFixture fixture) : IClassFixture<Billing
         return (await response.Content.ReadFromJsonAsync<CheckoutResponse>(AuthClient.Json))!;
     }
 
+    /// <summary>Every order of delivery of two subscriptions' events (an old one that ends, a new one that is active).</summary>
+    public static TheoryData<int> Orders()
+    {
+        var data = new TheoryData<int>();
+        for (var i = 0; i < 24; i++)
+        {
+            data.Add(i);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task TwoSubscriptions_AnyDeliveryOrder_EndsOnStripesState_PayingUserNeverLockedOut(int order)
+    {
+        var (user, customer) = await CustomerUserAsync();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var old = "sub_old" + Guid.NewGuid().ToString("N")[..6];
+        var current = "sub_new" + Guid.NewGuid().ToString("N")[..6];
+        var events = new List<(string Body, string Signature)>
+        {
+            Stripe.Event("customer.subscription.created", Stripe.Subscription(old, customer, FakeStripe.MonthlyPrice, "active", start), start, signedAt: fixture.Time.GetUtcNow()),
+            Stripe.Event("customer.subscription.deleted", Stripe.Subscription(old, customer, FakeStripe.MonthlyPrice, "canceled", start.AddSeconds(5)), start.AddSeconds(5), signedAt: fixture.Time.GetUtcNow()),
+            Stripe.Event("customer.subscription.created", Stripe.Subscription(current, customer, FakeStripe.MonthlyPrice, "trialing", start.AddSeconds(10), 14), start.AddSeconds(10), signedAt: fixture.Time.GetUtcNow()),
+            Stripe.Event("customer.subscription.updated", Stripe.Subscription(current, customer, FakeStripe.MonthlyPrice, "active", start.AddSeconds(10)), start.AddSeconds(20), signedAt: fixture.Time.GetUtcNow()),
+        };
+
+        foreach (var index in Permutation(order, events.Count))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await DeliverAsync(events[index])).StatusCode);
+        }
+
+        Assert.Equal("canceled", await StatusAsync(old));
+        Assert.Equal("active", await StatusAsync(current));
+        Assert.Equal(Tiers.Individual, (await user.GetAsync<SubscriptionResponse>("/api/billing/subscription")).Tier);
+        var push = await user.PushAsync("d", SyncClient.Upsert("saved_queries", "q", 0, "2026-11-20T10:00:00Z", new JsonObject { ["title"] = "t", ["sql"] = "s" }));
+        Assert.Equal(MutationStatus.Applied, push.Results.Single().Status);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SameSecond_DeletedAndUpdated_AskStripe_EndOnItsState(bool deletedFirst)
+    {
+        var (user, customer) = await CustomerUserAsync();
+        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var id = "sub_tie" + Guid.NewGuid().ToString("N")[..6];
+        var active = Stripe.Subscription(id, customer, FakeStripe.MonthlyPrice, "active", at);
+        var canceled = Stripe.Subscription(id, customer, FakeStripe.MonthlyPrice, "canceled", at); // Stripe's state now
+        var deleted = Stripe.Event("customer.subscription.deleted", canceled, at, signedAt: fixture.Time.GetUtcNow());
+        var updated = Stripe.Event("customer.subscription.updated", active, at, signedAt: fixture.Time.GetUtcNow());
+        var readsBefore = Stripe.Requests.Count(r => r.Method == "GET" && r.Path == $"/v1/subscriptions/{id}");
+
+        foreach (var delivery in deletedFirst ? new[] { deleted, updated } : [updated, deleted])
+        {
+            Assert.Equal(HttpStatusCode.OK, (await DeliverAsync(delivery)).StatusCode);
+        }
+
+        Assert.Equal("canceled", await StatusAsync(id));
+        Assert.Equal(Tiers.Free, (await user.GetAsync<SubscriptionResponse>("/api/billing/subscription")).Tier);
+        Assert.True(Stripe.Requests.Count(r => r.Method == "GET" && r.Path == $"/v1/subscriptions/{id}") > readsBefore);
+    }
+
+    public static TheoryData<string> MalformedEvents() => new()
+    {
+        "this is not json",
+        "[]",
+        "{}",
+        """{"id":"evt_1","object":"event","type":"customer.subscription.updated","created":1700000000,"data":{"object":null}}""",
+        """{"id":"evt_2","object":"event","type":"customer.subscription.updated","created":1700000000,"data":{"object":{"object":"invoice","id":"in_1"}}}""",
+        """{"id":"evt_3","object":"event","type":"invoice.paid","created":1700000000,"data":{"object":"text"}}""",
+        """{"id":"evt_4","object":"event","type":"checkout.session.completed","created":1700000000,"data":7}""",
+        """{"id":"evt_5","object":"event","type":"invoice.paid","created":1700000000,"data":{"object":""" + new string('[', 5000) + new string(']', 5000) + "}}",
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedEvents))]
+    public async Task Webhook_SignedButMalformed_AcknowledgedNeverA500(string body)
+    {
+        var response = await PostWebhookAsync(body, FakeStripe.Sign(body, FakeStripe.WebhookSecret, fixture.Time.GetUtcNow()));
+
+        Assert.True((int)response.StatusCode is >= 200 and < 500, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static int[] Permutation(int index, int count)
+    {
+        var left = Enumerable.Range(0, count).ToList();
+        var result = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var factorial = Enumerable.Range(1, count - 1 - i).Aggregate(1, (a, b) => a * b);
+            result[i] = left[index / factorial];
+            left.RemoveAt(index / factorial);
+            index %= factorial;
+        }
+        return result;
+    }
+
+    private async Task<(SyncClient User, string Customer)> CustomerUserAsync()
+    {
+        var user = await SyncClient.NewUserAsync(fixture.Server);
+        var checkout = await CheckoutAsync(user, FakeStripe.MonthlyPrice);
+        return (user, Stripe.Sessions[checkout.SessionId]["customer"]!.GetValue<string>());
+    }
+
     private async Task<(UserSummary User, string Customer)> CustomerAsync()
     {
         var user = await SyncClient.NewUserAsync(fixture.Server);

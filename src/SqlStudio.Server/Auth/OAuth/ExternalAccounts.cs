@@ -27,7 +27,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         {
             return await accounts.FindByIdAsync(linked) is { DisabledAt: null } known ? known : Refused("This account is disabled.");
         }
-        var address = identity.Email?.Trim();
+        var address = identity.Email is null ? null : EmailAddresses.Normalize(identity.Email);
         if (string.IsNullOrEmpty(address) || Accounts.EmailProblem(address) is not null)
         {
             return Refused($"{Display(identity.Provider)} did not share an email address with us. Make one visible there, or sign up with email.");

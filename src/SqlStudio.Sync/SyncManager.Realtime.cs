@@ -174,6 +174,11 @@ public sealed partial class SyncManager
     {
         SetRealtime(RealtimeMode.LongPoll);
         var head = await _api.WaitForHeadAsync(Server, Math.Max(0, Interlocked.Read(ref _knownCursor)), _options.LongPollSeconds, ct);
+        if (_status.State is SyncState.Offline or SyncState.Error)
+        {
+            // The server answered while the worker was waiting out a failure: it is back, so the outbox goes now.
+            Wake();
+        }
         if (head.Cursor > Interlocked.Read(ref _knownCursor))
         {
             Interlocked.Exchange(ref _remoteAhead, 1);

@@ -46,12 +46,13 @@ public sealed partial class SyncManager
         // A pause survives restarts: `sqlstudio sync pause` in one process holds the worker of the next.
         _paused = _paused || await _store.GetMetaAsync(PausedKey) == "1";
         var attempts = 0;
+        var offlineAttempts = 0;
         long lastHead = -1;
         var first = true;
         while (!ct.IsCancellationRequested)
         {
             // The first round runs at once: a device that starts pulls what changed while it was off.
-            var wait = first ? TimeSpan.Zero : _paused ? _options.PollInterval : await NextWaitAsync(attempts);
+            var wait = first ? TimeSpan.Zero : _paused ? _options.PollInterval : await NextWaitAsync(attempts, offlineAttempts);
             first = false;
             await WaitAsync(wait, ct);
             if (_paused)
@@ -88,6 +89,7 @@ public sealed partial class SyncManager
                 lastHead = Math.Max(head, long.TryParse(await _store.GetMetaAsync("cursor"), out var local) ? local : 0);
                 Interlocked.Exchange(ref _knownCursor, lastHead);
                 attempts = 0;
+                offlineAttempts = 0;
                 var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 Metrics.Round(took);
                 await PublishAsync(SyncState.Idle, syncedAt: _time.GetUtcNow(), roundMs: (long)took.TotalMilliseconds);
@@ -98,7 +100,8 @@ public sealed partial class SyncManager
             }
             catch (OfflineException ex)
             {
-                attempts++;
+                // Not the server's refusal: the network, or a server that is not up. Never parked (OfflineRetryMax).
+                offlineAttempts++;
                 Metrics.Error("offline");
                 await PublishAsync(SyncState.Offline, ex.Message);
             }
@@ -149,8 +152,13 @@ public sealed partial class SyncManager
     }
 
     /// <summary>Until the next outbox entry is due, the next poll, or the next retry, whichever is first.</summary>
-    private async Task<TimeSpan> NextWaitAsync(int attempts)
+    private async Task<TimeSpan> NextWaitAsync(int attempts, int offlineAttempts)
     {
+        if (offlineAttempts > 0)
+        {
+            var backoff = SyncPolicy.Backoff(offlineAttempts, _options, _random);
+            return backoff < _options.OfflineRetryMax ? backoff : _options.OfflineRetryMax;
+        }
         if (attempts > 0)
         {
             return attempts >= _options.AttemptsPerRound ? _options.ParkedRetry : SyncPolicy.Backoff(attempts, _options, _random);

@@ -23,7 +23,14 @@ public sealed class SyncClientOptions
     public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(5);
     public int AttemptsPerRound { get; set; } = 5;
 
-    /// <summary>After a round of failed attempts, the next round starts on its own after this.</summary>
+    /// <summary>
+    /// The longest wait between tries while the server cannot be reached (jittered, growing from <see cref="RetryInitial"/>).
+    /// Being offline never parks the outbox: a try is a failed connection, cheap, so the change leaves within this long
+    /// of the server being back — at once when the event stream or long-poll reaches it first.
+    /// </summary>
+    public TimeSpan OfflineRetryMax { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After a round of attempts the server refused (errors it answered), the next round starts on its own after this.</summary>
     public TimeSpan ParkedRetry { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often an idle device asks the server (cheaply) whether anything changed.</summary>

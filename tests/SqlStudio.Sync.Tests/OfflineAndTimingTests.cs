@@ -77,6 +77,57 @@ public sealed class OfflineAndTimingTests
         Assert.Equal("written offline", records[("query_tabs", "t1")]["title"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Issue #22 §1: a server down for a minute never parks the outbox. On the device's clock, the change is on the server
+    /// within five seconds of the server being back (the clock stops there: a later try would never come), live again.
+    /// </summary>
+    [Fact]
+    public async Task ServerDownAMinute_BackUp_WaitingChangeLeavesWithinFiveSeconds()
+    {
+        var data = TestServer.NewDataDirectory();
+        var first = await TestServer.StartAsync(o => o.DataDirectory = data);
+        var address = first.BaseAddress;
+        await using var devices = await Devices.StartAsync(first);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var device = await devices.OpenAsync("laptop", new SyncClientOptions(), time);
+        await device.Manager.SyncNowAsync();
+        await first.DisposeAsync();
+        var offline = WaitFor(device.Manager, s => s.State == SyncState.Offline);
+        device.Manager.Start();
+        await device.Manager.PushChangeAsync("query_tabs", "t1", new JsonObject { ["title"] = "written while the server was down" });
+        await offline;
+
+        // A minute of the device's clock with the server down: every try the worker makes fails to connect.
+        await AdvanceAsync(time, TimeSpan.FromSeconds(60));
+        var stateWhileDown = device.Manager.Status.State;
+        var drained = WaitFor(device.Manager, s => s is { State: SyncState.Idle, Pending: 0 });
+        await using var second = await TestServer.StartAsync(o =>
+        {
+            o.DataDirectory = data;
+            o.Settings["urls"] = address.ToString().TrimEnd('/');
+        });
+        await AdvanceAsync(time, TimeSpan.FromSeconds(5), until: drained);
+        await drained;
+
+        Assert.Equal(SyncState.Offline, stateWhileDown);
+        var (records, _) = await SyncClient.For(second, devices.User).PullAllAsync();
+        Assert.Equal("written while the server was down", records[("query_tabs", "t1")]["title"]!.GetValue<string>());
+    }
+
+    /// <summary>Moves the device's clock in half-second steps, letting its background work run between them.</summary>
+    private static async Task AdvanceAsync(FakeTimeProvider time, TimeSpan span, Task? until = null)
+    {
+        for (var moved = TimeSpan.Zero; moved < span && until?.IsCompleted != true; moved += TimeSpan.FromMilliseconds(500))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            // Real work (a connection attempt, a push) happens between steps; this yields to it, it does not wait out time.
+            for (var i = 0; i < 20 && until?.IsCompleted != true; i++)
+            {
+                await Task.Delay(5);
+            }
+        }
+    }
+
     [Fact]
     public async Task TabContent_HundredKeystrokes_MakeAtMostTwoPushes_HistoryBatchesByTen()
     {

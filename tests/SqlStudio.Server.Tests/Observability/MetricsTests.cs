@@ -183,3 +183,25 @@ public sealed class MetricsTests
         Assert.True(process.ExitCode == 0, $"promtool check metrics: {output}");
     }
 }
+
+/// <summary>Issue #21 §13: a fresh server's scrape already has every documented counter family, at zero.</summary>
+public sealed class MetricsFromStartTests
+{
+    [Fact]
+    public async Task FreshServer_EveryFamilyIsInTheFirstScrape()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        var text = await server.Client.GetStringAsync("/metrics");
+
+        foreach (var family in new[]
+                 {
+                     "sqlstudio_sync_conflicts_total{", "sqlstudio_sync_records_total{", "sqlstudio_sync_errors_total{",
+                     "sqlstudio_sync_client_pending_bucket{", "sqlstudio_auth_refresh_reuse_total", "sqlstudio_auth_logins_total{outcome=\"locked\"",
+                     "sqlstudio_billing_webhooks_total{", "sqlstudio_email_sent_total{outcome=\"failed\"",
+                 })
+        {
+            Assert.Contains(family, text);
+        }
+    }
+}

@@ -47,6 +47,55 @@ public sealed class ConcurrentPushTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Fact]
+    public async Task SixDevicesOfOneAccountAtOnce_EveryPushApplied_NoneBusy()
+    {
+        await using var server = await TestServer.StartAsync();
+        var user = await NewUserAsync(server);
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<int>();
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(async device =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var response = await user.PushRawAsync($"device-{device}", [Edit($"d{device}-{i}")]);
+                statuses.Add((int)response.StatusCode);
+            }
+        }));
+
+        Assert.All(statuses, status => Assert.Equal(200, status));
+        var (records, cursor) = await user.PullAllAsync();
+        Assert.Equal(150, records.Count);
+        Assert.Equal(150, cursor);
+    }
+
+    [Fact]
+    public async Task WaitBudgetSpent_503SyncBusy_WithRetryAfter()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Settings["Sync:PushWaitBudget"] = "00:00:00.001");
+        var user = await NewUserAsync(server);
+        var busy = new System.Collections.Concurrent.ConcurrentBag<HttpResponseMessage>();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async device =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var response = await user.PushRawAsync($"device-{device}", [Edit($"d{device}-{i}")]);
+                if ((int)response.StatusCode == 503)
+                {
+                    busy.Add(response);
+                }
+            }
+        }));
+
+        Assert.NotEmpty(busy);
+        foreach (var response in busy)
+        {
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.Contains("\"code\":\"sync_busy\"", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task OneUserThroughTwoInstancesAtOnce_EachMutationOnce_CursorsUnique_NoFieldLost()
     {
         await using var first = await TestServer.StartAsync();

@@ -37,24 +37,54 @@ public sealed class LocalStore : IDisposable
             attempts INTEGER NOT NULL DEFAULT 0, UNIQUE (type, id));
         CREATE TABLE IF NOT EXISTS secrets (type TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
             PRIMARY KEY (type, id, field));
+        CREATE TABLE IF NOT EXISTS import_secrets (import_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
+            previous TEXT, PRIMARY KEY (import_id, type, id, field));
         CREATE TABLE IF NOT EXISTS conflicts (conflict_id TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, detail TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
         """;
 
     private readonly string _connectionString;
+    private readonly SecretProtector _secrets;
 
     static LocalStore()
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public LocalStore(string path)
+    /// <summary>
+    /// Opens (or creates) the store: its folder and file owner-only, its secrets protected with the key ring in the same
+    /// folder's <c>keys/</c> unless <paramref name="secrets"/> says otherwise. Secrets an older version stored in clear are
+    /// protected now, their clear bytes overwritten (secure_delete).
+    /// </summary>
+    public LocalStore(string path, SecretProtector? secrets = null)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var folder = PrivateFiles.Folder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        PrivateFiles.File(path);
         Path = path;
+        _secrets = secrets ?? new SecretProtector(System.IO.Path.Combine(folder, "keys"));
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var connection = Open();
         connection.Execute(Schema);
+        ProtectClearSecrets(connection);
+    }
+
+    private void ProtectClearSecrets(SqliteConnection connection)
+    {
+        var clear = connection.Query<(string Type, string Id, string Field, string Value)>(
+            "SELECT type, id, field, value FROM secrets WHERE value NOT LIKE 'dp1:%'").ToList();
+        if (clear.Count == 0)
+        {
+            return;
+        }
+        using var transaction = connection.BeginTransaction();
+        foreach (var (type, id, field, value) in clear)
+        {
+            connection.Execute("UPDATE secrets SET value = @value WHERE type = @type AND id = @id AND field = @field",
+                new { value = _secrets.Protect(value), type, id, field }, transaction);
+        }
+        transaction.Commit();
+        // The write-ahead log held the clear rows' pages: fold it into the file (secure_delete zeroed the old cells).
+        connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
     public string Path { get; }
@@ -63,7 +93,8 @@ public sealed class LocalStore : IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        connection.Execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;");
+        // secure_delete: a deleted or overwritten row's bytes are zeroed, not left in a free page.
+        connection.Execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;");
         return connection;
     }
 
@@ -224,10 +255,40 @@ public sealed class LocalStore : IDisposable
     public static Task RemoveConflictAsync(SqliteConnection c, SqliteTransaction t, string conflictId) =>
         c.ExecuteAsync("DELETE FROM conflicts WHERE conflict_id = @conflictId", new { conflictId }, t);
 
-    /// <summary>A secret field of a record, kept on this device only (the one statement that writes one).</summary>
-    public static Task PutSecretAsync(SqliteConnection c, SqliteTransaction t, string type, string id, string field, string value) =>
+    /// <summary>A secret field of a record, kept on this device only, encrypted (the one statement that writes one).</summary>
+    public Task PutSecretAsync(SqliteConnection c, SqliteTransaction t, string type, string id, string field, string value) =>
         c.ExecuteAsync("INSERT INTO secrets (type, id, field, value) VALUES (@type, @id, @field, @value) " +
-                       "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value", new { type, id, field, value }, t);
+                       "ON CONFLICT (type, id, field) DO UPDATE SET value = excluded.value",
+            new { type, id, field, value = _secrets.Protect(value) }, t);
+
+    /// <summary>
+    /// A secret an import brings: written like any other, and journaled with the value it replaces (still protected) so
+    /// that undoing the import takes it away again.
+    /// </summary>
+    public async Task PutImportedSecretAsync(SqliteConnection c, SqliteTransaction t, string importId, string type, string id, string field, string value)
+    {
+        var previous = await c.ExecuteScalarAsync<string?>("SELECT value FROM secrets WHERE type = @type AND id = @id AND field = @field",
+            new { type, id, field }, t);
+        await c.ExecuteAsync("INSERT OR IGNORE INTO import_secrets (import_id, type, id, field, previous) VALUES (@importId, @type, @id, @field, @previous)",
+            new { importId, type, id, field, previous }, t);
+        await PutSecretAsync(c, t, type, id, field, value);
+    }
+
+    /// <summary>Takes back the secrets an import brought: each removed, or the value it replaced put back.</summary>
+    public Task<int> UndoImportedSecretsAsync(string importId) => WriteAsync(async (c, t) =>
+    {
+        var journal = (await c.QueryAsync<(string Type, string Id, string Field, string? Previous)>(
+            "SELECT type, id, field, previous FROM import_secrets WHERE import_id = @importId", new { importId }, t)).ToList();
+        foreach (var (type, id, field, previous) in journal)
+        {
+            await c.ExecuteAsync(previous is null
+                    ? "DELETE FROM secrets WHERE type = @type AND id = @id AND field = @field"
+                    : "UPDATE secrets SET value = @previous WHERE type = @type AND id = @id AND field = @field",
+                new { type, id, field, previous }, t);
+        }
+        await c.ExecuteAsync("DELETE FROM import_secrets WHERE import_id = @importId", new { importId }, t);
+        return journal.Count;
+    });
 
     public static Task RemoveSecretsAsync(SqliteConnection c, SqliteTransaction t, string type, string id) =>
         c.ExecuteAsync("DELETE FROM secrets WHERE type = @type AND id = @id", new { type, id }, t);
@@ -254,7 +315,7 @@ public sealed class LocalStore : IDisposable
 
     public async Task<IReadOnlyDictionary<string, string>> SecretsAsync(string type, string id) =>
         (await ReadAsync(c => c.QueryAsync<(string Field, string Value)>("SELECT field, value FROM secrets WHERE type = @type AND id = @id", new { type, id })))
-        .ToDictionary(s => s.Field, s => s.Value);
+        .ToDictionary(s => s.Field, s => _secrets.Unprotect(s.Value));
 
     /// <summary>What full-text search indexes of a record: saved queries' title, description, SQL and tags; history's statement.</summary>
     public static string SearchText(string type, System.Text.Json.JsonElement record) => type switch

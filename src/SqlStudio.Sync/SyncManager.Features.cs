@@ -37,6 +37,7 @@ public sealed partial class SyncManager
             throw new InvalidDataException("Not a SQL Studio export: the file needs \"format\": \"sqlstudio-export\".");
         }
         var records = new List<(string Type, JsonObject Record)>();
+        var importId = "imp-" + Guid.CreateVersion7().ToString("N");
         foreach (var type in EntityTypes.All)
         {
             if (root.TryGetProperty(type, out var list) && list.ValueKind == JsonValueKind.Array)
@@ -51,7 +52,7 @@ public sealed partial class SyncManager
                         {
                             foreach (var (field, value) in secrets)
                             {
-                                await LocalStore.PutSecretAsync(c, t, type, id, field, value);
+                                await _store.PutImportedSecretAsync(c, t, importId, type, id, field, value);
                             }
                             return true;
                         });
@@ -60,7 +61,6 @@ public sealed partial class SyncManager
                 }
             }
         }
-        var importId = "imp-" + Guid.CreateVersion7().ToString("N");
         var (inserted, updated, skipped) = (0, 0, 0);
         var errors = new List<ImportError>();
         foreach (var chunk in records.Chunk(50))
@@ -82,6 +82,8 @@ public sealed partial class SyncManager
     public async Task<UndoImportResponse> UndoImportAsync(string importId, CancellationToken ct = default)
     {
         var result = await _api.SendAsync<UndoImportResponse>(Server, HttpMethod.Delete, $"/api/sync/import/{Uri.EscapeDataString(importId)}", null, ct);
+        // What the import left on this device only (connection passwords) goes with it.
+        await _store.UndoImportedSecretsAsync(importId);
         await PullChangesAsync(null, ct);
         return result;
     }

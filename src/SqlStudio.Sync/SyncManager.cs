@@ -177,7 +177,7 @@ public sealed partial class SyncManager : IAsyncDisposable
         var (type, id) = (change.Type, change.Id);
         foreach (var (field, value) in change.Secrets)
         {
-            await LocalStore.PutSecretAsync(c, t, type, id, field, value);
+            await _store.PutSecretAsync(c, t, type, id, field, value);
         }
         var existing = await LocalStore.GetAsync(c, t, type, id);
         var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();

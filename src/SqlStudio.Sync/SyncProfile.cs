@@ -36,8 +36,9 @@ public sealed class SyncProfile : IAsyncDisposable
     public static async Task<SyncProfile> OpenAsync(string home, string name, Uri? server = null, SyncClientOptions? options = null,
         TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
-        var folder = Path.Combine(home, "profiles", name);
-        Directory.CreateDirectory(folder);
+        PrivateFiles.Folder(home);
+        PrivateFiles.Folder(Path.Combine(home, "profiles"));
+        var folder = PrivateFiles.Folder(Path.Combine(home, "profiles", name));
         var http = handler is null
             ? new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, ConnectTimeout = TimeSpan.FromSeconds(10) })
             : new HttpClient(handler, disposeHandler: false);

@@ -196,9 +196,9 @@ public sealed class MetricsFromStartTests
 
         foreach (var family in new[]
                  {
-                     "sqlstudio_sync_conflicts_total{", "sqlstudio_sync_records_total{", "sqlstudio_sync_errors_total{",
-                     "sqlstudio_sync_client_pending_bucket{", "sqlstudio_auth_refresh_reuse_total", "sqlstudio_auth_logins_total{outcome=\"locked\"",
-                     "sqlstudio_billing_webhooks_total{", "sqlstudio_email_sent_total{outcome=\"failed\"",
+                     "sqlstudio_sync_conflicts_total{", "type=\"saved_queries\"} 0", "sqlstudio_sync_records_total{", "sqlstudio_sync_errors_total{",
+                     "sqlstudio_sync_client_pending_bucket{", "sqlstudio_auth_refresh_reuse_total", "outcome=\"locked\"} 0",
+                     "sqlstudio_billing_webhooks_total{", "sqlstudio_email_sent_total{", "outcome=\"failed\"} 0",
                  })
         {
             Assert.Contains(family, text);

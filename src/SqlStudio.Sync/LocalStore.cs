@@ -145,8 +145,16 @@ public sealed class LocalStore : IDisposable
         return rows.Count;
     });
 
-    /// <summary>Full-text search over saved queries and history on this device.</summary>
-    public async Task<IReadOnlyList<LocalRecord>> SearchAsync(string text, int limit = 50)
+    /// <summary>The newest records of a type (by their last change), without loading the rest: the history list.</summary>
+    public async Task<IReadOnlyList<LocalRecord>> LatestAsync(string type, int limit) =>
+        await ReadAsync(async c => (await c.QueryAsync<RecordRow>(
+            "SELECT r.type, r.id, r.version, r.server_seq, r.data, r.deleted, r.updated_at, (o.seq IS NOT NULL) AS pending " +
+            "FROM records r LEFT JOIN outbox o ON o.type = r.type AND o.id = r.id WHERE r.type = @type AND r.deleted = 0 " +
+            "ORDER BY r.updated_at DESC, r.row_id DESC LIMIT @limit",
+            new { type, limit })).Select(r => r.ToRecord()).ToList());
+
+    /// <summary>Full-text search over saved queries and history on this device (of one type when <paramref name="type"/> is given).</summary>
+    public async Task<IReadOnlyList<LocalRecord>> SearchAsync(string text, int limit = 50, string? type = null)
     {
         await IndexAsync();
         var terms = string.Join(" ", text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => "\"" + w.Replace("\"", "\"\"") + "\""));
@@ -158,8 +166,8 @@ public sealed class LocalStore : IDisposable
             """
             SELECT r.type, r.id, r.version, r.server_seq, r.data, r.deleted, r.updated_at, 0 AS pending
             FROM records_fts f JOIN records r ON r.row_id = f.rowid
-            WHERE records_fts MATCH @terms AND r.deleted = 0 ORDER BY rank LIMIT @limit
-            """, new { terms, limit })).Select(r => r.ToRecord()).ToList());
+            WHERE records_fts MATCH @terms AND r.deleted = 0 AND (@type IS NULL OR r.type = @type) ORDER BY rank LIMIT @limit
+            """, new { terms, limit, type })).Select(r => r.ToRecord()).ToList());
     }
 
     private const string UpsertSql = """

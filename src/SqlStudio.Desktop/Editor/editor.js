@@ -1,0 +1,126 @@
+// The SQL editor of SQL Studio desktop: CodeMirror 6 with the SQL language, completion from the connection's schema,
+// and Ctrl/Cmd+Enter to run the selection or the statement at the cursor. Bundled by esbuild at build time
+// (package.json "bundle"); the Blazor component SqlEditor.razor drives it through window.SqlStudioEditor.
+import { EditorView, basicSetup } from "codemirror";
+import { keymap } from "@codemirror/view";
+import { Compartment, Prec } from "@codemirror/state";
+import { sql, PostgreSQL, MySQL, SQLite } from "@codemirror/lang-sql";
+
+const editors = new Map();
+let nextId = 1;
+
+const dialects = { postgresql: PostgreSQL, mysql: MySQL, sqlite: SQLite };
+
+function language(dialect, schema) {
+  return sql({ dialect: dialects[dialect] ?? SQLite, schema: schema ?? {}, upperCaseKeywords: false });
+}
+
+// The statement around the cursor: text between the semicolons that are not inside quotes or comments.
+export function statementAt(text, position) {
+  const bounds = [];
+  let quote = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (quote === "--" && c === "\n") quote = null;
+      else if (quote === "/*" && c === "*" && text[i + 1] === "/") { quote = null; i++; }
+      else if (quote === c && quote.length === 1) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (c === "-" && text[i + 1] === "-") { quote = "--"; i++; }
+    else if (c === "/" && text[i + 1] === "*") { quote = "/*"; i++; }
+    else if (c === ";") bounds.push(i);
+  }
+  let start = 0;
+  for (const end of bounds) {
+    if (position <= end) return text.slice(start, end + 1).trim();
+    start = end + 1;
+  }
+  const rest = text.slice(start).trim();
+  // After the last semicolon with nothing but blanks: the statement before it.
+  if (rest.length === 0 && bounds.length > 0) {
+    const previous = bounds.length > 1 ? bounds[bounds.length - 2] + 1 : 0;
+    return text.slice(previous, bounds[bounds.length - 1] + 1).trim();
+  }
+  return rest;
+}
+
+function runText(view) {
+  const selection = view.state.selection.main;
+  if (!selection.empty) return view.state.sliceDoc(selection.from, selection.to);
+  return statementAt(view.state.doc.toString(), selection.head);
+}
+
+window.SqlStudioEditor = {
+  create(host, dotnet, text, dialect, schema) {
+    const id = nextId++;
+    const languageSlot = new Compartment();
+    let timer = null;
+    const view = new EditorView({
+      doc: text ?? "",
+      parent: host,
+      extensions: [
+        basicSetup,
+        languageSlot.of(language(dialect, schema)),
+        EditorView.contentAttributes.of({ "aria-label": "SQL editor" }),
+        EditorView.lineWrapping,
+        Prec.highest(keymap.of([{
+          key: "Mod-Enter",
+          run: (v) => { dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
+        }])),
+        EditorView.updateListener.of((update) => {
+          if (!update.docChanged) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => dotnet.invokeMethodAsync("TextChanged", update.state.doc.toString()), 300);
+        }),
+      ],
+    });
+    editors.set(id, { view, languageSlot, dotnet, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
+    return id;
+  },
+  setSchema(id, dialect, schema) {
+    const editor = editors.get(id);
+    if (editor) editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
+  },
+  setText(id, text) {
+    const editor = editors.get(id);
+    if (editor && editor.view.state.doc.toString() !== text) {
+      editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
+    }
+  },
+  getText(id) {
+    const editor = editors.get(id);
+    return editor ? editor.view.state.doc.toString() : "";
+  },
+  runText(id) {
+    const editor = editors.get(id);
+    return editor ? runText(editor.view) : "";
+  },
+  focus(id) {
+    editors.get(id)?.view.focus();
+  },
+  dispose(id) {
+    const editor = editors.get(id);
+    if (editor) {
+      const pending = editor.flush();
+      if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", pending).catch(() => {});
+      editor.view.destroy();
+      editors.delete(id);
+    }
+  },
+};
+
+// Downloads (CSV, JSON export) without inline script: the component hands the text over, the browser saves it.
+window.SqlStudioFiles = {
+  save(name, type, text) {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  },
+};

@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using SqlStudio.Desktop.Components;
+using SqlStudio.Desktop.Workspace;
+using SqlStudio.Sync;
+
+namespace SqlStudio.Desktop.Host;
+
+/// <summary>
+/// The desktop host: the data folder (owner-only), one process per folder, a Blazor app on 127.0.0.1 behind
+/// <see cref="LocalSecurity"/>, the launch line on standard output, and the app window.
+/// </summary>
+public static class DesktopHost
+{
+    public const string LaunchLinePrefix = "SQL Studio is running at ";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var (options, problem) = LaunchOptions.Parse(args, Environment.GetEnvironmentVariable);
+        if (options is null)
+        {
+            await error.WriteLineAsync(problem);
+            return problem == LaunchOptions.Usage ? 0 : 2;
+        }
+        try
+        {
+            PrivateFiles.Folder(options.Home);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"The data folder {options.Home} cannot be used: {ex.Message}");
+            return 2;
+        }
+        using var instance = SingleInstance.TryAcquire(options.Home);
+        if (instance is null)
+        {
+            // Another SQL Studio owns this folder: it opens the window; this launch only says where.
+            if (await SingleInstance.HandOffAsync(options.Home, !options.NoWindow, TimeSpan.FromSeconds(10)) is { } url)
+            {
+                await output.WriteLineAsync(LaunchLinePrefix + url);
+                return 0;
+            }
+            await error.WriteLineAsync($"Another SQL Studio holds {options.Home} but does not answer. Close it, or start with --home another folder.");
+            return 1;
+        }
+        await using var app = Build(options, instance);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException ex)
+        {
+            await error.WriteLineAsync($"SQL Studio cannot listen on 127.0.0.1:{options.Port}: {ex.Message} Try another --port, or 0 for a free one.");
+            return 1;
+        }
+        var session = app.Services.GetRequiredService<LocalSession>();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        session.Port = new Uri(address).Port;
+        instance.Announce(session.Port);
+        var launch = session.LaunchUrl(session.NewLaunchToken());
+        await output.WriteLineAsync(LaunchLinePrefix + launch);
+        await output.FlushAsync();
+        if (!options.NoWindow && AppWindow.Open(launch, options.Home) is { } notOpened)
+        {
+            await error.WriteLineAsync(notOpened);
+        }
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    public static WebApplication Build(LaunchOptions options, SingleInstance? instance)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<LocalSession>();
+        if (instance is not null)
+        {
+            builder.Services.AddSingleton(instance);
+        }
+        builder.Services.AddWorkspace(options);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = false);
+        // The antiforgery cookie is as strict as the session's.
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "sqlstudio_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+        });
+
+        var app = builder.Build();
+        app.UseLocalSecurity();
+        app.MapPost(SingleInstance.HandoffPath, HandoffAsync);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>A second launch on this data folder: a new launch link, and the window it asked for.</summary>
+    private static IResult HandoffAsync(HttpContext context, SingleInstance.HandoffRequest request, LocalSession session, LaunchOptions options)
+    {
+        var instance = context.RequestServices.GetService<SingleInstance>();
+        if (instance is null || !instance.IsHandoffKey(context.Request.Headers[SingleInstance.HandoffHeader]))
+        {
+            return Results.StatusCode(403);
+        }
+        var url = session.LaunchUrl(session.NewLaunchToken());
+        if (request.OpenWindow)
+        {
+            AppWindow.Open(url, options.Home);
+        }
+        return Results.Json(new SingleInstance.HandoffResponse(url));
+    }
+}

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SqlStudio.Desktop.Components;
@@ -77,6 +78,9 @@ public static class DesktopHost
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        // Run from the build output (dotnet run, the tests) the framework's and npm's files are found through the build's
+        // manifest; a published app has them in wwwroot and this finds no manifest and changes nothing.
+        builder.WebHost.UseStaticWebAssets();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
@@ -88,6 +92,10 @@ public static class DesktopHost
         builder.Services.AddWorkspace(options);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = false);
         // The antiforgery cookie is as strict as the session's.
+        // The host's own key ring (antiforgery tokens) lives in the data folder too, owner-only, not in ~/.aspnet.
+        builder.Services.AddDataProtection().SetApplicationName("SqlStudio.Desktop")
+            .PersistKeysToFileSystem(new DirectoryInfo(PrivateFiles.Folder(Path.Combine(options.Home, "host-keys"))));
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "sqlstudio_antiforgery";

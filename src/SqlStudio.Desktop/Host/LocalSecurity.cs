@@ -19,13 +19,14 @@ public static class LocalSecurity
             return;
         }
         var origin = request.Headers.Origin.ToString();
-        var unsafeMethod = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
-        if ((context.WebSockets.IsWebSocketRequest || unsafeMethod || origin.Length > 0) && origin.Length > 0 && !session.IsLocalOrigin(origin))
+        // Before the WebSocket middleware runs (Blazor's hub maps it) only the headers say it is an upgrade.
+        var webSocket = request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+        if (origin.Length > 0 && !session.IsLocalOrigin(origin))
         {
             await RefuseAsync(context, 403, "Requests from other sites are refused.");
             return;
         }
-        if (context.WebSockets.IsWebSocketRequest && origin.Length == 0)
+        if (webSocket && origin.Length == 0)
         {
             await RefuseAsync(context, 403, "A WebSocket without an Origin is refused.");
             return;

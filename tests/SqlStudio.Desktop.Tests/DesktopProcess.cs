@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using SqlStudio.Desktop.Host;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Desktop.Tests;
+
+/// <summary>
+/// The desktop app as a user starts it: the built executable in its own process on a data folder of its own, with
+/// <c>--no-window</c>; its launch line read from standard output. A new launch link comes from a second launch on the
+/// same folder (the hand-off), as a user's second click on the icon would.
+/// </summary>
+public sealed class DesktopProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _errors = [];
+
+    private DesktopProcess(Process process, string home, string launchUrl)
+    {
+        _process = process;
+        Home = home;
+        LaunchUrl = launchUrl;
+        BaseUrl = new Uri(launchUrl).GetLeftPart(UriPartial.Authority);
+    }
+
+    public string Home { get; }
+    public string LaunchUrl { get; }
+    public string BaseUrl { get; }
+    public int Port => new Uri(BaseUrl).Port;
+    public Process Process => _process;
+
+    public static string Dll
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+            return Path.Combine(Repository.Root, "src", "SqlStudio.Desktop", "bin", configuration, "net10.0", "sqlstudio-desktop.dll");
+        }
+    }
+
+    public static async Task<DesktopProcess> StartAsync(string? home = null, params string[] more)
+    {
+        home ??= NewHome();
+        var (process, line, errors) = await LaunchAsync(home, more);
+        if (line is null)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"The desktop app printed no launch line. Its errors: {string.Join('\n', errors)}");
+        }
+        var app = new DesktopProcess(process, home, line);
+        app._errors.AddRange(errors);
+        return app;
+    }
+
+    public static string NewHome() => Path.Combine(TestServer.NewDataDirectory(), "desktop-home");
+
+    /// <summary>A second launch on the same data folder: the running app hands out a new launch link and this process exits.</summary>
+    public async Task<(string? Url, int ExitCode)> LaunchAgainAsync()
+    {
+        var (process, line, _) = await LaunchAsync(Home, []);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return (line, process.ExitCode);
+    }
+
+    public async Task<string> NewLaunchUrlAsync() =>
+        (await LaunchAgainAsync()).Url ?? throw new InvalidOperationException("The second launch printed no launch link.");
+
+    private static async Task<(Process Process, string? Line, List<string> Errors)> LaunchAsync(string home, IEnumerable<string> more)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Dll, "--home", home, "--no-window" }.Concat(more))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var process = Process.Start(start)!;
+        var errors = new List<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.Add(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+        var read = process.StandardOutput.ReadLineAsync();
+        string? line = null;
+        if (await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(60))) == read && await read is { } text && text.StartsWith(DesktopHost.LaunchLinePrefix, StringComparison.Ordinal))
+        {
+            line = text[DesktopHost.LaunchLinePrefix.Length..];
+        }
+        return (process, line, errors);
+    }
+
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+}

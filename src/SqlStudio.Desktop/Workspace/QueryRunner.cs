@@ -119,8 +119,16 @@ public sealed partial class TabQuery(Connections connections, History history) :
 
     public bool IsRunning => Last?.Running == true;
 
-    /// <summary>Runs <paramref name="sql"/> on <paramref name="connection"/>: the first <paramref name="rowLimit"/> rows of each result set.</summary>
-    public async Task<QueryRun> RunAsync(ConnectionDetails connection, string sql, int rowLimit)
+    /// <summary>
+    /// Runs <paramref name="sql"/> on <paramref name="connection"/>: the first <paramref name="rowLimit"/> rows of each result
+    /// set. The work runs on the thread pool (SQLite's driver steps synchronously): the window's Cancel stays live.
+    /// </summary>
+    public Task<QueryRun> RunAsync(ConnectionDetails connection, string sql, int rowLimit) => Task.Run(() => RunCoreAsync(connection, sql, rowLimit));
+
+    /// <summary>The next page of the result set that has more rows (then the result sets after it).</summary>
+    public Task LoadMoreAsync(int rowLimit) => Task.Run(() => LoadMoreCoreAsync(rowLimit));
+
+    private async Task<QueryRun> RunCoreAsync(ConnectionDetails connection, string sql, int rowLimit)
     {
         await CancelAndCloseAsync();
         await _gate.WaitAsync();
@@ -181,8 +189,7 @@ public sealed partial class TabQuery(Connections connections, History history) :
         return run;
     }
 
-    /// <summary>The next page of the result set that has more rows (then the result sets after it).</summary>
-    public async Task LoadMoreAsync(int rowLimit)
+    private async Task LoadMoreCoreAsync(int rowLimit)
     {
         if (Last is not { } run || _reader is null)
         {

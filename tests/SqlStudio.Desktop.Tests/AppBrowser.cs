@@ -1,0 +1,51 @@
+using Microsoft.Playwright;
+
+namespace SqlStudio.Desktop.Tests;
+
+/// <summary>Debian's Chromium driven by Playwright (never a downloaded browser), on the app's launch link.</summary>
+public sealed class AppBrowser : IAsyncDisposable
+{
+    private readonly IPlaywright _playwright;
+
+    private AppBrowser(IPlaywright playwright, IBrowser browser)
+    {
+        _playwright = playwright;
+        Browser = browser;
+    }
+
+    public IBrowser Browser { get; }
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+    public static async Task<AppBrowser> StartAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update"],
+        });
+        return new AppBrowser(playwright, browser);
+    }
+
+    /// <summary>Opens the app as its window would: the launch link, then the workbench with its editor ready.</summary>
+    public async Task<IPage> OpenAsync(string launchUrl, int width = 1280, int height = 820)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            AcceptDownloads = true,
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(launchUrl);
+        await page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).GetByRole(AriaRole.Textbox).WaitForAsync(new() { Timeout = 30_000 });
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.CloseAsync();
+        _playwright.Dispose();
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+using SqlStudio.Testing;
+
+namespace SqlStudio.Desktop.Tests;
+
+/// <summary>
+/// The app end to end as a person uses it, in Chromium against the real app process: a SQLite connection, a tab, a run,
+/// rows, an error with its position, a long query cancelled, the run found in history, a query saved and found, and the
+/// tabs as they were after a restart.
+/// </summary>
+public sealed class JourneyTests
+{
+    private static string NewDatabase()
+    {
+        var path = Path.Combine(TestServer.NewDataDirectory(), "shop.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        c.Open();
+        using var command = c.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, joined TEXT, score REAL);
+            INSERT INTO people (name, joined, score) VALUES ('Ada', '2026-01-02', 9.5), ('Grace', '2026-02-03', 8.25), ('Edsger', NULL, NULL);
+            """;
+        command.ExecuteNonQuery();
+        return path;
+    }
+
+    private static ILocator Editor(IPage page) => page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).GetByRole(AriaRole.Textbox);
+
+    private static ILocator Results(IPage page) => page.GetByRole(AriaRole.Region, new() { Name = "Results" });
+
+    private static async Task TypeSqlAsync(IPage page, string sql)
+    {
+        await Editor(page).ClickAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.PressAsync("Delete");
+        await page.Keyboard.InsertTextAsync(sql);
+    }
+
+    private static async Task AddSqliteConnectionAsync(IPage page, string name, string file)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "New connection" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "New connection" });
+        await dialog.GetByLabel("Name").FillAsync(name);
+        await dialog.GetByLabel("Driver").SelectOptionAsync(new SelectOptionValue { Label = "SQLite" });
+        await dialog.GetByLabel("File").FillAsync(file);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(dialog.GetByText(new Regex("^Connected: SQLite"))).ToBeVisibleAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(dialog).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task Journey_ConnectRunErrorCancelHistorySave_ThenRestartKeepsTheTabs()
+    {
+        var database = NewDatabase();
+        var app = await DesktopProcess.StartAsync();
+        await using var browser = await AppBrowser.StartAsync();
+        var page = await browser.OpenAsync(app.LaunchUrl);
+        await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Sync: Local only" })).ToBeVisibleAsync();
+
+        // A SQLite connection, tested and saved; the tab uses it.
+        await AddSqliteConnectionAsync(page, "Shop", database);
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Connections" }).GetByRole(AriaRole.Button, new() { Name = "Shop", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Connection", new() { Exact = true })).ToHaveValueAsync(new Regex("^conn-"));
+
+        // Run: rows in a grid, with the count.
+        await TypeSqlAsync(page, "SELECT id, name, joined, score FROM people ORDER BY id;");
+        await page.Keyboard.PressAsync("Control+Enter");
+        var grid = Results(page).GetByRole(AriaRole.Grid);
+        await Assertions.Expect(Results(page).GetByText("3 rows").First).ToBeVisibleAsync();
+        await Assertions.Expect(grid.GetByRole(AriaRole.Gridcell, new() { Name = "Grace" })).ToBeVisibleAsync();
+        await Assertions.Expect(grid.GetByRole(AriaRole.Columnheader, new() { Name = "name" })).ToBeVisibleAsync();
+        await Assertions.Expect(grid.GetByRole(AriaRole.Gridcell, new() { Name = "NULL" }).First).ToBeVisibleAsync();
+
+        // An error, with where it is.
+        await TypeSqlAsync(page, "SELECT name\nFROM people\nWHERE name = 'Ada' ORDERR BY name;");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        var error = Results(page).GetByRole(AriaRole.Alert);
+        await Assertions.Expect(error).ToContainTextAsync("syntax error");
+        await Assertions.Expect(error).ToContainTextAsync("line 3");
+
+        // A long query, cancelled: the database stops it.
+        await TypeSqlAsync(page, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 4000000000) SELECT sum(x) FROM c;");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Assertions.Expect(Results(page).GetByText("Running…")).ToBeVisibleAsync();
+        await Results(page).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(Results(page).GetByText(new Regex("^Cancelled after"))).ToBeVisibleAsync(new() { Timeout = 5_000 });
+
+        // History: every run, searchable.
+        var history = page.GetByRole(AriaRole.Region, new() { Name = "History" });
+        await history.GetByRole(AriaRole.Searchbox, new() { Name = "Search history" }).FillAsync("ORDERR");
+        await Assertions.Expect(history.GetByRole(AriaRole.Listitem)).ToHaveCountAsync(1);
+        await Assertions.Expect(history.GetByRole(AriaRole.Listitem).First).ToContainTextAsync("error");
+
+        // Save a query, and find it.
+        await TypeSqlAsync(page, "SELECT count(*) AS people FROM people;");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save query" }).ClickAsync();
+        var save = page.GetByRole(AriaRole.Dialog, new() { Name = "Save query" });
+        await save.GetByLabel("Title").FillAsync("Head count");
+        await save.GetByLabel("Tags").FillAsync("people, report");
+        await save.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        var saved = page.GetByRole(AriaRole.Region, new() { Name = "Saved queries" });
+        await saved.GetByRole(AriaRole.Searchbox, new() { Name = "Search saved queries" }).FillAsync("head");
+        await Assertions.Expect(saved.GetByRole(AriaRole.Button, new() { Name = "Head count", Exact = true })).ToBeVisibleAsync();
+
+        // A second tab, renamed; then the app restarts.
+        await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync();
+        await TypeSqlAsync(page, "SELECT 'second tab';");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename tab" }).ClickAsync();
+        await page.GetByLabel("Tab title").FillAsync("Scratch");
+        await page.GetByLabel("Tab title").PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Scratch" })).ToBeVisibleAsync();
+        // The editor hands its text over after a short pause in typing; the tab's record holds it before the restart.
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Scratch" })).ToHaveAttributeAsync("aria-selected", "true");
+        await page.WaitForFunctionAsync("() => document.querySelector('.cm-content')?.textContent.includes('second tab')");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Query 1" }).ClickAsync();
+        await Assertions.Expect(Editor(page)).ToContainTextAsync("SELECT count(*) AS people FROM people;");
+        await page.Context.CloseAsync();
+        await app.DisposeAsync();
+
+        var again = await DesktopProcess.StartAsync(app.Home);
+        await using (again)
+        {
+            var reopened = await browser.OpenAsync(again.LaunchUrl);
+            await Assertions.Expect(reopened.GetByRole(AriaRole.Tab)).ToHaveCountAsync(2);
+            await Assertions.Expect(reopened.GetByRole(AriaRole.Tab).Nth(1)).ToHaveTextAsync("Scratch");
+            await Assertions.Expect(Editor(reopened)).ToContainTextAsync("SELECT count(*) AS people FROM people;");
+            await reopened.GetByRole(AriaRole.Tab, new() { Name = "Scratch" }).ClickAsync();
+            await Assertions.Expect(Editor(reopened)).ToContainTextAsync("SELECT 'second tab';");
+            await Assertions.Expect(reopened.GetByRole(AriaRole.Region, new() { Name = "Saved queries" }).GetByRole(AriaRole.Button, new() { Name = "Head count", Exact = true })).ToBeVisibleAsync();
+        }
+    }
+}

@@ -43,6 +43,16 @@ public sealed class AppBrowser : IAsyncDisposable
         return page;
     }
 
+    /// <summary>With SQLSTUDIO_SCREENSHOTS set to a folder, a full-page picture of what the test sees (for a person to look at).</summary>
+    public static async Task ShotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("SQLSTUDIO_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Browser.CloseAsync();

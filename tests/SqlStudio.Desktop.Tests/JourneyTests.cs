@@ -48,6 +48,7 @@ public sealed class JourneyTests
         await dialog.GetByLabel("File").FillAsync(file);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
         await Assertions.Expect(dialog.GetByText(new Regex("^Connected: SQLite"))).ToBeVisibleAsync();
+        await AppBrowser.ShotAsync(page, "0-connection-dialog");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(dialog).ToBeHiddenAsync();
     }
@@ -74,6 +75,7 @@ public sealed class JourneyTests
         await Assertions.Expect(grid.GetByRole(AriaRole.Gridcell, new() { Name = "Grace" })).ToBeVisibleAsync();
         await Assertions.Expect(grid.GetByRole(AriaRole.Columnheader, new() { Name = "name" })).ToBeVisibleAsync();
         await Assertions.Expect(grid.GetByRole(AriaRole.Gridcell, new() { Name = "NULL" }).First).ToBeVisibleAsync();
+        await AppBrowser.ShotAsync(page, "1-results");
 
         // An error, with where it is.
         await TypeSqlAsync(page, "SELECT name\nFROM people\nWHERE name = 'Ada' ORDERR BY name;");
@@ -81,6 +83,7 @@ public sealed class JourneyTests
         var error = Results(page).GetByRole(AriaRole.Alert);
         await Assertions.Expect(error).ToContainTextAsync("syntax error");
         await Assertions.Expect(error).ToContainTextAsync("line 3");
+        await AppBrowser.ShotAsync(page, "2-error");
 
         // A long query, cancelled: the database stops it.
         await TypeSqlAsync(page, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 4000000000) SELECT sum(x) FROM c;");
@@ -101,6 +104,7 @@ public sealed class JourneyTests
         var save = page.GetByRole(AriaRole.Dialog, new() { Name = "Save query" });
         await save.GetByLabel("Title").FillAsync("Head count");
         await save.GetByLabel("Tags").FillAsync("people, report");
+        await AppBrowser.ShotAsync(page, "3-save-dialog");
         await save.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         var saved = page.GetByRole(AriaRole.Region, new() { Name = "Saved queries" });
         await saved.GetByRole(AriaRole.Searchbox, new() { Name = "Search saved queries" }).FillAsync("head");

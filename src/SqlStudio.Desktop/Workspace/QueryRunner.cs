@@ -368,19 +368,26 @@ public sealed partial class TabQuery(Connections connections, History history) :
     {
         switch (ex)
         {
+            case PostgresException pg when pg.Position > 0:
+                // Npgsql sends each statement on its own: the position counts from the start of the one that failed.
+                // (Npgsql's BatchCommand names the whole command text here, so the statement is found by what the error quotes.)
+                var statement = StatementAt(sql, pg.Position - 1, Quoted().Match(pg.MessageText) is { Success: true } quoted ? quoted.Groups[1].Value : null);
+                return At(pg.MessageText, sql, statement + pg.Position - 1);
             case PostgresException pg:
-                return pg.Position > 0 ? At(pg.MessageText, sql, pg.Position - 1) : new QueryError(pg.MessageText);
+                return new QueryError(pg.MessageText);
             case MySqlException my when MySqlNear().Match(my.Message) is { Success: true } match:
-                var line = int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture);
-                var lines = sql.Split('\n');
-                var lineText = line - 1 < lines.Length ? lines[line - 1].TrimEnd('\r') : null;
-                var column = lineText?.IndexOf(match.Groups["near"].Value.Split('\n')[0], StringComparison.Ordinal) is >= 0 and var c ? c + 1 : (int?)null;
-                return new QueryError(my.Message, line, column, lineText);
+                // The server counts lines within the statement that failed: find what it quotes in the whole text instead.
+                var near = match.Groups["near"].Value.Split('\n')[0];
+                if (near.Length > 0 && sql.IndexOf(near, StringComparison.Ordinal) is >= 0 and var index)
+                {
+                    return At(my.Message, sql, index);
+                }
+                return new QueryError(my.Message, int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture));
             case SqliteException sqlite:
                 var message = sqlite.Message.StartsWith("SQLite Error", StringComparison.Ordinal) && sqlite.Message.IndexOf(": '", StringComparison.Ordinal) is > 0 and var start
                     ? sqlite.Message[(start + 3)..].TrimEnd('.', '\'')
                     : sqlite.Message;
-                return SqliteNear().Match(message) is { Success: true } near && sql.IndexOf(near.Groups["token"].Value, StringComparison.Ordinal) is >= 0 and var at
+                return SqliteNear().Match(message) is { Success: true } token && sql.IndexOf(token.Groups["token"].Value, StringComparison.Ordinal) is >= 0 and var at
                     ? At(message, sql, at)
                     : new QueryError(message);
             default:
@@ -396,6 +403,90 @@ public sealed partial class TabQuery(Connections connections, History history) :
         var lineEnd = sql.IndexOf('\n', index) is var end and >= 0 ? end : sql.Length;
         return new QueryError(message, line, index - lineStart + 1, sql[lineStart..lineEnd].TrimEnd('\r'));
     }
+
+    /// <summary>
+    /// Where the statement an error's position counts from begins: of the statements (split at semicolons outside quotes
+    /// and comments), the one where the position lands on the name the error quotes; else the first.
+    /// </summary>
+    internal static int StatementAt(string sql, int position, string? quoted)
+    {
+        var starts = StatementStarts(sql);
+        foreach (var start in starts)
+        {
+            var at = start + position;
+            var end = at + (quoted?.Length ?? 0);
+            if (quoted is { Length: > 0 } && end <= sql.Length && sql.AsSpan(at).StartsWith(quoted, StringComparison.OrdinalIgnoreCase) &&
+                (end == sql.Length || !(char.IsLetterOrDigit(sql[end]) || sql[end] == '_')))
+            {
+                return start;
+            }
+        }
+        return starts[0];
+    }
+
+    /// <summary>The offset where each statement's text begins (after leading blanks).</summary>
+    internal static List<int> StatementStarts(string sql)
+    {
+        var starts = new List<int>();
+        var start = 0;
+        char? quote = null;
+        var lineComment = false;
+        var blockComment = false;
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            if (lineComment)
+            {
+                lineComment = c != '\n';
+            }
+            else if (blockComment)
+            {
+                if (c == '*' && i + 1 < sql.Length && sql[i + 1] == '/')
+                {
+                    blockComment = false;
+                    i++;
+                }
+            }
+            else if (quote is { } q)
+            {
+                quote = c == q ? null : quote;
+            }
+            else if (c is '\'' or '"' or '`')
+            {
+                quote = c;
+            }
+            else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                lineComment = true;
+            }
+            else if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
+            {
+                blockComment = true;
+            }
+            else if (c == ';')
+            {
+                starts.Add(SkipBlanks(sql, start));
+                start = i + 1;
+            }
+        }
+        if (sql[start..].Trim().Length > 0 || starts.Count == 0)
+        {
+            starts.Add(SkipBlanks(sql, start));
+        }
+        return starts;
+    }
+
+    private static int SkipBlanks(string sql, int index)
+    {
+        while (index < sql.Length && char.IsWhiteSpace(sql[index]))
+        {
+            index++;
+        }
+        return index;
+    }
+
+    [GeneratedRegex("\"([^\"]+)\"")]
+    private static partial Regex Quoted();
 
     [GeneratedRegex(@"near '(?<near>.*)' at line (?<line>\d+)", RegexOptions.Singleline)]
     private static partial Regex MySqlNear();

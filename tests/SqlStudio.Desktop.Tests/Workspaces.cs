@@ -29,7 +29,7 @@ public sealed class Workspaces : IAsyncDisposable
     public SavedQueries Saved { get; }
     public QueryTabs Tabs { get; }
 
-    public static Workspaces Create() => new(DesktopProcess.NewHome());
+    public static Workspaces Create(string? home = null) => new(home ?? DesktopProcess.NewHome());
 
     public async ValueTask DisposeAsync()
     {

@@ -330,13 +330,15 @@ public sealed partial class TabQuery(Connections connections, History history) :
                 continue;
             }
             var type = reader.GetFieldType(i);
-            if (type == typeof(string))
+            // SQLite's reader has the value in memory already, and its streams fail on values of hundreds of megabytes: its
+            // text is read whole and cut below. The network drivers stream it, so only the first characters are read.
+            if (type == typeof(string) && reader is not SqliteDataReader)
             {
                 using var text = reader.GetTextReader(i);
                 var buffer = new char[QueryRunner.MaxCellChars + 1];
                 var count = text.ReadBlock(buffer, 0, buffer.Length);
                 row[i] = count > QueryRunner.MaxCellChars
-                    ? new string(buffer, 0, QueryRunner.MaxCellChars) + $"… (cut at {QueryRunner.MaxCellChars:N0} characters)"
+                    ? new string(buffer, 0, QueryRunner.MaxCellChars) + Cut
                     : new string(buffer, 0, count);
                 continue;
             }
@@ -345,12 +347,16 @@ public sealed partial class TabQuery(Connections connections, History history) :
         return row;
     }
 
+    private static readonly string Cut = FormattableString.Invariant($"… (cut at {QueryRunner.MaxCellChars:N0} characters)");
+
     public static string Format(object value) => value switch
     {
-        byte[] bytes => bytes.Length <= 32 ? "0x" + Convert.ToHexString(bytes) : $"0x{Convert.ToHexString(bytes, 0, 32)}… ({bytes.Length:N0} bytes)",
+        byte[] bytes => bytes.Length <= 32 ? "0x" + Convert.ToHexString(bytes) : FormattableString.Invariant($"0x{Convert.ToHexString(bytes, 0, 32)}… ({bytes.Length:N0} bytes)"),
         DateTime time => time.ToString(time.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
         DateTimeOffset time => time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
+        string text when text.Length > QueryRunner.MaxCellChars => text[..QueryRunner.MaxCellChars] + Cut,
+        string text => text,
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture) ?? "",
         _ => value.ToString() is { Length: > QueryRunner.MaxCellChars } longText ? longText[..QueryRunner.MaxCellChars] + "…" : value.ToString() ?? "",
     };

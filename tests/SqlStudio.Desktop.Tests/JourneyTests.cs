@@ -130,7 +130,7 @@ public sealed class JourneyTests
         {
             var reopened = await browser.OpenAsync(again.LaunchUrl);
             await Assertions.Expect(reopened.GetByRole(AriaRole.Tab)).ToHaveCountAsync(2);
-            await Assertions.Expect(reopened.GetByRole(AriaRole.Tab).Nth(1)).ToHaveTextAsync("Scratch");
+            await Assertions.Expect(reopened.GetByRole(AriaRole.Tab).Nth(1)).ToHaveAccessibleNameAsync("Scratch");
             await Assertions.Expect(Editor(reopened)).ToContainTextAsync("SELECT count(*) AS people FROM people;");
             await reopened.GetByRole(AriaRole.Tab, new() { Name = "Scratch" }).ClickAsync();
             await Assertions.Expect(Editor(reopened)).ToContainTextAsync("SELECT 'second tab';");

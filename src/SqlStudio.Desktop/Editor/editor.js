@@ -53,10 +53,13 @@ function runText(view) {
 }
 
 window.SqlStudioEditor = {
-  create(host, dotnet, text, dialect, schema) {
+  // Every text change is reported with the tab it belongs to: the one editor shows each tab in turn, and a change still
+  // waiting for its pause when the tab switches goes to the tab it was typed in.
+  create(host, dotnet, text, dialect, schema, tab) {
     const id = nextId++;
     const languageSlot = new Compartment();
     let timer = null;
+    const state = { tab };
     const view = new EditorView({
       doc: text ?? "",
       parent: host,
@@ -72,21 +75,28 @@ window.SqlStudioEditor = {
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
           clearTimeout(timer);
-          timer = setTimeout(() => dotnet.invokeMethodAsync("TextChanged", update.state.doc.toString()), 300);
+          const typedIn = state.tab;
+          timer = setTimeout(() => { timer = null; dotnet.invokeMethodAsync("TextChanged", typedIn, update.state.doc.toString()); }, 300);
         }),
       ],
     });
-    editors.set(id, { view, languageSlot, dotnet, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
+    editors.set(id, { view, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
     return id;
   },
   setSchema(id, dialect, schema) {
     const editor = editors.get(id);
     if (editor) editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
   },
-  setText(id, text) {
+  setText(id, text, tab) {
     const editor = editors.get(id);
-    if (editor && editor.view.state.doc.toString() !== text) {
+    if (!editor) return;
+    const pending = editor.flush();
+    if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", editor.state.tab, pending).catch(() => {});
+    if (tab !== undefined) editor.state.tab = tab;
+    if (editor.view.state.doc.toString() !== text) {
+      // Setting a tab's text is not an edit of it: no change is reported for it.
       editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
+      editor.flush();
     }
   },
   getText(id) {
@@ -104,7 +114,7 @@ window.SqlStudioEditor = {
     const editor = editors.get(id);
     if (editor) {
       const pending = editor.flush();
-      if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", pending).catch(() => {});
+      if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", editor.state.tab, pending).catch(() => {});
       editor.view.destroy();
       editors.delete(id);
     }

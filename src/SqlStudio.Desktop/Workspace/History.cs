@@ -111,7 +111,12 @@ public sealed class QueryTabs(WorkspaceStore workspace)
         ["title"] = tab.Title, ["content"] = tab.Content, ["connection_id"] = tab.ConnectionId, ["position"] = tab.Position,
     });
 
+    // Each change writes only its own field: a rename never carries a text the editor has not handed over yet.
     public Task SetContentAsync(string id, string content) => workspace.PutAsync("query_tabs", id, new JsonObject { ["content"] = content });
+
+    public Task RenameAsync(string id, string title) => workspace.PutAsync("query_tabs", id, new JsonObject { ["title"] = title });
+
+    public Task SetConnectionAsync(string id, string? connectionId) => workspace.PutAsync("query_tabs", id, new JsonObject { ["connection_id"] = connectionId });
 
     public Task CloseAsync(string id) => workspace.DeleteAsync("query_tabs", id);
 

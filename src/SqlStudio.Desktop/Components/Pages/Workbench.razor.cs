@@ -45,6 +45,30 @@ public sealed partial class Workbench
         SelectTab(_tabs[0].Id);
     }
 
+    /// <summary>The editor hands its text over after a pause in typing: before anything that reads or leaves the tab, take it now.</summary>
+    private async Task FlushEditorAsync()
+    {
+        if (_editor is not null && ActiveTab is not null)
+        {
+            await TextChangedAsync((ActiveTab.Id, await _editor.TextAsync()));
+        }
+    }
+
+    private async Task SwitchTabAsync(string id)
+    {
+        if (id != _activeTabId)
+        {
+            await FlushEditorAsync();
+            SelectTab(id);
+        }
+    }
+
+    private async Task ShowSaveAsync()
+    {
+        await FlushEditorAsync();
+        _showSave = true;
+    }
+
     private void SelectTab(string id)
     {
         _activeTabId = id;
@@ -60,6 +84,7 @@ public sealed partial class Workbench
 
     private async Task NewTabAsync()
     {
+        await FlushEditorAsync();
         var tab = await Tabs.NewAsync(connectionId: ActiveTab?.ConnectionId ?? _connections.FirstOrDefault()?.Id);
         _tabs.Add(tab);
         SelectTab(tab.Id);
@@ -81,12 +106,30 @@ public sealed partial class Workbench
         }
     }
 
+    /// <summary>On a tab: Delete closes it, arrows move between tabs.</summary>
+    private async Task TabKeyAsync(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e, string id)
+    {
+        var index = _tabs.FindIndex(t => t.Id == id);
+        switch (e.Key)
+        {
+            case "Delete":
+                await CloseTabAsync(id);
+                break;
+            case "ArrowRight" when index + 1 < _tabs.Count:
+                await SwitchTabAsync(_tabs[index + 1].Id);
+                break;
+            case "ArrowLeft" when index > 0:
+                await SwitchTabAsync(_tabs[index - 1].Id);
+                break;
+        }
+    }
+
     private async Task RenameAsync()
     {
         if (ActiveTab is { } tab && !string.IsNullOrWhiteSpace(_newTitle))
         {
             var renamed = tab with { Title = _newTitle.Trim() };
-            await Tabs.SaveAsync(renamed);
+            await Tabs.RenameAsync(tab.Id, renamed.Title);
             Replace(renamed);
         }
         _renaming = false;
@@ -101,12 +144,12 @@ public sealed partial class Workbench
         }
     }
 
-    private async Task TextChangedAsync(string text)
+    private async Task TextChangedAsync((string TabId, string Text) change)
     {
-        if (ActiveTab is { } tab && tab.Content != text)
+        if (_tabs.FirstOrDefault(t => t.Id == change.TabId) is { } tab && tab.Content != change.Text)
         {
-            Replace(tab with { Content = text });
-            await Tabs.SetContentAsync(tab.Id, text);
+            Replace(tab with { Content = change.Text });
+            await Tabs.SetContentAsync(tab.Id, change.Text);
         }
     }
 
@@ -118,7 +161,7 @@ public sealed partial class Workbench
         }
         var chosen = string.IsNullOrEmpty(connectionId) ? null : connectionId;
         Replace(tab with { ConnectionId = chosen });
-        await Tabs.SaveAsync(ActiveTab!);
+        await Tabs.SetConnectionAsync(tab.Id, chosen);
         if (_connections.FirstOrDefault(c => c.Id == chosen) is { } connection && !_completions.ContainsKey(connection.Id))
         {
             _ = LoadSchemaQuietlyAsync(connection);
@@ -139,7 +182,7 @@ public sealed partial class Workbench
         {
             return;
         }
-        await TextChangedAsync(text.FullText);
+        await TextChangedAsync((tab.Id, text.FullText));
         if (_connections.FirstOrDefault(c => c.Id == tab.ConnectionId) is not { } connection)
         {
             Toasts.Show("Choose a connection for this tab first (the Connection list above the editor).", isError: true);
@@ -260,6 +303,7 @@ public sealed partial class Workbench
 
     private async Task OpenSavedAsync(SavedQuery query)
     {
+        await FlushEditorAsync();
         var tab = await Tabs.NewAsync(query.Title, query.Sql, query.ConnectionId ?? ActiveTab?.ConnectionId);
         _tabs.Add(tab);
         SelectTab(tab.Id);
@@ -267,6 +311,7 @@ public sealed partial class Workbench
 
     private async Task OpenHistoryAsync(HistoryEntry entry)
     {
+        await FlushEditorAsync();
         var tab = await Tabs.NewAsync(null, entry.Sql, entry.ConnectionId ?? ActiveTab?.ConnectionId);
         _tabs.Add(tab);
         SelectTab(tab.Id);

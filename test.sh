@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine that has the .NET SDK:
 #   installs what the tests need when it is missing (Debian's chromium for the browser tests, Node.js/npm for
-#   the front-end packages), builds, runs every test project (the server's twice: on SQLite and on libSQL),
+#   the front-end packages, PostgreSQL and MariaDB for the desktop app's SQL client), builds, runs every test project (the server's twice: on SQLite and on libSQL),
 #   and prints one closing line:
 #   Tests: N passed, N failed, N skipped
 # Exits non-zero when anything failed or a test project did not report.
@@ -18,6 +18,9 @@ command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 # promtool (Debian's prometheus package): the /metrics test runs `promtool check metrics` on a real scrape.
 [ -x /usr/bin/promtool ] || need_apt+=(prometheus)
+# The desktop app's SQL client is tested against real database servers (started by the tests on free loopback ports).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -1,3 +1,4 @@
+using SqlStudio.Testing;
 namespace SqlStudio.Desktop.Tests;
 
 /// <summary>One running app for a class of tests that only read (each test buys its own launch link and session).</summary>

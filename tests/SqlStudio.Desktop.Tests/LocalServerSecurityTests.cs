@@ -1,3 +1,4 @@
+using SqlStudio.Testing;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;

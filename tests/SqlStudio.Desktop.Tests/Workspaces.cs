@@ -1,3 +1,4 @@
+using SqlStudio.Testing;
 using SqlStudio.Desktop.Host;
 using SqlStudio.Desktop.Workspace;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using SqlStudio.Desktop.Host;
-using SqlStudio.Testing;
 
-namespace SqlStudio.Desktop.Tests;
+namespace SqlStudio.Testing;
 
 /// <summary>
 /// The desktop app as a user starts it: the built executable in its own process on a data folder of its own, with
@@ -11,6 +9,9 @@ namespace SqlStudio.Desktop.Tests;
 /// </summary>
 public sealed class DesktopProcess : IAsyncDisposable
 {
+    /// <summary>The launch line's start (the desktop host's contract, docs/desktop.md).</summary>
+    public const string LaunchLinePrefix = "SQL Studio is running at ";
+
     private readonly Process _process;
     private readonly List<string> _errors = [];
 
@@ -87,11 +88,18 @@ public sealed class DesktopProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var read = process.StandardOutput.ReadLineAsync();
         string? line = null;
-        if (await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(60))) == read && await read is { } text && text.StartsWith(DesktopHost.LaunchLinePrefix, StringComparison.Ordinal))
+        if (await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(60))) == read && await read is { } text && text.StartsWith(LaunchLinePrefix, StringComparison.Ordinal))
         {
-            line = text[DesktopHost.LaunchLinePrefix.Length..];
+            line = text[LaunchLinePrefix.Length..];
         }
         return (process, line, errors);
+    }
+
+    /// <summary>The host's resident memory now (Linux: VmRSS of /proc), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     public async Task StopAsync()

@@ -1,0 +1,274 @@
+// bench/desktop: what a person waits for in SQL Studio desktop, each beside a floor run on the same machine in the same
+// run (the same work without the app), reported as a ratio.
+//   dotnet run -c Release --project bench/SqlStudio.Bench.Desktop [-- --quick | --smoke]
+// It starts the real app process (its launch line), drives its window in Debian's chromium with Playwright, and reads
+// the host's memory from /proc.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+using SqlStudio.Desktop.Host;
+using SqlStudio.Desktop.Workspace;
+using SqlStudio.Testing;
+
+var smoke = args.Contains("--smoke");
+var quick = smoke || args.Contains("--quick");
+var rounds = smoke ? 1 : quick ? 3 : 7;
+var tableRows = smoke ? 20_000 : 1_000_000;
+var historyEntries = smoke ? 2_000 : 100_000;
+var pagedRows = smoke ? 3_000 : 100_000;
+var inv = CultureInfo.InvariantCulture;
+var results = new List<(string What, string Ours, string Floor, string Ratio, string Target)>();
+
+// --- Data: a table of tableRows rows, a workspace with a connection to it and historyEntries history entries ------
+var root = Path.Combine(Path.GetTempPath(), "sqlstudio-bench-desktop-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(root);
+var database = Path.Combine(root, "big.db");
+using (var c = new SqliteConnection($"Data Source={database};Pooling=False"))
+{
+    c.Open();
+    using var command = c.CreateCommand();
+    command.CommandText = $"""
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL, created TEXT);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {tableRows})
+        INSERT INTO big (id, name, amount, created) SELECT i, 'customer ' || i, i * 0.37, date('2020-01-01', '+' || (i % 2000) || ' days') FROM n;
+        """;
+    command.ExecuteNonQuery();
+}
+var home = Path.Combine(root, "home");
+var options = new LaunchOptions(home, new Uri("http://127.0.0.1:9"), 0, true);
+await using (var workspace = new WorkspaceStore(options))
+{
+    await new Connections(workspace).SaveAsync(new ConnectionDetails("conn-big", "Big", Drivers.Sqlite, Database: database), null);
+    var manager = (await workspace.ProfileAsync()).Manager;
+    var words = new[] { "orders", "customers", "invoices", "payments", "shipments", "refunds", "products", "reviews" };
+    for (var start = 0; start < historyEntries; start += 1000)
+    {
+        await manager.PushChangesAsync(Enumerable.Range(start, Math.Min(1000, historyEntries - start)).Select(i => ("query_history", $"h-{i:D7}", new JsonObject
+        {
+            ["query_text"] = $"SELECT * FROM {words[i % words.Length]} WHERE id = {i} AND note = 'n{i}'", ["connection_id"] = "conn-big",
+            ["executed_at"] = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000 + i).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", inv),
+            ["duration_ms"] = i % 500, ["row_count"] = i % 100, ["status"] = "success",
+        })));
+    }
+    await (await workspace.StoreAsync()).IndexAsync();
+
+    // History search, the service the panel calls, beside the same full-text query on the store's table alone.
+    var history = new History(workspace, TimeProvider.System);
+    var ours = new List<double>();
+    var floor = new List<double>();
+    var storePath = (await workspace.StoreAsync()).Path;
+    for (var i = 0; i < (smoke ? 5 : 50); i++)
+    {
+        var word = $"n{(i * 7919) % historyEntries}";
+        var watch = Stopwatch.StartNew();
+        var found = await history.FindAsync(word, limit: 100);
+        ours.Add(watch.Elapsed.TotalMilliseconds);
+        if (found.Count == 0)
+        {
+            throw new InvalidOperationException($"history search found nothing for {word}");
+        }
+        using var raw = new SqliteConnection($"Data Source={storePath};Mode=ReadOnly");
+        raw.Open();
+        watch.Restart();
+        using var command = raw.CreateCommand();
+        command.CommandText = "SELECT r.data FROM records_fts f JOIN records r ON r.row_id = f.rowid WHERE records_fts MATCH $q LIMIT 1000";
+        command.Parameters.AddWithValue("$q", $"\"{word}\"");
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _ = reader.GetString(0);
+            }
+        }
+        floor.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    results.Add(($"History search over {historyEntries:N0} entries (service, p95)", Ms(P(ours, 95)), Ms(P(floor, 95)), Ratio(P(ours, 95), P(floor, 95)), "≤ 50 ms"));
+}
+SqliteConnection.ClearAllPools();
+
+await using var browser = await PlaywrightBrowser.StartAsync();
+
+// --- Launch to usable window: a fresh data folder each time -------------------------------------------------------
+{
+    var hostStart = new List<double>();
+    var usable = new List<double>();
+    var floor = new List<double>();
+    for (var i = 0; i < rounds; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var app = await DesktopProcess.StartAsync(Path.Combine(root, $"launch-{i}"));
+        var started = watch.Elapsed.TotalMilliseconds;
+        var page = await browser.NewPageAsync();
+        watch.Restart();
+        await page.GotoAsync(app.LaunchUrl);
+        await EditorAsync(page).WaitForAsync(new() { Timeout = 60_000 });
+        usable.Add(watch.Elapsed.TotalMilliseconds);
+        hostStart.Add(started);
+        // Floor: the same browser showing a page with a text box and nothing behind it.
+        var blank = await browser.NewPageAsync();
+        watch.Restart();
+        await blank.GotoAsync("data:text/html,<!doctype html><title>t</title><textarea aria-label=x></textarea>");
+        await blank.GetByRole(AriaRole.Textbox).WaitForAsync();
+        floor.Add(watch.Elapsed.TotalMilliseconds);
+        await page.Context.CloseAsync();
+        await blank.Context.CloseAsync();
+    }
+    results.Add(("Host start to launch line (process start, data folder, port, p50)", Ms(P(hostStart, 50)), "", "", ""));
+    results.Add(("Launch link to usable window (editor ready, p50)", Ms(P(usable, 50)), Ms(P(floor, 50)), Ratio(P(usable, 50), P(floor, 50)), "≤ 1,500 ms"));
+}
+
+// --- The prepared workspace: first rows, Load more and memory, Cancel ----------------------------------------------
+await using (var app = await DesktopProcess.StartAsync(home))
+{
+    var page = await browser.NewPageAsync();
+    await page.GotoAsync(app.LaunchUrl);
+    await EditorAsync(page).WaitForAsync(new() { Timeout = 60_000 });
+    var results_ = page.GetByRole(AriaRole.Region, new() { Name = "Results" });
+    await page.GetByLabel("Connection", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Big" });
+    await SetSqlAsync(page, "SELECT * FROM big;");
+
+    var first = new List<double>();
+    var floor = new List<double>();
+    for (var i = 0; i < rounds; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await results_.GetByText("1,000 rows (more available)").First.WaitForAsync(new() { Timeout = 60_000 });
+        first.Add(watch.Elapsed.TotalMilliseconds);
+        await results_.GetByRole(AriaRole.Gridcell, new() { Name = "customer 1", Exact = true }).WaitForAsync();
+        // Floor: the same 1,000 rows read with the same driver, no app, no window.
+        watch.Restart();
+        using (var c = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
+        {
+            c.Open();
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT * FROM big";
+            using var reader = command.ExecuteReader();
+            for (var row = 0; row < 1000 && reader.Read(); row++)
+            {
+                for (var col = 0; col < reader.FieldCount; col++)
+                {
+                    _ = reader.GetValue(col)?.ToString();
+                }
+            }
+        }
+        floor.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    results.Add(($"First 1,000 rows of a {tableRows:N0}-row SQLite table on screen (Run → grid, p50)", Ms(P(first, 50)), Ms(P(floor, 50)), Ratio(P(first, 50), P(floor, 50)), "≤ 500 ms"));
+
+    GC.Collect();
+    var before = app.ResidentBytes();
+    var pageTimes = new List<double>();
+    var loadMore = results_.GetByRole(AriaRole.Button, new() { Name = "Load more" });
+    for (var loaded = 1000; loaded < pagedRows; loaded += 1000)
+    {
+        var watch = Stopwatch.StartNew();
+        await loadMore.ClickAsync();
+        await results_.GetByText($"{loaded + 1000:N0} rows").First.WaitForAsync(new() { Timeout = 60_000 });
+        pageTimes.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    var after = app.ResidentBytes();
+    results.Add(($"Host memory growth paging to {pagedRows:N0} rows with Load more", $"{(after - before) / 1048576.0:F0} MB", "", "", "≤ 150 MB"));
+    results.Add(("One Load more (1,000 rows, p50)", Ms(P(pageTimes, 50)), "", "", ""));
+
+    var cancel = new List<double>();
+    await SetSqlAsync(page, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 4000000000) SELECT sum(x) FROM c;");
+    for (var i = 0; i < rounds; i++)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await results_.GetByText("Running…").WaitForAsync();
+        await Task.Delay(200);
+        var watch = Stopwatch.StartNew();
+        await results_.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await results_.GetByText("The database stopped the query.", new() { Exact = false }).WaitForAsync(new() { Timeout = 30_000 });
+        cancel.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    results.Add(("Cancel to the query stopped and said so (SQLite interrupt, p50 / max)", $"{Ms(P(cancel, 50))} / {Ms(cancel.Max())}", "", "", "≤ 1,000 ms"));
+
+    // The history panel's search as a person sees it: typing → the list shows the match.
+    var ui = new List<double>();
+    var search = page.GetByRole(AriaRole.Region, new() { Name = "History" }).GetByRole(AriaRole.Searchbox, new() { Name = "Search history" });
+    for (var i = 0; i < rounds; i++)
+    {
+        var id = (i * 104729 + 17) % historyEntries;
+        var watch = Stopwatch.StartNew();
+        await search.FillAsync($"n{id}");
+        await page.GetByRole(AriaRole.Region, new() { Name = "History" }).GetByRole(AriaRole.Button, new() { Name = $"'n{id}'", Exact = false }).First.WaitForAsync(new() { Timeout = 30_000 });
+        ui.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    results.Add(($"History search in the window over {historyEntries:N0} entries (typing → list, p50)", Ms(P(ui, 50)), "", "", ""));
+}
+
+Console.WriteLine();
+Console.WriteLine($"SQL Studio desktop — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {rounds} rounds{(smoke ? " (smoke)" : quick ? " (quick)" : "")}");
+Console.WriteLine();
+Console.WriteLine("| What a person waits for | SQL Studio | Floor (same work, no app) | Ratio | Target |");
+Console.WriteLine("| --- | --- | --- | --- | --- |");
+foreach (var (what, ours, floor, ratio, target) in results)
+{
+    Console.WriteLine($"| {what} | {ours} | {floor} | {ratio} | {target} |");
+}
+if (smoke)
+{
+    Console.WriteLine("smoke: ok");
+}
+try
+{
+    Directory.Delete(root, recursive: true);
+}
+catch (IOException)
+{
+}
+
+static ILocator EditorAsync(IPage page) => page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).GetByRole(AriaRole.Textbox);
+
+static async Task SetSqlAsync(IPage page, string sql)
+{
+    await EditorAsync(page).ClickAsync();
+    await page.Keyboard.PressAsync("Control+A");
+    await page.Keyboard.PressAsync("Delete");
+    await page.Keyboard.InsertTextAsync(sql);
+}
+
+static double P(List<double> values, int percentile)
+{
+    var sorted = values.OrderBy(v => v).ToList();
+    return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+static string Ms(double ms) => ms.ToString(ms < 10 ? "F1" : "N0", CultureInfo.InvariantCulture) + " ms";
+
+static string Ratio(double ours, double floor) => floor <= 0 ? "" : (ours / floor).ToString("F1", CultureInfo.InvariantCulture) + "×";
+
+/// <summary>Debian's chromium through Playwright (never a downloaded browser).</summary>
+internal sealed class PlaywrightBrowser : IAsyncDisposable
+{
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+
+    private PlaywrightBrowser(IPlaywright playwright, IBrowser browser) => (_playwright, _browser) = (playwright, browser);
+
+    public static async Task<PlaywrightBrowser> StartAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        });
+        return new PlaywrightBrowser(playwright, browser);
+    }
+
+    public async Task<IPage> NewPageAsync() =>
+        await (await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 820 } })).NewPageAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.CloseAsync();
+        _playwright.Dispose();
+    }
+}

@@ -58,7 +58,8 @@ public sealed class SingleInstance : IDisposable
     /// <summary>From a second launch: the running instance's new launch link, or null when it does not answer.</summary>
     public static async Task<string?> HandOffAsync(string home, bool openWindow, TimeSpan wait)
     {
-        var deadline = DateTime.UtcNow + wait;
+        // Elapsed time, not the time of day: a Stopwatch is the pacing clock here.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             try
@@ -83,7 +84,7 @@ public sealed class SingleInstance : IDisposable
             {
                 // The first instance may still be starting: its file or its port comes in a moment.
             }
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > wait)
             {
                 return null;
             }

@@ -7,7 +7,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>Recorded conflicts: listed for the user, resolved by keeping either side or a merged value.</summary>
-public sealed class ConflictService(Db db, TimeProvider time)
+public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub events)
 {
     private sealed record ConflictRow(
         string ConflictId, string EntityType, string EntityId, string Fields, string LocalData, string RemoteData, string? LocalDeviceId,
@@ -26,8 +26,21 @@ public sealed class ConflictService(Db db, TimeProvider time)
         return rows.Select(ToInfo).ToList();
     }
 
-    /// <summary>Applies the chosen side as a new version of the record, which every device then pulls.</summary>
+    /// <summary>
+    /// Applies the chosen side as a new version of the record and announces it to the user's devices at once, whoever
+    /// resolved (the API, the web page): they pull it now, not on their next poll.
+    /// </summary>
     public async Task<Outcome<JsonObject>> ResolveAsync(string userId, string conflictId, ResolveRequest request, CancellationToken cancellationToken = default)
+    {
+        var outcome = await ResolveCoreAsync(userId, conflictId, request, cancellationToken);
+        if (outcome.Value is { } record && record["server_seq"]?.GetValue<long>() is { } cursor)
+        {
+            await events.PublishAsync(userId, cursor, PushService.IsId(request.DeviceId) ? request.DeviceId : null);
+        }
+        return outcome;
+    }
+
+    private async Task<Outcome<JsonObject>> ResolveCoreAsync(string userId, string conflictId, ResolveRequest request, CancellationToken cancellationToken)
     {
         if (request.Choice is not ("local" or "remote" or "custom"))
         {

@@ -82,9 +82,10 @@ public static class SyncApi
         return TypedResults.Ok(await conflicts.ListAsync(user.UserId(), unresolvedOnly: status != "all", cancellationToken: cancellationToken));
     }
 
+    // The service announces the resolution itself (the web page resolves through it too).
     private static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> Resolve(string conflictId, ResolveRequest request, ClaimsPrincipal user, ConflictService conflicts,
-        SyncEventHub events, PullService pull, CancellationToken cancellationToken) =>
-        await Announced(await conflicts.ResolveAsync(user.UserId(), conflictId, request, cancellationToken), user.UserId(), request.DeviceId, events, pull);
+        CancellationToken cancellationToken) =>
+        Respond(await conflicts.ResolveAsync(user.UserId(), conflictId, request, cancellationToken));
 
     private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull,
         CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -78,6 +79,28 @@ public sealed class EventsTests : IAsyncLifetime
         Assert.True(afterImport > afterPushes);
         (await user.Http.DeleteAsync("/api/sync/import/imp-1")).EnsureSuccessStatusCode();
         Assert.True((await stream.NextEventAsync())!.Cursor > afterImport);
+    }
+
+    /// <summary>Issue #22 §2: a resolution made on the web page (through the same service) reaches devices at once.</summary>
+    [Fact]
+    public async Task Events_ResolutionOnTheWebPage_IsAnnouncedAtOnce()
+    {
+        var user = await NewUserAsync(_server);
+        await user.PushAsync("a", Query("q", "v1"));
+        await user.PushAsync("a", Query("q", "from a", baseVersion: 1));
+        var lost = await user.PushAsync("b", Upsert("saved_queries", "q", 1, "2026-11-20T09:00:00Z", new JsonObject { ["title"] = "from b" }));
+        await using var stream = await EventStream.OpenAsync(_server, user.Tokens.AccessToken);
+        Assert.Equal("ready", (await stream.NextEventAsync())!.Event);
+
+        // What /account/sync's "Keep" button does.
+        var conflicts = _server.Services.GetRequiredService<SqlStudio.Server.Sync.ConflictService>();
+        var resolved = await conflicts.ResolveAsync(user.Tokens.User.UserId, lost.Results[0].ConflictId!,
+            new ResolveRequest("remote", DeviceId: SqlStudio.Server.Sync.SyncSettings.WebDevice));
+        var announced = await stream.NextEventAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(resolved.Value);
+        Assert.Equal("changes", announced!.Event);
+        Assert.Equal(resolved.Value!["server_seq"]!.GetValue<long>(), announced.Cursor);
     }
 
     [Fact]

@@ -46,15 +46,16 @@ public static class SyncEventsApi
             lifetime.ApplicationStopping);
 
         var retry = (long)options.Events.RetryHint.TotalMilliseconds;
-        await WriteAsync(response, $"retry: {retry}\nid: {cursor}\nevent: ready\ndata: {{\"cursor\":{cursor}}}\n\n", end.Token);
         var sent = cursor;
-        if (long.TryParse(context.Request.Headers["Last-Event-ID"], CultureInfo.InvariantCulture, out var lastSeen) && lastSeen < cursor)
-        {
-            // The client was told about `lastSeen` before it lost the stream: what it missed is one event now.
-            await WriteAsync(response, Changes(cursor, null), end.Token);
-        }
         try
         {
+            // Inside the try: a stream opened as the server stops (a client reconnecting) ends like any other, quietly.
+            await WriteAsync(response, $"retry: {retry}\nid: {cursor}\nevent: ready\ndata: {{\"cursor\":{cursor}}}\n\n", end.Token);
+            if (long.TryParse(context.Request.Headers["Last-Event-ID"], CultureInfo.InvariantCulture, out var lastSeen) && lastSeen < cursor)
+            {
+                // The client was told about `lastSeen` before it lost the stream: what it missed is one event now.
+                await WriteAsync(response, Changes(cursor, null), end.Token);
+            }
             while (!end.IsCancellationRequested)
             {
                 using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(end.Token);
@@ -80,8 +81,9 @@ public static class SyncEventsApi
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
+            // The client went away or the server is stopping: neither is an error.
         }
         if (!context.RequestAborted.IsCancellationRequested)
         {

@@ -79,6 +79,9 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
                 (400, ErrorCodes.MalformedBody, "The request body could not be decompressed: check its Content-Encoding."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "The client closed the request."),
+            // A request cut short because the server is stopping: not an error; the client tries again (elsewhere).
+            OperationCanceledException when httpContext.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping.IsCancellationRequested == true =>
+                (503, ErrorCodes.Unavailable, "The server is restarting. Try again in a moment."),
             // The database did not answer, or stayed busy past the retries: the request may be repeated as it is
             // (pushes are idempotent by mutation id).
             SqlStudio.LibSql.LibSqlException { Code: "UNAVAILABLE" or "CONNECTION_DROPPED" or "TIMEOUT" or "HTTP_503" or "HTTP_429" or "STREAM_EXPIRED" or "SQLITE_BUSY" }
@@ -88,7 +91,14 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         };
         if (status == 503)
         {
-            logger.LogWarning("Database unavailable on {Method} {Path}: {Message}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+            if (exception is OperationCanceledException)
+            {
+                logger.LogInformation("{Method} {Path} ended by the server's shutdown", httpContext.Request.Method, httpContext.Request.Path);
+            }
+            else
+            {
+                logger.LogWarning("Database unavailable on {Method} {Path}: {Message}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+            }
             httpContext.Response.Headers.RetryAfter = "2";
         }
         if (status == 500)

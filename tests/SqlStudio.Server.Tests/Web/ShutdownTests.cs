@@ -36,5 +36,10 @@ public sealed class ShutdownTests
         Assert.Equal("end", end!.Event);
         Assert.Equal("server_shutdown", end.Json["reason"]!.GetValue<string>());
         Assert.Equal(0, await exit);
+        // A shutdown is not an error (issue #22 §13): no error line, no cancellation stack in the log.
+        Assert.DoesNotContain("OperationCanceledException", server.Log);
+        Assert.DoesNotContain("TaskCanceledException", server.Log);
+        Assert.DoesNotContain("\"LogLevel\":\"Error\"", server.Log);
+        Assert.DoesNotContain("fail:", server.Log);
     }
 }

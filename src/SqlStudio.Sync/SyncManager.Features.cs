@@ -15,6 +15,35 @@ public sealed partial class SyncManager
     public Task<List<ConflictInfo>> ConflictsAsync(bool includeResolved = false, CancellationToken ct = default) =>
         _api.SendAsync<List<ConflictInfo>>(Server, HttpMethod.Get, $"/api/sync/conflicts?status={(includeResolved ? "all" : "unresolved")}", null, ct);
 
+    /// <summary>
+    /// Which side of a conflict this device's is: the server names them by who pushed ("local" is the device whose push
+    /// conflicted), a person by whose they are. Returns the server's choice for keeping <paramref name="keep"/> ("mine" or
+    /// "theirs"); an <see cref="ArgumentException"/> says why when neither side is this device's.
+    /// </summary>
+    public async Task<string> ChoiceForAsync(ConflictInfo conflict, string keep)
+    {
+        var device = await DeviceIdAsync();
+        var mine = conflict.LocalDeviceId == device ? "local" : conflict.RemoteDeviceId == device ? "remote" : null;
+        if (mine is null)
+        {
+            throw new ArgumentException("Neither side of this conflict was edited on this device: resolve it on one of the two devices, or on the web (Sync page).");
+        }
+        return keep switch
+        {
+            "mine" => mine,
+            "theirs" => mine == "local" ? "remote" : "local",
+            _ => throw new ArgumentException($"--keep takes mine (this device's version) or theirs (the other device's), not '{keep}'."),
+        };
+    }
+
+    /// <summary>Keeps this device's side ("mine") or the other device's ("theirs") of a conflict.</summary>
+    public async Task ResolveKeepingAsync(string conflictId, string keep, CancellationToken ct = default)
+    {
+        var conflict = (await ConflictsAsync(includeResolved: false, ct)).FirstOrDefault(c => c.ConflictId == conflictId)
+            ?? throw new ArgumentException($"No open conflict with id {conflictId}: `sqlstudio conflicts list` shows them.");
+        await ResolveConflictAsync(conflictId, await ChoiceForAsync(conflict, keep), ct: ct);
+    }
+
     /// <summary>Keeps one side of a conflict (a new version every device pulls), then pulls it here.</summary>
     public async Task ResolveConflictAsync(string conflictId, string choice, JsonObject? data = null, CancellationToken ct = default)
     {

@@ -69,7 +69,14 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         Assert.Contains("conflicts 1", await OkAsync("desktop", "sync", "now"));
         var conflicts = JsonNode.Parse(await OkAsync("laptop", "conflicts", "list", "--json"))!.AsArray();
         var conflictId = Assert.Single(conflicts)!["conflict_id"]!.GetValue<string>();
-        await OkAsync("laptop", "conflicts", "resolve", conflictId, "--keep", "remote");
+        var list = await OkAsync("laptop", "conflicts", "list");
+        Assert.Contains("mine", list);
+        Assert.Contains("theirs", list);
+        // Relative to the device running the command (#22 §5): on laptop, "mine" is laptop's text. The old words get a sentence.
+        var (oldWords, oldOutput) = await RunAsync("laptop", "conflicts", "resolve", conflictId, "--keep", "remote");
+        Assert.Equal(2, oldWords);
+        Assert.Contains("--keep mine", oldOutput);
+        await OkAsync("laptop", "conflicts", "resolve", conflictId, "--keep", "mine");
         await OkAsync("desktop", "sync", "now");
         Assert.Contains("select 'laptop'", await OkAsync("desktop", "queries", "list", "--json"));
 

@@ -124,24 +124,33 @@ public static class SyncCommands
             {
                 return await cli.JsonAsync(rows);
             }
-            var table = new Table().AddColumns("id", "record", "fields", "local", "remote", "kept");
+            // Sides named from this device: "mine" is what was edited here, "theirs" what the other device wrote.
+            var device = await profile.Manager.DeviceIdAsync();
+            var table = new Table().AddColumns("id", "record", "fields", "mine", "theirs", "kept");
             foreach (var c in rows)
             {
+                var localIsMine = c.LocalDeviceId == device || c.RemoteDeviceId != device;
+                var (mine, theirs) = localIsMine ? (c.Local, c.Remote) : (c.Remote, c.Local);
+                var kept = c.Winner == "local" == localIsMine ? "mine" : "theirs";
                 table.AddRow(c.ConflictId, $"{c.EntityType}/{c.EntityId}", string.Join(",", c.Fields),
-                    Markup.Escape(c.Local.ToJsonString()), Markup.Escape(c.Remote.ToJsonString()), c.Winner);
+                    Markup.Escape(mine.ToJsonString()), Markup.Escape(theirs.ToJsonString()), kept);
             }
             cli.Console.Write(table);
             return 0;
         }));
         var id = new Argument<string>("id") { Description = "Conflict id (from conflicts list)." };
-        var keep = new Option<string>("--keep") { Description = "local (the pushing device's values) or remote (the other's).", Required = true };
-        keep.AcceptOnlyFromAmong("local", "remote");
+        var keep = new Option<string>("--keep") { Description = "mine (this device's version) or theirs (the other device's).", Required = true };
         var resolve = new Command("resolve", "Keep one side; every device gets it on its next sync.") { id, keep };
         resolve.SetAction((result, ct) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
-            await profile.Manager.ResolveConflictAsync(result.GetValue(id)!, result.GetValue(keep)!, ct: ct);
-            await cli.Output.WriteLineAsync("Resolved.");
+            var choice = result.GetValue(keep)!;
+            if (choice is "local" or "remote")
+            {
+                throw new ArgumentException($"--keep {choice} is no longer used: say --keep mine (this device's version) or --keep theirs (the other device's).");
+            }
+            await profile.Manager.ResolveKeepingAsync(result.GetValue(id)!, choice, ct);
+            await cli.Output.WriteLineAsync(choice == "mine" ? "Resolved: this device's version is kept everywhere." : "Resolved: the other device's version is kept everywhere.");
             return 0;
         }));
         conflicts.Subcommands.Add(list);

@@ -42,16 +42,26 @@ var options = new LaunchOptions(home, new Uri("http://127.0.0.1:9"), 0, true);
 await using (var workspace = new WorkspaceStore(options))
 {
     await new Connections(workspace).SaveAsync(new ConnectionDetails("conn-big", "Big", Drivers.Sqlite, Database: database), null);
-    var manager = (await workspace.ProfileAsync()).Manager;
+    // History as it arrives from the user's other devices: written the way a pull writes a page of records.
+    var store = await workspace.StoreAsync();
     var words = new[] { "orders", "customers", "invoices", "payments", "shipments", "refunds", "products", "reviews" };
-    for (var start = 0; start < historyEntries; start += 1000)
+    for (var start = 0; start < historyEntries; start += 5000)
     {
-        await manager.PushChangesAsync(Enumerable.Range(start, Math.Min(1000, historyEntries - start)).Select(i => ("query_history", $"h-{i:D7}", new JsonObject
+        await store.WriteAsync(async (c, t) =>
         {
-            ["query_text"] = $"SELECT * FROM {words[i % words.Length]} WHERE id = {i} AND note = 'n{i}'", ["connection_id"] = "conn-big",
-            ["executed_at"] = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000 + i).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", inv),
-            ["duration_ms"] = i % 500, ["row_count"] = i % 100, ["status"] = "success",
-        })));
+            using var upsert = SqlStudio.Sync.LocalStore.PrepareUpsert(c, t);
+            for (var i = start; i < Math.Min(start + 5000, historyEntries); i++)
+            {
+                var at = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000 + i).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", inv);
+                var record = new JsonObject
+                {
+                    ["query_text"] = $"SELECT * FROM {words[i % words.Length]} WHERE id = {i} AND note = 'n{i}'", ["connection_id"] = "conn-big",
+                    ["executed_at"] = at, ["duration_ms"] = i % 500, ["row_count"] = i % 100, ["status"] = "success",
+                };
+                await upsert.RunAsync("query_history", $"h-{i:D7}", 1, i + 1, record.ToJsonString(), false, at, record["query_text"]!.GetValue<string>());
+            }
+            return true;
+        });
     }
     await (await workspace.StoreAsync()).IndexAsync();
 

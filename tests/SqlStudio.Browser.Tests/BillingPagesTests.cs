@@ -24,6 +24,17 @@ public sealed class BillingBrowserFixture : BrowserFixture
 public sealed class BillingPagesTests(BillingBrowserFixture fixture) : IClassFixture<BillingBrowserFixture>
 {
     [Fact]
+    public async Task Landing_WithBilling_OffersTheTrialAndThePlans()
+    {
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync("/");
+
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Start a 14-day free trial" }).IsVisibleAsync());
+        Assert.Contains("$90", await page.Locator("body").InnerTextAsync());
+    }
+
+    [Fact]
     public async Task Billing_ShowsBothPlans_CheckoutRedirects_SuccessShowsIndividual()
     {
         var email = AuthClient.NewEmail("billing");

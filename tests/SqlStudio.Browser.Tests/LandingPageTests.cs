@@ -31,7 +31,25 @@ public sealed class LandingPageTests(BrowserFixture fixture) : IClassFixture<Bro
 
         var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"page is {overflow}px wider than a phone screen");
-        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Start a 14-day free trial" }).IsVisibleAsync());
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Create your account" }).First.IsVisibleAsync());
+    }
+
+    /// <summary>Issue #22 §8: a self-hosted server (no Stripe keys) offers no trial it cannot give, on any page.</summary>
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/download")]
+    [InlineData("/register")]
+    public async Task SelfHosted_NoPageOffersATrial(string path)
+    {
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync(path);
+
+        var text = await page.Locator("body").InnerTextAsync();
+        var description = await page.Locator("meta[name=description]").GetAttributeAsync("content");
+        Assert.DoesNotContain("trial", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("trial", description ?? "", StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("$9", text);
     }
 
     [Fact]

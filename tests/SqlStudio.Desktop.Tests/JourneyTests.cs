@@ -57,7 +57,7 @@ public sealed class JourneyTests
     public async Task Journey_ConnectRunErrorCancelHistorySave_ThenRestartKeepsTheTabs()
     {
         var database = NewDatabase();
-        var app = await DesktopProcess.StartAsync();
+        await using var app = await DesktopProcess.StartAsync();
         await using var browser = await AppBrowser.StartAsync();
         var page = await browser.OpenAsync(app.LaunchUrl);
         await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Sync: Local only" })).ToBeVisibleAsync();

@@ -65,6 +65,32 @@ public sealed class DesktopProcess : IAsyncDisposable
     public async Task<string> NewLaunchUrlAsync() =>
         (await LaunchAgainAsync()).Url ?? throw new InvalidOperationException("The second launch printed no launch link.");
 
+    private static readonly List<Process> Started = [];
+
+    static DesktopProcess()
+    {
+        // A test that fails before it stops its app must not leave the app running after the test run.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Started)
+            {
+                foreach (var process in Started)
+                {
+                    try
+                    {
+                        if (!process.HasExited)
+                        {
+                            process.Kill(entireProcessTree: true);
+                        }
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+        };
+    }
+
     private static async Task<(Process Process, string? Line, List<string> Errors)> LaunchAsync(string home, IEnumerable<string> more)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -74,6 +100,10 @@ public sealed class DesktopProcess : IAsyncDisposable
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         var process = Process.Start(start)!;
+        lock (Started)
+        {
+            Started.Add(process);
+        }
         var errors = new List<string>();
         process.ErrorDataReceived += (_, e) =>
         {
@@ -111,8 +141,16 @@ public sealed class DesktopProcess : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
+    /// <summary>Stops the app (SIGKILL: what it wrote must already be safe) once; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         await StopAsync();
         _process.Dispose();
     }

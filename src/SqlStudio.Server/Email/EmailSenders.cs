@@ -51,7 +51,7 @@ public sealed class PickupEmailSender(EmailOptions options, TimeProvider time, I
         // Renamed into place so a reader never sees half a message.
         File.Move(temp, Path.Combine(folder, name));
         // The links are in the file, never in the log: they carry tokens.
-        logger.LogInformation("Email \"{Subject}\" written to {File}", message.Subject, name);
+        logger.LogInformation("Email \"{Subject}\" written to {File}: open it for its link", message.Subject, Path.GetFullPath(Path.Combine(folder, name)));
     }
 }
 

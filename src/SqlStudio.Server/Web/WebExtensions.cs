@@ -42,13 +42,24 @@ public static class WebExtensions
         });
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o =>
+        // One JSON object a line where a collector reads the output (redirected: a service, a container), readable lines
+        // for a person at a terminal; Logging:Console:FormatterName (json, simple, systemd) chooses either way.
+        var formatter = builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } chosen ? chosen
+            : Console.IsOutputRedirected ? Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json
+            : Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple;
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
         {
             // Scopes carry the request id and trace id ASP.NET Core opens for every request.
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
             o.TimestampFormat = SqlStudio.Contracts.WireTime.Format;
         });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddConsole(o => o.FormatterName = formatter);
 
         builder.Services.Configure<JsonOptions>(o =>
         {

@@ -13,9 +13,11 @@ using SqlStudio.Desktop.Workspace;
 using SqlStudio.Testing;
 
 var smoke = args.Contains("--smoke");
+// `-- launch`: only launch to usable window (quick to repeat while working on start-up).
+var launchOnly = args.Contains("launch");
 var quick = smoke || args.Contains("--quick");
 var rounds = smoke ? 1 : quick ? 3 : 7;
-var tableRows = smoke ? 20_000 : 1_000_000;
+var tableRows = smoke || launchOnly ? 20_000 : 1_000_000;
 var historyEntries = smoke ? 2_000 : 100_000;
 var pagedRows = smoke ? 3_000 : 100_000;
 var inv = CultureInfo.InvariantCulture;
@@ -39,6 +41,8 @@ using (var c = new SqliteConnection($"Data Source={database};Pooling=False"))
 }
 var home = Path.Combine(root, "home");
 var options = new LaunchOptions(home, new Uri("http://127.0.0.1:9"), 0, true);
+if (!launchOnly)
+{
 await using (var workspace = new WorkspaceStore(options))
 {
     await new Connections(workspace).SaveAsync(new ConnectionDetails("conn-big", "Big", Drivers.Sqlite, Database: database), null);
@@ -97,6 +101,7 @@ await using (var workspace = new WorkspaceStore(options))
     }
     results.Add(($"History search over {historyEntries:N0} entries (service, p95)", Ms(P(ours, 95)), Ms(P(floor, 95)), Ratio(P(ours, 95), P(floor, 95)), "≤ 50 ms"));
 }
+}
 SqliteConnection.ClearAllPools();
 
 await using var browser = await PlaywrightBrowser.StartAsync();
@@ -114,8 +119,14 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         var page = await browser.NewPageAsync();
         watch.Restart();
         await page.GotoAsync(app.LaunchUrl);
+        var loaded = watch.Elapsed.TotalMilliseconds;
         await EditorAsync(page).WaitForAsync(new() { Timeout = 60_000 });
         usable.Add(watch.Elapsed.TotalMilliseconds);
+        if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
+        {
+            var phases = await page.EvaluateAsync<string>("() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().slice(0, 30) + ':' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(' '); return `dcl=${Math.round(n.domContentLoadedEventEnd)} load=${Math.round(n.loadEventEnd)} ${r}`; }");
+            Console.Error.WriteLine($"goto={loaded:F0} ms usable={usable[^1]:F0} ms {phases}");
+        }
         hostStart.Add(started);
         // Floor: the same browser showing a page with a text box and nothing behind it.
         var blank = await browser.NewPageAsync();
@@ -131,6 +142,8 @@ await using var browser = await PlaywrightBrowser.StartAsync();
 }
 
 // --- The prepared workspace: first rows, Load more and memory, Cancel ----------------------------------------------
+if (!launchOnly)
+{
 await using (var app = await DesktopProcess.StartAsync(home))
 {
     var page = await browser.NewPageAsync();
@@ -210,6 +223,7 @@ await using (var app = await DesktopProcess.StartAsync(home))
         ui.Add(watch.Elapsed.TotalMilliseconds);
     }
     results.Add(($"History search in the window over {historyEntries:N0} entries (typing → list, p50)", Ms(P(ui, 50)), "", "", ""));
+}
 }
 
 Console.WriteLine();

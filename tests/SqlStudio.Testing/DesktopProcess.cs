@@ -93,8 +93,10 @@ public sealed class DesktopProcess : IAsyncDisposable
 
     private static async Task<(Process Process, string? Line, List<string> Errors)> LaunchAsync(string home, IEnumerable<string> more)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Dll, "--home", home, "--no-window" }.Concat(more))
+        // SQLSTUDIO_DESKTOP_EXE: a published app (self-contained, ReadyToRun) instead of the build output's dll.
+        var published = Environment.GetEnvironmentVariable("SQLSTUDIO_DESKTOP_EXE") is { Length: > 0 } exe ? exe : null;
+        var start = new ProcessStartInfo(published ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (published is null ? new[] { Dll } : []).Concat(["--home", home, "--no-window"]).Concat(more))
         {
             start.ArgumentList.Add(arg);
         }

@@ -55,6 +55,8 @@ public static class DesktopHost
             await error.WriteLineAsync($"SQL Studio cannot listen on 127.0.0.1:{options.Port}: {ex.Message} Try another --port, or 0 for a free one.");
             return 1;
         }
+        // While the window starts: open the workspace (its store, its key ring) so the first page does not wait for it.
+        _ = WarmUpAsync(app.Services);
         var session = app.Services.GetRequiredService<LocalSession>();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         session.Port = new Uri(address).Port;
@@ -68,6 +70,22 @@ public static class DesktopHost
         }
         await app.WaitForShutdownAsync();
         return 0;
+    }
+
+    private static async Task WarmUpAsync(IServiceProvider services)
+    {
+        try
+        {
+            var workspace = services.GetRequiredService<WorkspaceStore>();
+            await workspace.ProfileAsync();
+            await services.GetRequiredService<QueryTabs>().ListAsync();
+            await services.GetRequiredService<Preferences>().GetAsync();
+            await services.GetRequiredService<Connections>().ListAsync();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The page opens the workspace again and says what is wrong.
+        }
     }
 
     public static WebApplication Build(LaunchOptions options, SingleInstance? instance)

@@ -53,7 +53,7 @@ public sealed record ChangesResponse(Dictionary<string, List<JsonObject>> Change
 public sealed record ConflictInfo(
     string ConflictId, string EntityType, string EntityId, IReadOnlyList<string> Fields, JsonObject Local, JsonObject Remote,
     string? LocalDeviceId, string? RemoteDeviceId, string? LocalUpdatedAt, string? RemoteUpdatedAt, string Winner, string Status,
-    string? Resolution, string CreatedAt, string? ResolvedAt);
+    string? Resolution, string CreatedAt, string? ResolvedAt, string? Title = null);
 
 public sealed record ResolveRequest(string? Choice, JsonElement? Data = null, string? DeviceId = null);
 

@@ -16,6 +16,9 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
         await user.PushAsync("work-laptop", Upsert("saved_queries", "q1", 0, "2026-11-20T10:00:00Z",
             new JsonObject { ["title"] = "Revenue", ["sql"] = "select sum(total) from orders" }));
         await user.PushAsync("work-laptop", Upsert("saved_queries", "q1", 1, "2026-11-20T10:01:00Z", new JsonObject { ["sql"] = "select sum(total) from orders where paid" }));
+        // home-desktop introduces itself by name, as the SDK's worker does; work-laptop never did.
+        (await user.Http.PostAsync("/api/sync/devices", System.Net.Http.Json.JsonContent.Create(
+            new { device_id = "home-desktop", name = "Home desktop (SQL Studio)", platform = "Linux", app_version = "1.0" }))).EnsureSuccessStatusCode();
         await user.PushAsync("home-desktop", Upsert("saved_queries", "q1", 1, "2026-11-20T10:02:00Z", new JsonObject { ["sql"] = "select sum(net) from orders" }));
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/login");
@@ -32,10 +35,15 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
         // Activity by sync run: work-laptop's two pushes are one run, home-desktop's is the newest.
         var runs = page.Locator("section[aria-labelledby=activity] li");
         await Assertions.Expect(runs).ToHaveCountAsync(2);
-        await Assertions.Expect(runs.First).ToContainTextAsync("home-desktop · sent 1 change");
+        await Assertions.Expect(runs.First).ToContainTextAsync("Home desktop (SQL Studio) · sent 1 change");
         await Assertions.Expect(runs.Last).ToContainTextAsync("work-laptop · sent 2 changes");
         var conflict = page.Locator("article.conflict");
         await Assertions.Expect(conflict).ToHaveCountAsync(1);
+        // Named as a person knows it (#22 §4): the record by its title, the sides by the devices' names.
+        await Assertions.Expect(conflict.Locator("header")).ToContainTextAsync("“Revenue”");
+        await Assertions.Expect(conflict.Locator("header")).Not.ToContainTextAsync("q1");
+        await Assertions.Expect(conflict.GetByRole(AriaRole.Button, new() { Name = "Keep Home desktop (SQL Studio)" })).ToBeVisibleAsync();
+        await Assertions.Expect(conflict.Locator("thead")).ToContainTextAsync("Home desktop (SQL Studio)");
         var row = conflict.Locator("tr[data-field=sql]");
         await Assertions.Expect(row).ToHaveClassAsync("differs");
         await Assertions.Expect(row.Locator("td mark").First).ToHaveTextAsync("select sum(net) from orders");

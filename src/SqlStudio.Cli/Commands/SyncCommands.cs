@@ -132,7 +132,7 @@ public static class SyncCommands
                 var localIsMine = c.LocalDeviceId == device || c.RemoteDeviceId != device;
                 var (mine, theirs) = localIsMine ? (c.Local, c.Remote) : (c.Remote, c.Local);
                 var kept = c.Winner == "local" == localIsMine ? "mine" : "theirs";
-                table.AddRow(c.ConflictId, $"{c.EntityType}/{c.EntityId}", string.Join(",", c.Fields),
+                table.AddRow(c.ConflictId, Markup.Escape(c.Title is { } title ? $"{c.EntityType} “{title}”" : $"{c.EntityType}/{c.EntityId}"), string.Join(",", c.Fields),
                     Markup.Escape(mine.ToJsonString()), Markup.Escape(theirs.ToJsonString()), kept);
             }
             cli.Console.Write(table);

@@ -20,10 +20,21 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
 
     public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200, CancellationToken cancellationToken = default)
     {
-        var rows = await db.ReadAsync(c => c.QueryAsync<ConflictRow>(
-            $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
-            new { userId, all = !unresolvedOnly, limit }), cancellationToken);
-        return rows.Select(ToInfo).ToList();
+        return await db.ReadAsync(async c =>
+        {
+            var rows = await c.QueryAsync<ConflictRow>(
+                $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
+                new { userId, all = !unresolvedOnly, limit });
+            // Each conflict named as a person knows its record (its title, name or first line), not by its id.
+            var list = new List<ConflictInfo>();
+            foreach (var row in rows)
+            {
+                var spec = EntityCatalogue.Find(row.EntityType);
+                var record = spec is null ? null : await SyncStore.LoadAsync(c, null, spec, userId, row.EntityId);
+                list.Add(ToInfo(row) with { Title = record is null ? null : TitleOf(row.EntityType, row.EntityId, record.Values) });
+            }
+            return (IReadOnlyList<ConflictInfo>)list;
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -88,6 +99,25 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
                 new { conflictId, choice = request.Choice, now }, t);
             return SyncRecords.ToJson(spec, row);
         }, cancellationToken);
+    }
+
+    /// <summary>The words a person knows a record by: its title or name, a preference's key, the first line of its text.</summary>
+    public static string? TitleOf(string type, string id, IReadOnlyDictionary<string, object?> values)
+    {
+        var text = type switch
+        {
+            "connections" => values.GetValueOrDefault("name") as string,
+            "ui_preferences" => id,
+            "query_history" => values.GetValueOrDefault("query_text") as string,
+            "ai_messages" => values.GetValueOrDefault("content") as string,
+            _ => values.GetValueOrDefault("title") as string,
+        };
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var line = text.Trim().Split('\n')[0].Trim();
+        return line.Length > 80 ? line[..80] + "…" : line;
     }
 
     private static ConflictInfo ToInfo(ConflictRow r) => new(

@@ -138,7 +138,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
         }
         catch (SignedOutException ex)
         {
-            return await FailAsync($"{ex.Message} (sqlstudio login)", 3);
+            // The SDK's sentence already says what to run when it can; otherwise the command is added once.
+            return await FailAsync(ex.Message.Contains("sqlstudio login", StringComparison.Ordinal) ? ex.Message : $"{ex.Message} (sqlstudio login)", 3);
         }
         catch (OfflineException ex)
         {

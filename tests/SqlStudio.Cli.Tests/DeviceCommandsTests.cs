@@ -66,7 +66,10 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         await OkAsync("laptop", "queries", "edit", queryId, "--sql", "select 'laptop'");
         await OkAsync("desktop", "queries", "edit", queryId, "--sql", "select 'desktop'");
         await OkAsync("laptop", "sync", "now");
-        Assert.Contains("conflicts 1", await OkAsync("desktop", "sync", "now"));
+        var synced = await OkAsync("desktop", "sync", "now");
+        Assert.Contains("conflicts 1", synced);
+        Assert.Contains("1 conflict needs a decision", synced);
+        Assert.Contains("conflicts resolve ID --keep mine|theirs", synced);
         var conflicts = JsonNode.Parse(await OkAsync("laptop", "conflicts", "list", "--json"))!.AsArray();
         var conflictId = Assert.Single(conflicts)!["conflict_id"]!.GetValue<string>();
         var list = await OkAsync("laptop", "conflicts", "list");
@@ -108,7 +111,10 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(4, sessions.Count);
         Assert.Single(sessions, s => s!["current"]!.GetValue<bool>());
         Assert.Contains("Signed out.", await OkAsync("desktop", "logout"));
-        Assert.Equal(3, (await RunAsync("desktop", "whoami")).Code);
+        var (signedOut, said) = await RunAsync("desktop", "whoami");
+        Assert.Equal(3, signedOut);
+        // One sentence, the command named once (#22 §11).
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(said, "sqlstudio login"));
     }
 
     [Fact]

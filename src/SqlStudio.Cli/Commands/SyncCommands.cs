@@ -7,6 +7,17 @@ namespace SqlStudio.Cli.Commands;
 /// <summary>sync now/status/watch, conflicts, import.</summary>
 public static class SyncCommands
 {
+    /// <summary>After a sync that met conflicts: what needs a decision, and the two commands that make it (#22 §6).</summary>
+    private static async Task ConflictHintAsync(CliContext cli, int conflicts)
+    {
+        if (conflicts > 0)
+        {
+            await cli.Output.WriteLineAsync(
+                $"{(conflicts == 1 ? "1 conflict needs" : $"{conflicts} conflicts need")} a decision (the newer edit was kept for now): " +
+                "`sqlstudio conflicts list` shows both sides; `sqlstudio conflicts resolve ID --keep mine|theirs` settles one.");
+        }
+    }
+
     public static IEnumerable<Command> Create(CliContext cli)
     {
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
@@ -20,6 +31,7 @@ public static class SyncCommands
             var outcome = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
             var left = await profile.Store.PendingCountAsync();
             await cli.Output.WriteLineAsync($"Pushed {outcome.Pushed}, pulled {outcome.Pulled}, conflicts {outcome.Conflicts}, rejected {outcome.Rejected.Count}, pending {left}.");
+            await ConflictHintAsync(cli, outcome.Conflicts);
             foreach (var rejected in outcome.Rejected)
             {
                 await cli.Error.WriteLineAsync($"rejected {rejected.MutationId}: {rejected.Error?.Code} {rejected.Error?.Message}");
@@ -90,6 +102,7 @@ public static class SyncCommands
             }
             var outcome = await cli.WithProgressAsync(["push", "pull"], progress => profile.Manager.SyncNowAsync(progress, ct));
             await cli.Output.WriteLineAsync($"Pushed {outcome.Pushed}, pulled {outcome.Pulled}, conflicts {outcome.Conflicts}, rejected {outcome.Rejected.Count}.");
+            await ConflictHintAsync(cli, outcome.Conflicts);
             return outcome.Rejected.Count == 0 ? 0 : 1;
         }));
         sync.Subcommands.Add(retry);

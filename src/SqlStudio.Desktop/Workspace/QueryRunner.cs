@@ -169,9 +169,8 @@ public sealed partial class TabQuery(Connections connections, History history) :
         {
             run.Error = Describe(ex, sql);
         }
-        catch (InvalidOperationException ex) when (ct.IsCancellationRequested)
+        catch (InvalidOperationException) when (ct.IsCancellationRequested)
         {
-            _ = ex;
             run.Cancelled = true;
         }
         finally

@@ -70,7 +70,8 @@ public sealed record IntegrityType(long Count, string Checksum);
 public sealed record IntegrityResponse(Dictionary<string, IntegrityType> Types);
 
 public sealed record ActivityInfo(
-    string ActivityId, string? DeviceId, string Kind, long Records, long Conflicts, long Bytes, long DurationMs, string? Error, string CreatedAt);
+    string ActivityId, string? DeviceId, string Kind, long Records, long Conflicts, long Bytes, long DurationMs, string? Error, string CreatedAt,
+    string? RunId = null, long Refused = 0);
 
 public static class SyncErrorCodes
 {

@@ -101,8 +101,11 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         if (outcome.Value is { } response)
         {
             metrics.Records("import", "all", response.Inserted + response.Updated);
+            // One line per batch, named by the import so the log shows one import as one run; a refused record is
+            // counted (with its code), not a failed import.
+            var codes = response.Errors.Select(e => e.Code).Distinct().ToList();
             await Activity.RecordAsync(db, userId, ImportDevice, "import", response.Inserted + response.Updated, 0, 0, watch.Elapsed,
-                response.Errors.FirstOrDefault()?.Code, time);
+                codes.Count == 0 ? null : string.Join(",", codes), time, request.ImportId, response.Errors.Count);
         }
         return outcome;
     }
@@ -136,7 +139,8 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
     /// <summary>Puts every record the import touched back as it was: created ones deleted, updated ones restored.</summary>
     public async Task<Outcome<UndoImportResponse>> UndoAsync(string userId, string importId, CancellationToken cancellationToken = default)
     {
-        return await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
+        var watch = Stopwatch.StartNew();
+        var outcome = await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
         {
             var now = StoredTime.Format(time.GetUtcNow());
             var status = await ImportStore.StatusAsync(c, t, userId, importId);
@@ -175,5 +179,11 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             await ImportStore.MarkUndoneAsync(c, t, userId, importId, now);
             return new UndoImportResponse(removed, restored);
         }, cancellationToken);
+        if (outcome.Value is { } undone)
+        {
+            await Activity.RecordAsync(db, userId, ImportDevice, "undo_import", undone.Removed + undone.Restored, 0, 0, watch.Elapsed, null, time,
+                importId);
+        }
+        return outcome;
     }
 }

@@ -129,6 +129,36 @@ public sealed class ConflictImportIntegrityTests(ServerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Import_InBatches_IsOneRunInTheActivity_RefusedRecordsCounted_UndoShownAsUndo()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        foreach (var batch in Enumerable.Range(0, 3))
+        {
+            await ImportAsync(user, "imp-runs", "skip", new JsonObject
+            {
+                ["saved_queries"] = new JsonArray(
+                    new JsonObject { ["id"] = $"q-{batch}-a", ["title"] = "A", ["sql"] = "select 1" },
+                    new JsonObject { ["id"] = $"q-{batch}-b", ["title"] = "B", ["sql"] = "select 2" }),
+            });
+        }
+        await ImportAsync(user, "imp-runs", "skip", new JsonObject
+        {
+            ["saved_queries"] = new JsonArray(new JsonObject { ["id"] = "q-no-sql", ["title"] = "No SQL" }),
+        });
+        await user.Http.DeleteAsync("/api/sync/import/imp-runs");
+
+        var lines = await user.GetAsync<List<ActivityInfo>>("/api/sync/activity");
+        var runs = Activity.Runs(lines, TimeSpan.FromMinutes(2));
+
+        Assert.Equal(5, lines.Count);
+        Assert.Equal(["undo_import", "import"], runs.Select(r => r.Kind));
+        Assert.Equal((6L, 1L), (runs[1].Sent, runs[1].Refused));
+        Assert.Equal(["missing_field"], runs[1].Errors);
+        Assert.Equal(6, runs[0].Sent);
+        Assert.All(lines, l => Assert.Equal("imp-runs", l.RunId));
+    }
+
+    [Fact]
     public async Task Import_MoreThan50Records_Returns400()
     {
         var user = await NewUserAsync(fixture.Server);

@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
     public static TheoryData<string, bool, int> Pages => new()
     {
         { "/", false, 1280 }, { "/", false, 390 }, { "/login", false, 1280 }, { "/register", false, 390 }, { "/forgot-password", false, 1280 },
-        { "/terms", false, 390 }, { "/privacy", false, 1280 }, { "/download", false, 390 }, { "/no-such-page", false, 1280 },
+        { "/terms", false, 390 }, { "/privacy", false, 1280 }, { "/download", false, 390 }, { "/no-such-page", false, 1280 }, { "/status", false, 390 },
         { "/account", true, 1280 }, { "/account", true, 390 }, { "/welcome", true, 390 }, { "/feedback", true, 1280 },
         { "/account/sync", true, 1280 }, { "/billing", true, 390 },
     };

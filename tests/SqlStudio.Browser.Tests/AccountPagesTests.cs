@@ -194,6 +194,10 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
 
         await Expect(page.Locator("li[data-step='verify_email']")).ToContainTextAsync("done");
         await Expect(page.Locator("li[data-step='first_sync']")).Not.ToContainTextAsync("done");
+        // Commands and pages as such, not as literal backticks and plain text (#22 §10).
+        await Expect(page.Locator("li[data-step='first_device'] code")).ToHaveTextAsync("sqlstudio login");
+        await Expect(page.Locator("li[data-step='first_device'] a[href='/account/sync']")).ToBeVisibleAsync();
+        await Expect(page.Locator("li[data-step='first_device']")).Not.ToContainTextAsync("`");
         await page.Locator("li[data-step='trial_explained']").GetByRole(AriaRole.Button, new() { Name = "Got it" }).ClickAsync();
         await Expect(page.Locator("li[data-step='trial_explained']")).ToContainTextAsync("done");
         await page.Locator("li[data-step='first_connection']").GetByRole(AriaRole.Button, new() { Name = "Skip" }).ClickAsync();
@@ -296,6 +300,82 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
 
         await Expect(page.Locator("h1")).ToHaveTextAsync("Check your inbox");
         Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Register_EmptyForm_EveryProblemAtOnce_ASolvedCheckIsKeptWhileTheFieldsAreFixed()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Settings["Captcha:Provider"] = "altcha";
+            o.Settings["Captcha:Altcha:CounterMin"] = "1000";
+            o.Settings["Captcha:Altcha:CounterMax"] = "5000";
+        });
+        var page = await fixture.NewPageAsync(server: server);
+        await page.GotoAsync("/register");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+
+        // The first submission names every field that needs attention, the check among them (#22 §10).
+        await Expect(page.Locator("#name-error")).ToBeVisibleAsync();
+        await Expect(page.Locator("#email-error")).ToBeVisibleAsync();
+        await Expect(page.Locator("#password-error")).ToBeVisibleAsync();
+        await Expect(page.Locator("#captcha-error")).ToBeVisibleAsync();
+
+        await page.GetByLabel("Name").FillAsync("Kept Check");
+        var email = AuthClient.NewEmail("kept");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync("short");
+        await page.Locator("altcha-widget label").First.ClickAsync();
+        await Expect(page.Locator("altcha-widget .altcha[data-state=verified]")).ToBeAttachedAsync(new() { Timeout = 30_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+
+        await Expect(page.Locator("#password-error li").First).ToBeVisibleAsync();
+        await Expect(page.GetByText("Human check passed")).ToBeVisibleAsync();
+        await Expect(page.Locator("#captcha-error")).ToHaveCountAsync(0);
+        await Expect(page.Locator("altcha-widget")).ToHaveCountAsync(0);
+
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Check your inbox");
+        await server.Mailbox.WaitForAsync(email, "Confirm your email");
+    }
+
+    [Fact]
+    public async Task NotFound_HasTheSitesOwnHeaderAndFooter_ItsStatusLinkIsAPageForPeople()
+    {
+        var api = new AuthClient(fixture.Server);
+        var user = await api.RegisterVerifiedAsync();
+        var page = await fixture.NewPageAsync();
+        await LogInAsync(page, user.User.Email, AuthClient.Password);
+
+        var missing = await page.GotoAsync("/no/such/page");
+
+        Assert.Equal(404, missing!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Page not found");
+        await Expect(page.Locator("[data-sync-chip]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-account-link]")).ToBeVisibleAsync();
+        await page.Locator("footer").GetByRole(AriaRole.Link, new() { Name = "status" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/status$"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Everything is working");
+        await Expect(page.Locator("article")).ToContainTextAsync("Accounts and sync (the database): working");
+    }
+
+    [Fact]
+    public async Task VerifyEmail_SignedIn_TheHeaderNoLongerSaysPaused()
+    {
+        var page = await fixture.NewPageAsync();
+        var email = AuthClient.NewEmail("chip");
+        await RegisterAsync(page, email, "Chip");
+        await LogInAsync(page, email, Password);
+        await Expect(page.Locator("[data-sync-chip]")).ToHaveTextAsync("Paused");
+
+        var message = await fixture.Server.Mailbox.WaitForAsync(email, "Confirm your email");
+        await page.GotoAsync(Local(Mailbox.LinkFrom(message, "/verify-email")));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my email address" }).ClickAsync();
+
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Email confirmed");
+        await Expect(page.Locator("[data-sync-chip]")).Not.ToHaveTextAsync("Paused");
     }
 
     private static async Task RegisterAsync(IPage page, string email, string name)

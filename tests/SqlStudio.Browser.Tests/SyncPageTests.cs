@@ -39,6 +39,7 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(runs.Last).ToContainTextAsync("work-laptop · sent 2 changes");
         var conflict = page.Locator("article.conflict");
         await Assertions.Expect(conflict).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-sync-chip]")).ToHaveTextAsync("1 conflict");
         // Named as a person knows it (#22 §4): the record by its title, the sides by the devices' names.
         await Assertions.Expect(conflict.Locator("header")).ToContainTextAsync("“Revenue”");
         await Assertions.Expect(conflict.Locator("header")).Not.ToContainTextAsync("q1");
@@ -53,6 +54,8 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
 
         await Assertions.Expect(page.GetByText("Resolved.")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("article.conflict")).ToHaveCountAsync(0);
+        // The header on the same page agrees with it (#22 §10): it is rendered again after the resolution.
+        await Assertions.Expect(page.Locator("[data-sync-chip]")).ToContainTextAsync("Synced");
         var (records, _) = await user.PullAllAsync();
         Assert.Equal("select sum(total) from orders where paid", records[("saved_queries", "q1")]["sql"]!.GetValue<string>());
     }
@@ -71,7 +74,7 @@ public sealed class SyncPageTests(BrowserFixture fixture) : IClassFixture<Browse
 
         await Assertions.Expect(page.GetByText("Nothing has synced yet.")).ToBeVisibleAsync();
         await page.GetByLabel("Sync query history").UncheckAsync();
-        await page.GetByLabel("Never sync history entries containing").FillAsync("password, internal_salary");
+        await page.GetByLabel("Hide the value after these words").FillAsync("password, internal_salary");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
 
         await Assertions.Expect(page.GetByText("Settings saved.")).ToBeVisibleAsync();

@@ -17,7 +17,8 @@ public sealed class Accounts(
         : null;
     public const string ResetPurpose = "reset_password";
 
-    public async Task<Outcome<RegisterResponse>> RegisterAsync(RegisterRequest request, ClientInfo client)
+    /// <summary>The registration form's field rules (name, email, password), every problem at once; empty when all hold.</summary>
+    public static Dictionary<string, string[]> ValidateRegistration(RegisterRequest request)
     {
         var email = EmailAddresses.Normalize(request.Email);
         var name = request.Name?.Trim() ?? "";
@@ -42,10 +43,18 @@ public sealed class Accounts(
         {
             errors["password"] = [.. passwordProblems];
         }
+        return errors;
+    }
+
+    public async Task<Outcome<RegisterResponse>> RegisterAsync(RegisterRequest request, ClientInfo client)
+    {
+        var errors = ValidateRegistration(request);
         if (errors.Count > 0)
         {
             return Failure.Validation(errors);
         }
+        var email = EmailAddresses.Normalize(request.Email);
+        var name = request.Name!.Trim();
         var (inviteId, inviteFailure) = await invites.CheckAsync(request.InviteCode, email);
         if (inviteFailure is not null)
         {

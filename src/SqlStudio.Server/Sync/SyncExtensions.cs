@@ -21,6 +21,7 @@ public static class SyncExtensions
         services.AddSingleton<ImportService>();
         services.AddSingleton<IntegrityService>();
         services.AddSingleton<SyncSettings>();
+        services.AddSingleton<SyncOverview>();
         services.AddSingleton<TombstonePurger>();
         services.AddSingleton<SyncEventHub>();
         services.AddHostedService<SyncEventStartup>();

@@ -16,18 +16,25 @@ public static class ErrorPages
         !context.Request.Path.StartsWithSegments("/health") &&
         context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The title and sentence of an error page, for the static page and the Blazor one alike.</summary>
+    public static (string Title, string Text) Describe(int status) => status switch
+    {
+        404 => ("Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped."),
+        401 or 403 => ("Not for this account", "This page needs you to be signed in with an account that may see it."),
+        405 => ("That did not work", "This page cannot be used that way. Go back and try again."),
+        429 => ("Slow down a little", "Too many attempts in a short time. Wait a minute and try again."),
+        503 => ("Back in a moment", "The service is briefly unavailable. Try again in a minute; nothing you did was lost."),
+        >= 500 => ("Something went wrong", "An unexpected error stopped this page. Try again; if it keeps happening, send us the reference below."),
+        _ => ("That did not work", "The request could not be handled. Go back and try again."),
+    };
+
+    /// <summary>
+    /// The static error page, for failures of the server itself (5xx): it reads nothing (no database, no session), so
+    /// it shows whatever is down. 4xx pages are the Blazor <c>/error/{status}</c> page with the site's own layout.
+    /// </summary>
     public static async Task WriteAsync(HttpContext context, int status)
     {
-        var (title, text) = status switch
-        {
-            404 => ("Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped."),
-            401 or 403 => ("Not for this account", "This page needs you to be signed in with an account that may see it."),
-            405 => ("That did not work", "This page cannot be used that way. Go back and try again."),
-            429 => ("Slow down a little", "Too many attempts in a short time. Wait a minute and try again."),
-            503 => ("Back in a moment", "The service is briefly unavailable. Try again in a minute; nothing you did was lost."),
-            >= 500 => ("Something went wrong", "An unexpected error stopped this page. Try again; if it keeps happening, send us the reference below."),
-            _ => ("That did not work", "The request could not be handled. Go back and try again."),
-        };
+        var (title, text) = Describe(status);
         var reference = status >= 500 ? Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier : null;
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
@@ -45,7 +52,7 @@ public static class ErrorPages
             </head>
             <body>
             <header class="container"><nav><ul><li><a href="/" class="brand"><strong>SQL Studio Cloud</strong></a></li></ul>
-            <ul><li><a href="/account">Account</a></li></ul></nav></header>
+            <ul><li><a href="/docs/api">API</a></li><li><a href="/account">Account</a></li></ul></nav></header>
             <main class="container">
             <article class="auth-card">
             <h1>{{WebUtility.HtmlEncode(title)}}</h1>
@@ -54,22 +61,57 @@ public static class ErrorPages
             <p><a href="/" role="button">Go to the home page</a></p>
             </article>
             </main>
-            <footer class="container"><small>SQL Studio Cloud · <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a> · <a href="/health/ready">status</a></small></footer>
+            <footer class="container"><small>SQL Studio Cloud · your workspace on every machine · <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a> · <a href="/status">status</a></small></footer>
             </body>
             </html>
             """);
     }
 
-    /// <summary>The status code pages: branded HTML for browsers on pages, Problem Details for everyone else.</summary>
+    /// <summary>
+    /// The status code pages: for a browser on a page, the request is run again as <c>GET /error/{status}</c> (the
+    /// Blazor page inside the site's layout, the status kept); everyone else gets Problem Details.
+    /// </summary>
     public static async Task StatusCodePageAsync(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
     {
         var http = context.HttpContext;
-        if (WantsHtml(http))
+        if (!WantsHtml(http))
         {
-            await WriteAsync(http, http.Response.StatusCode);
+            await WriteProblemAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = new ProblemDetails { Status = http.Response.StatusCode } });
             return;
         }
-        await WriteProblemAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = new ProblemDetails { Status = http.Response.StatusCode } });
+        var status = http.Response.StatusCode;
+        if (status >= 500)
+        {
+            await WriteAsync(http, status);
+            return;
+        }
+        var (path, query, method) = (http.Request.Path, http.Request.QueryString, http.Request.Method);
+        http.Features.Set<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>(new Microsoft.AspNetCore.Diagnostics.StatusCodeReExecuteFeature
+        {
+            OriginalPath = path.Value!, OriginalPathBase = http.Request.PathBase.Value!, OriginalQueryString = query.Value,
+            Endpoint = http.GetEndpoint(), RouteValues = new(http.Request.RouteValues),
+        });
+        // Routing runs again (UseWebDefaults places UseRouting after the status code pages) for the error page's path.
+        http.SetEndpoint(null);
+        http.Request.RouteValues.Clear();
+        http.Request.Path = $"/error/{status}";
+        http.Request.QueryString = QueryString.Empty;
+        http.Request.Method = HttpMethods.Get;
+        // A scope of its own, as the framework's re-execution does: a page that answered 404 has already set up its
+        // scoped services (Blazor's NavigationManager initializes once per scope).
+        var services = http.RequestServices;
+        await using var scope = services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        http.RequestServices = scope.ServiceProvider;
+        try
+        {
+            await context.Next(http);
+        }
+        finally
+        {
+            http.RequestServices = services;
+            (http.Request.Path, http.Request.QueryString, http.Request.Method) = (path, query, method);
+            http.Features.Set<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>(null);
+        }
     }
 
     /// <summary>

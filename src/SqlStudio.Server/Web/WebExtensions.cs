@@ -30,6 +30,7 @@ public static class WebExtensions
     {
         builder.Services.AddSettings<ServerOptions>(builder.Configuration, ServerOptions.Section);
         builder.Services.AddSingleton<StaticAssets>();
+        builder.Services.AddScoped<HeaderRefresh>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<ServerOptions>((o, serverOptions) =>
         {
             o.AddServerHeader = false;
@@ -125,6 +126,8 @@ public static class WebExtensions
         }
         app.UseExceptionHandler();
         app.UseStatusCodePages(ErrorPages.StatusCodePageAsync);
+        // Routing after the status code pages, so a browser's error page re-executed as /error/{status} is routed.
+        app.UseRouting();
         app.UseMiddleware<RequestLimits>();
         app.UseMiddleware<SecurityHeaders>();
         app.UseWhen(context => StaticAssets.IsStatic(context.Request.Path), branch => branch.UseResponseCompression());

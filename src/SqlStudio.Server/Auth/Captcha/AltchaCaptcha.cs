@@ -59,6 +59,9 @@ public sealed class AltchaCaptcha : ICaptcha
     public async Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken) =>
         Verify(response) is { } solved && await MarkSpentAsync(solved.Signature, solved.ExpiresAt);
 
+    /// <summary>A right, unexpired answer (not yet spent: <see cref="VerifyAsync"/> spends it when the form goes through).</summary>
+    public bool CanKeep(string? response) => Verify(response) is not null;
+
     /// <summary>The solved challenge's signature and expiry when the answer is right; null otherwise.</summary>
     private (string Signature, long ExpiresAt)? Verify(string? response)
     {

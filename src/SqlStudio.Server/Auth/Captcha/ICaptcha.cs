@@ -12,8 +12,14 @@ public interface ICaptcha
     /// <summary>A new challenge for <c>GET /api/auth/captcha</c> (ALTCHA only).</summary>
     object? CreateChallenge() => null;
 
-    /// <summary>True when the widget's answer is valid, unexpired and not seen before.</summary>
+    /// <summary>True when the widget's answer is valid, unexpired and not seen before; spends it.</summary>
     Task<bool> VerifyAsync(string? response, string? remoteIp, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when an answer can be carried over to the form's next submission without spending it (a form refused for
+    /// its fields keeps the person's solved check). Only a provider that can check an answer locally says yes.
+    /// </summary>
+    bool CanKeep(string? response) => false;
 }
 
 /// <summary><c>Captcha:Provider=none</c>: every request passes (for self-hosting behind other protection, and tests).</summary>

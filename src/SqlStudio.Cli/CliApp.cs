@@ -10,7 +10,7 @@ namespace SqlStudio.Cli;
 public static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error,
-        Func<Uri, CancellationToken, Task>? openBrowser = null, HttpMessageHandler? handler = null)
+        Func<Uri, CancellationToken, Task>? openBrowser = null, HttpMessageHandler? handler = null, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(output, error, openBrowser, handler);
         var root = new RootCommand(
@@ -38,7 +38,7 @@ public static class CliApp
             await error.WriteLineAsync($"Run `sqlstudio {(command.Length == 0 ? "" : command + " ")}--help` for usage.");
             return 2;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)

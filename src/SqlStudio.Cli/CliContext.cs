@@ -67,6 +67,51 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
             Interactive = InteractionSupport.No,
         });
 
+    /// <summary>
+    /// Rows for a person or a script: a table on a terminal; one tab-separated line per row (a header line first) in a
+    /// pipe or a file, so ids stay whole and <c>cut</c>/<c>awk</c> read them. Cells are plain text.
+    /// </summary>
+    public async Task WriteTableAsync(string[] columns, IEnumerable<string[]> rows)
+    {
+        if (Interactive)
+        {
+            var table = new Table().AddColumns(columns.Select(Markup.Escape).ToArray());
+            foreach (var row in rows)
+            {
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+            }
+            Console.Write(table);
+            return;
+        }
+        await Output.WriteLineAsync(string.Join('\t', columns));
+        foreach (var row in rows)
+        {
+            await Output.WriteLineAsync(string.Join('\t', row.Select(cell => cell.ReplaceLineEndings(" ").Replace('\t', ' '))));
+        }
+    }
+
+    /// <summary>
+    /// A stored time (ISO-8601 UTC) as a person reads it: local time, and how long ago when it was today
+    /// ("14:02 (3 min ago)", "2026-11-20 09:15"); "never" for none. JSON output keeps the ISO form.
+    /// </summary>
+    public string When(string? stored)
+    {
+        if (stored is null || !DateTimeOffset.TryParse(stored, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return stored ?? "never";
+        }
+        var now = Time.GetUtcNow();
+        var local = TimeZoneInfo.ConvertTime(at, Time.LocalTimeZone);
+        var age = now - at;
+        if (age < TimeSpan.Zero || age.TotalHours >= 24)
+        {
+            return local.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var ago = age.TotalMinutes < 1 ? "just now" : age.TotalHours < 1 ? $"{(int)age.TotalMinutes} min ago" : $"{(int)age.TotalHours} h ago";
+        return $"{local.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)} ({ago})";
+    }
+
     /// <summary>Runs long work with progress: bars per phase on a terminal, "phase done/total (n%)" lines otherwise.</summary>
     public async Task<T> WithProgressAsync<T>(string[] phases, Func<IProgress<SyncProgress>, Task<T>> work)
     {
@@ -114,6 +159,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<Uri, Ca
     {
         options ??= new SyncClientOptions();
         options.AppName = $"sqlstudio CLI, profile {result.GetValue(Profile)}";
+        options.Product = "sqlstudio";
         return SyncProfile.OpenAsync(result.GetValue(Home)!, result.GetValue(Profile)!, result.GetValue(Server), options, handler: Handler);
     }
 

@@ -130,7 +130,10 @@ public sealed partial class SyncManager
                     if (result.ConflictId is { } conflictId && result.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost)
                     {
                         await LocalStore.AddConflictAsync(c, t, conflictId, entry.Type, entry.Id, result.Status);
-                        found.Add(new ConflictNotice(conflictId, entry.Type, entry.Id, result.Status));
+                        var local = await LocalStore.GetAsync(c, t, entry.Type, entry.Id);
+                        var title = local is null ? null : RecordTitles.Of(entry.Type, entry.Id,
+                            field => local.Data[field] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null);
+                        found.Add(new ConflictNotice(conflictId, entry.Type, entry.Id, result.Status, title));
                     }
                 }
                 return found;
@@ -201,10 +204,15 @@ public sealed partial class SyncManager
                 var count = 0;
                 foreach (var typed in root.GetProperty("changes").EnumerateObject())
                 {
-                    types.Add(typed.Name);
                     foreach (var record in typed.Value.EnumerateArray())
                     {
-                        count++;
+                        // This device's own change coming back is stored (its version and place in the log) but is
+                        // not news: "pulled" counts what other devices and the web changed.
+                        if (!record.TryGetProperty("updated_by_device", out var by) || by.ValueKind != JsonValueKind.String || by.GetString() != deviceId)
+                        {
+                            count++;
+                            types.Add(typed.Name);
+                        }
                         var id = record.GetProperty("id").GetString()!;
                         var pending = outboxEmpty ? null : await LocalStore.PendingAsync(c, t, typed.Name, id);
                         if (pending is null && !record.GetProperty("deleted").GetBoolean())
@@ -225,11 +233,13 @@ public sealed partial class SyncManager
                 ChangesPulled?.Invoke(this, new PulledChanges(applied, types));
             }
             cursor = nextCursor;
+            var more = root.GetProperty("has_more").GetBoolean();
             if (progress is not null && total is { } all)
             {
-                progress.Report(new SyncProgress("pull", Math.Min(cursor - start, all), all));
+                // The last page ends the pull: 100 %, even when the head moved on while it ran or the cursor skipped ahead.
+                progress.Report(new SyncProgress("pull", more ? Math.Min(cursor - start, all) : all, all));
             }
-            if (!root.GetProperty("has_more").GetBoolean())
+            if (!more)
             {
                 return pulled;
             }

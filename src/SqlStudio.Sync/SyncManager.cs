@@ -25,7 +25,11 @@ public sealed record SyncResult(int Pushed, int Pulled, int Conflicts, IReadOnly
 /// <summary>What a pulled page brought into the local store: how many records, of which types (for refreshing views).</summary>
 public sealed record PulledChanges(int Count, IReadOnlyCollection<string> Types);
 
-public sealed record ConflictNotice(string ConflictId, string EntityType, string EntityId, string Status);
+/// <summary>
+/// A conflict this device's push met: which record (by its <see cref="Title"/>, as a person knows it), and whether this
+/// device's edit was kept (<c>conflict_won</c>) or the other one (<c>conflict_lost</c>) until someone decides.
+/// </summary>
+public sealed record ConflictNotice(string ConflictId, string EntityType, string EntityId, string Status, string? Title = null);
 
 /// <summary>
 /// The sync engine of one signed-in profile, owned by its <see cref="SyncProfile"/> (no process-wide registry: the

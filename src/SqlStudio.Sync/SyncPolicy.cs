@@ -17,6 +17,12 @@ public sealed class SyncClientOptions
 
     /// <summary>The application syncing, shown after the host name ("ada-laptop (SQL Studio)").</summary>
     public string AppName { get; set; } = "SQL Studio";
+
+    /// <summary>
+    /// The product token of the User-Agent every request carries (<see cref="ClientUserAgent"/>): "SqlStudio" for the
+    /// desktop app, "sqlstudio" for the CLI — what the account's session list names ("SQL Studio CLI on Linux").
+    /// </summary>
+    public string Product { get; set; } = "SqlStudio";
     public TimeSpan HistoryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan AiDelay { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan RetryInitial { get; set; } = TimeSpan.FromSeconds(1);

@@ -43,6 +43,7 @@ public sealed class SyncProfile : IAsyncDisposable
             ? new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, ConnectTimeout = TimeSpan.FromSeconds(10) })
             : new HttpClient(handler, disposeHandler: false);
         http.Timeout = TimeSpan.FromMinutes(2);
+        ClientUserAgent.Apply(http, options?.Product ?? new SyncClientOptions().Product);
         time ??= TimeProvider.System;
         var store = new LocalStore(Path.Combine(folder, "store.db"));
         var auth = new AuthSession(new FileTokenStore(Path.Combine(folder, "session.json")), http, time);

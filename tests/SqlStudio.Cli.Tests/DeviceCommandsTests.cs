@@ -43,7 +43,14 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         var tabId = (await OkAsync("laptop", "tabs", "add", "--title", "Scratch", "--content", "select 1")).Trim();
         await OkAsync("laptop", "history", "add", "--sql", "select * from invoices where overdue");
         await OkAsync("laptop", "prefs", "add", "theme", "\"dark\"");
-        Assert.Contains("pending 0", await OkAsync("laptop", "sync", "now"));
+        var firstSync = await OkAsync("laptop", "sync", "now");
+        Assert.Contains("pending 0", firstSync);
+        // Its own five changes coming back are not "pulled", and the pull's progress ends at 100 % (#22 §11).
+        Assert.Contains("Pushed 5, pulled 0", firstSync);
+        Assert.Matches(@"pull: \d+/\d+ \(100%\)", firstSync);
+        // Times as a person reads them: local, and how long ago.
+        Assert.Contains("last synced ", await OkAsync("laptop", "sync", "status"));
+        Assert.Contains("(just now)", await OkAsync("laptop", "sync", "status"));
 
         // A third device signing in after the laptop synced: the first sync, run by login itself, brings everything.
         Assert.Contains("First sync: pulled 5", await OkAsync("tablet", "login", "--email", email, "--password", AuthClient.Password, "--server", server));
@@ -73,8 +80,13 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         var conflicts = JsonNode.Parse(await OkAsync("laptop", "conflicts", "list", "--json"))!.AsArray();
         var conflictId = Assert.Single(conflicts)!["conflict_id"]!.GetValue<string>();
         var list = await OkAsync("laptop", "conflicts", "list");
-        Assert.Contains("mine", list);
-        Assert.Contains("theirs", list);
+        // Piped: a header and one tab-separated line per conflict, the id whole; the other side named by its device.
+        var lines = list.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["id", "record", "fields", "mine", "theirs", "from", "kept"], lines[0].Split('\t'));
+        var row = Assert.Single(lines, l => l.StartsWith(conflictId + "\t", StringComparison.Ordinal)).Split('\t');
+        Assert.Equal("saved_queries “Monthly revenue”", row[1]);
+        Assert.Contains("select 'laptop'", row[3]);
+        Assert.Contains("profile desktop", row[5]);
         // Relative to the device running the command (#22 §5): on laptop, "mine" is laptop's text. The old words get a sentence.
         var (oldWords, oldOutput) = await RunAsync("laptop", "conflicts", "resolve", conflictId, "--keep", "remote");
         Assert.Equal(2, oldWords);
@@ -110,11 +122,47 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         // laptop, desktop, tablet, and the test's own registration login.
         Assert.Equal(4, sessions.Count);
         Assert.Single(sessions, s => s!["current"]!.GetValue<bool>());
+        // The CLI says who it is, so the account's sessions read "SQL Studio CLI on Linux", not "Unknown app".
+        var mine = Assert.Single(sessions, s => s!["current"]!.GetValue<bool>())!["user_agent"]!.GetValue<string>();
+        Assert.StartsWith("sqlstudio/", mine);
+        Assert.StartsWith("SQL Studio CLI", SqlStudio.Server.Web.UserAgents.Describe(mine));
         Assert.Contains("Signed out.", await OkAsync("desktop", "logout"));
         var (signedOut, said) = await RunAsync("desktop", "whoami");
         Assert.Equal(3, signedOut);
         // One sentence, the command named once (#22 §11).
         Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(said, "sqlstudio login"));
+    }
+
+    [Fact]
+    public async Task SyncWatch_ShowsWhatArrives_AsItArrives()
+    {
+        var email = AuthClient.NewEmail("watch");
+        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
+        var server = fixture.Server.BaseAddress.ToString();
+        await OkAsync("laptop", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
+        await OkAsync("desktop", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
+        var watched = new StringWriter();
+        var output = TextWriter.Synchronized(watched);
+        using var stop = new CancellationTokenSource();
+        var watch = CliApp.RunAsync(["sync", "watch", "--home", _home, "--profile", "laptop"], output, output, cancellationToken: stop.Token);
+
+        await WaitForAsync(() => watched.ToString().Contains("live", StringComparison.Ordinal) || watched.ToString().Contains("idle", StringComparison.Ordinal));
+        await OkAsync("desktop", "queries", "add", "--title", "From the desktop", "--sql", "select 2");
+        await OkAsync("desktop", "sync", "now");
+
+        await WaitForAsync(() => watched.ToString().Contains("received 1 change (saved queries)", StringComparison.Ordinal));
+        stop.Cancel();
+        Assert.Equal(0, await watch);
+    }
+
+    /// <summary>Waits for something the watch prints (an upper bound, not a timing: it usually takes well under a second).</summary>
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     [Fact]

@@ -93,8 +93,10 @@ public sealed class MultiDeviceTests(ServerFixture fixture) : IClassFixture<Serv
         var a = await devices.OpenAsync("a");
         var b = await devices.OpenAsync("b");
         await a.Manager.PushChangeAsync("saved_queries", "q", new JsonObject { ["title"] = "Base", ["sql"] = "select 1" });
-        await a.Manager.SyncNowAsync();
+        var first = await a.Manager.SyncNowAsync();
         await b.Manager.SyncNowAsync();
+        // The device's own change coming back on the pull is not counted as news (#22 §11).
+        Assert.Equal((1, 0), (first.Pushed, first.Pulled));
         var noticed = new List<ConflictNotice>();
         b.Manager.ConflictDetected += (_, notice) => noticed.Add(notice);
 
@@ -107,6 +109,8 @@ public sealed class MultiDeviceTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal(1, bResult.Conflicts);
         var notice = Assert.Single(noticed);
         Assert.Equal(MutationStatus.ConflictWon, notice.Status);
+        // Named as a person knows the record (#22 §4), by the same rule the web's conflict view uses.
+        Assert.Equal("Base", notice.Title);
         var onA = Assert.Single(await a.Manager.ConflictsAsync());
         var onB = Assert.Single(await b.Manager.ConflictsAsync());
         Assert.Equal(onA.ConflictId, onB.ConflictId);

@@ -21,7 +21,7 @@ public static class AccountCommands
             {
                 try
                 {
-                    using var http = new HttpClient();
+                    using var http = ClientUserAgent.Apply(new HttpClient(), "sqlstudio");
                     using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(session.Server), "/api/auth/logout"));
                     request.Headers.Authorization = new("Bearer", session.Tokens.AccessToken);
                     await http.SendAsync(request, ct);
@@ -62,12 +62,8 @@ public static class AccountCommands
             {
                 return await cli.JsonAsync(rows);
             }
-            var table = new Table().AddColumns("id", "device", "platform", "last seen", "");
-            foreach (var s in rows)
-            {
-                table.AddRow(s.SessionId, Markup.Escape(s.DeviceName ?? "-"), Markup.Escape(s.Platform ?? "-"), s.LastSeenAt, s.Current ? "this device" : "");
-            }
-            cli.Console.Write(table);
+            await cli.WriteTableAsync(["id", "device", "platform", "last seen", ""],
+                rows.Select(s => new[] { s.SessionId, s.DeviceName ?? "-", s.Platform ?? "-", cli.When(s.LastSeenAt), s.Current ? "this device" : "" }));
             return 0;
         }));
         var id = new Argument<string>("id") { Description = "Session id (from sessions list)." };
@@ -133,7 +129,7 @@ public static class AccountCommands
             TokenResponse tokens;
             if (provider is not null)
             {
-                using var http = cli.Handler is null ? new HttpClient() : new HttpClient(cli.Handler, disposeHandler: false);
+                using var http = ClientUserAgent.Apply(cli.Handler is null ? new HttpClient() : new HttpClient(cli.Handler, disposeHandler: false), "sqlstudio");
                 var browser = result.GetValue(noBrowser) ? (_, _) => Task.CompletedTask : cli.OpenBrowser ?? SystemBrowser.OpenAsync;
                 try
                 {

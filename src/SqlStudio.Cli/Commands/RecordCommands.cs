@@ -49,13 +49,11 @@ public static class RecordCommands
             {
                 return await cli.JsonAsync(found.Select(ToJson));
             }
-            var table = new Table().AddColumns("type", "id", "text");
-            foreach (var r in found)
+            await cli.WriteTableAsync(["type", "id", "text"], found.Select(r =>
             {
                 var shown = r.Data["sql"]?.ToString() ?? r.Data["query_text"]?.ToString() ?? "";
-                table.AddRow(r.Type, r.Id, Markup.Escape(shown.Length > 80 ? shown[..80] + "…" : shown));
-            }
-            cli.Console.Write(table);
+                return new[] { r.Type, r.Id, shown.Length > 80 ? shown[..80] + "…" : shown };
+            }));
             return 0;
         }));
         yield return search;
@@ -74,20 +72,8 @@ public static class RecordCommands
             {
                 return await cli.JsonAsync(records.Select(ToJson));
             }
-            var table = new Table().AddColumn("id");
-            foreach (var column in kind.Columns)
-            {
-                table.AddColumn(column);
-            }
-            table.AddColumn("sync");
-            foreach (var r in records)
-            {
-                var cells = new List<string> { r.Id };
-                cells.AddRange(kind.Columns.Select(c => Markup.Escape(Short(r.Data[c]?.ToString() ?? ""))));
-                cells.Add(r.Pending ? "pending" : r.Version > 0 ? $"v{r.Version}" : "local");
-                table.AddRow(cells.ToArray());
-            }
-            cli.Console.Write(table);
+            await cli.WriteTableAsync(["id", .. kind.Columns, "sync"], records.Select(r => (string[])
+                [r.Id, .. kind.Columns.Select(c => Short(r.Data[c]?.ToString() ?? "")), r.Pending ? "pending" : r.Version > 0 ? $"v{r.Version}" : "local"]));
             return 0;
         }));
         command.Subcommands.Add(list);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using SqlStudio.Contracts;
 using SqlStudio.Sync;
 
 namespace SqlStudio.Cli.Commands;
@@ -17,6 +18,32 @@ public static class SyncCommands
                 "`sqlstudio conflicts list` shows both sides; `sqlstudio conflicts resolve ID --keep mine|theirs` settles one.");
         }
     }
+
+    /// <summary>A record type as a person says it.</summary>
+    private static string Noun(string type) => type switch
+    {
+        "connections" => "connections",
+        "query_tabs" => "query tabs",
+        "query_history" => "history",
+        "saved_queries" => "saved queries",
+        "ai_sessions" => "AI chats",
+        "ai_messages" => "AI messages",
+        "ui_preferences" => "preferences",
+        _ => type,
+    };
+
+    /// <summary>One record of a type as a person says it.</summary>
+    private static string OneOf(string type) => type switch
+    {
+        "connections" => "connection",
+        "query_tabs" => "query tab",
+        "query_history" => "history entry",
+        "saved_queries" => "saved query",
+        "ai_sessions" => "AI chat",
+        "ai_messages" => "AI message",
+        "ui_preferences" => "preference",
+        _ => type,
+    };
 
     public static IEnumerable<Command> Create(CliContext cli)
     {
@@ -65,7 +92,7 @@ public static class SyncCommands
                     metrics = new { outbox_size = pending, last_sync_ms = roundMs, conflicts },
                 });
             }
-            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {last ?? "never"} · {profile.Manager.Server}" +
+            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {cli.When(last)} · {profile.Manager.Server}" +
                                             (lastError is null ? "" : $" · last error: {lastError}"));
             return 0;
         }));
@@ -111,9 +138,18 @@ public static class SyncCommands
         watch.SetAction((result, ct) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
+            string Now() => cli.Time.GetLocalNow().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
             profile.Manager.StatusChanged += (_, s) =>
-                cli.Output.WriteLine($"{cli.Time.GetLocalNow():HH:mm:ss} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting" +
+                cli.Output.WriteLine($"{Now()} {s.State.ToString().ToLowerInvariant()} · {s.Pending} waiting" +
                                      $"{(s.Realtime is null ? "" : " · " + s.Realtime)}{(s.LastError is null ? "" : " · " + s.LastError)}");
+            // What arrived and what needs a decision, as it happens (#22 §6).
+            profile.Manager.ChangesPulled += (_, pulled) =>
+                cli.Output.WriteLine($"{Now()} received {(pulled.Count == 1 ? "1 change" : $"{pulled.Count} changes")} " +
+                                     $"({string.Join(", ", pulled.Types.Order().Select(Noun))})");
+            profile.Manager.ConflictDetected += (_, conflict) =>
+                cli.Output.WriteLine($"{Now()} conflict on the {OneOf(conflict.EntityType)}{(conflict.Title is { } title ? $" “{title}”" : "")}: " +
+                                     $"{(conflict.Status == "conflict_won" ? "this device's edit" : "the other device's edit")} is kept for now · " +
+                                     $"sqlstudio conflicts resolve {conflict.ConflictId} --keep mine|theirs");
             profile.Manager.Start();
             try
             {
@@ -137,18 +173,23 @@ public static class SyncCommands
             {
                 return await cli.JsonAsync(rows);
             }
-            // Sides named from this device: "mine" is what was edited here, "theirs" what the other device wrote.
+            // Sides named from this device: "mine" is what was edited here, "theirs" what the other device wrote, and
+            // that device by the name the account lists it under (#22 §4).
             var device = await profile.Manager.DeviceIdAsync();
-            var table = new Table().AddColumns("id", "record", "fields", "mine", "theirs", "kept");
-            foreach (var c in rows)
+            Dictionary<string, string> names = rows.Count == 0 ? [] : (await profile.Api.SendAsync<List<DeviceInfo>>(profile.Manager.Server, HttpMethod.Get, "/api/sync/devices", null, ct))
+                .ToDictionary(d => d.DeviceId, d => d.Name);
+            string Name(string? id) => id is null ? "-" : id == "web" ? "the web" : names.GetValueOrDefault(id) is { Length: > 0 } name ? name : id;
+            await cli.WriteTableAsync(["id", "record", "fields", "mine", "theirs", "from", "kept"], rows.Select(c =>
             {
                 var localIsMine = c.LocalDeviceId == device || c.RemoteDeviceId != device;
-                var (mine, theirs) = localIsMine ? (c.Local, c.Remote) : (c.Remote, c.Local);
+                var (mine, theirs, other) = localIsMine ? (c.Local, c.Remote, c.RemoteDeviceId) : (c.Remote, c.Local, c.LocalDeviceId);
                 var kept = c.Winner == "local" == localIsMine ? "mine" : "theirs";
-                table.AddRow(c.ConflictId, Markup.Escape(c.Title is { } title ? $"{c.EntityType} “{title}”" : $"{c.EntityType}/{c.EntityId}"), string.Join(",", c.Fields),
-                    Markup.Escape(mine.ToJsonString()), Markup.Escape(theirs.ToJsonString()), kept);
-            }
-            cli.Console.Write(table);
+                return new[]
+                {
+                    c.ConflictId, c.Title is { } title ? $"{c.EntityType} “{title}”" : $"{c.EntityType}/{c.EntityId}", string.Join(",", c.Fields),
+                    mine.ToJsonString(CliContext.Json), theirs.ToJsonString(CliContext.Json), Name(other), kept,
+                };
+            }));
             return 0;
         }));
         var id = new Argument<string>("id") { Description = "Conflict id (from conflicts list)." };

@@ -102,23 +102,8 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
     }
 
     /// <summary>The words a person knows a record by: its title or name, a preference's key, the first line of its text.</summary>
-    public static string? TitleOf(string type, string id, IReadOnlyDictionary<string, object?> values)
-    {
-        var text = type switch
-        {
-            "connections" => values.GetValueOrDefault("name") as string,
-            "ui_preferences" => id,
-            "query_history" => values.GetValueOrDefault("query_text") as string,
-            "ai_messages" => values.GetValueOrDefault("content") as string,
-            _ => values.GetValueOrDefault("title") as string,
-        };
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        var line = text.Trim().Split('\n')[0].Trim();
-        return line.Length > 80 ? line[..80] + "…" : line;
-    }
+    public static string? TitleOf(string type, string id, IReadOnlyDictionary<string, object?> values) =>
+        RecordTitles.Of(type, id, field => values.GetValueOrDefault(field) as string);
 
     private static ConflictInfo ToInfo(ConflictRow r) => new(
         r.ConflictId, r.EntityType, r.EntityId, JsonSerializer.Deserialize<List<string>>(r.Fields) ?? [],

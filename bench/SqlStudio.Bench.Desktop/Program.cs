@@ -124,7 +124,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         usable.Add(watch.Elapsed.TotalMilliseconds);
         if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
         {
-            var phases = await page.EvaluateAsync<string>("() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().slice(0, 30) + ':' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(' '); return `dcl=${Math.round(n.domContentLoadedEventEnd)} load=${Math.round(n.loadEventEnd)} ${r}`; }");
+            var phases = await page.EvaluateAsync<string>("() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().slice(0, 30) + ':' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(' '); const m = performance.getEntriesByType('mark').map(e => e.name + '=' + Math.round(e.startTime)).join(' '); return `dcl=${Math.round(n.domContentLoadedEventEnd)} load=${Math.round(n.loadEventEnd)} ${r} ${m}`; }");
             Console.Error.WriteLine($"goto={loaded:F0} ms usable={usable[^1]:F0} ms {phases}");
         }
         hostStart.Add(started);

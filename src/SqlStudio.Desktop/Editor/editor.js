@@ -56,6 +56,7 @@ window.SqlStudioEditor = {
   // Every text change is reported with the tab it belongs to: the one editor shows each tab in turn, and a change still
   // waiting for its pause when the tab switches goes to the tab it was typed in.
   create(host, dotnet, text, dialect, schema, tab) {
+    performance.mark("sqlstudio:editor-create");
     const id = nextId++;
     const languageSlot = new Compartment();
     let timer = null;

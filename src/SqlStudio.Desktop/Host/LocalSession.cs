@@ -37,6 +37,15 @@ public sealed class LocalSession
         return session;
     }
 
+    /// <summary>Ends a session (the host's own warm-up ends the one it used).</summary>
+    public void End(string? session)
+    {
+        if (session is not null)
+        {
+            _sessions.TryRemove(session, out _);
+        }
+    }
+
     public bool IsSession(string? cookie) => cookie is not null && _sessions.ContainsKey(cookie);
 
     public bool IsLocalHost(string? host) => host == $"127.0.0.1:{Port}" || host == $"localhost:{Port}";

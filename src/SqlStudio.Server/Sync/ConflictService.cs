@@ -7,7 +7,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>Recorded conflicts: listed for the user, resolved by keeping either side or a merged value.</summary>
-public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub events)
+public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub events, PushService push)
 {
     private sealed record ConflictRow(
         string ConflictId, string EntityType, string EntityId, string Fields, string LocalData, string RemoteData, string? LocalDeviceId,
@@ -20,21 +20,29 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
 
     public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200, CancellationToken cancellationToken = default)
     {
-        return await db.ReadAsync(async c =>
+        var rows = (await db.ReadAsync(c => c.QueryAsync<ConflictRow>(
+            $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
+            new { userId, all = !unresolvedOnly, limit }), cancellationToken)).ToList();
+        // Each conflict named as a person knows its record (its title, name or first line), not by its id: the records
+        // read in one batch, one statement per type (one round trip however many conflicts).
+        var records = new Dictionary<(string Type, string Id), SyncRow>();
+        var batch = new SqlBatch();
+        foreach (var group in rows.GroupBy(r => r.EntityType))
         {
-            var rows = await c.QueryAsync<ConflictRow>(
-                $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
-                new { userId, all = !unresolvedOnly, limit });
-            // Each conflict named as a person knows its record (its title, name or first line), not by its id.
-            var list = new List<ConflictInfo>();
-            foreach (var row in rows)
+            if (EntityCatalogue.Find(group.Key) is { } spec)
             {
-                var spec = EntityCatalogue.Find(row.EntityType);
-                var record = spec is null ? null : await SyncStore.LoadAsync(c, null, spec, userId, row.EntityId);
-                list.Add(ToInfo(row) with { Title = record is null ? null : TitleOf(row.EntityType, row.EntityId, record.Values) });
+                SyncStore.LoadMany(batch, spec, userId, group.Select(r => r.EntityId).ToHashSet(StringComparer.Ordinal),
+                    found => found.ForEach(row => records[(spec.Type, row.Id)] = row));
             }
-            return (IReadOnlyList<ConflictInfo>)list;
-        }, cancellationToken);
+        }
+        if (batch.Count > 0)
+        {
+            await db.ReadBatchAsync(batch, cancellationToken);
+        }
+        return rows.Select(row => ToInfo(row) with
+        {
+            Title = records.TryGetValue((row.EntityType, row.EntityId), out var record) ? TitleOf(row.EntityType, row.EntityId, record.Values) : null,
+        }).ToList();
     }
 
     /// <summary>
@@ -51,17 +59,26 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
         return outcome;
     }
 
+    /// <summary>
+    /// A resolution is a mutation like any device's (#24): the chosen side (or the custom value) as an upsert — or a
+    /// delete — on the record's current version, through <see cref="PushService.ApplyAsync"/>, so it meets the same
+    /// validation, rules (a message stays in its chat, a preference's id is its key) and cascade (a chat deleted takes
+    /// its messages) as a push, and the conflict is marked resolved in the same guarded batch. All or nothing: a refused
+    /// resolution writes nothing and leaves the conflict open.
+    /// </summary>
     private async Task<Outcome<JsonObject>> ResolveCoreAsync(string userId, string conflictId, ResolveRequest request, CancellationToken cancellationToken)
     {
         if (request.Choice is not ("local" or "remote" or "custom"))
         {
             return Failure.Validation(new Dictionary<string, string[]> { ["choice"] = ["choice is 'local', 'remote' or 'custom'."] });
         }
-        var deviceId = PushService.IsId(request.DeviceId) ? request.DeviceId : "conflict-resolution";
-        return await db.WriteAsync<Outcome<JsonObject>>(async (c, t) =>
+        var deviceId = PushService.IsId(request.DeviceId) ? request.DeviceId! : ResolverDevice;
+        var kind = new SyncWriteKind("resolve", IsDevice: deviceId is not (ResolverDevice or SyncSettings.WebDevice), AllOrNothing: true);
+        var resolvedAt = "";
+        async Task<Outcome<Mutation[]>> PrepareAsync()
         {
-            var conflict = await c.QuerySingleOrDefaultAsync<ConflictRow>(
-                $"SELECT {Columns} FROM sync_conflicts WHERE conflict_id = @conflictId AND user_id = @userId", new { conflictId, userId }, t);
+            var conflict = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ConflictRow>(
+                $"SELECT {Columns} FROM sync_conflicts WHERE conflict_id = @conflictId AND user_id = @userId", new { conflictId, userId }), cancellationToken);
             if (conflict is null)
             {
                 return new Failure(404, ErrorCodes.NotFound, "No conflict with this id.");
@@ -71,35 +88,47 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
                 return new Failure(409, "already_resolved", $"This conflict was already resolved ({conflict.Resolution}).");
             }
             var spec = EntityCatalogue.Find(conflict.EntityType)!;
-            var existing = await SyncStore.LoadAsync(c, t, spec, userId, conflict.EntityId);
+            var current = await db.ReadAsync(c => SyncStore.LoadAsync(c, null, spec, userId, conflict.EntityId), cancellationToken);
             var chosen = request.Choice switch
             {
                 "local" => JsonDocument.Parse(conflict.LocalData).RootElement,
                 "remote" => JsonDocument.Parse(conflict.RemoteData).RootElement,
                 _ => request.Data ?? default,
             };
-            var deleted = chosen.ValueKind == JsonValueKind.Object && chosen.TryGetProperty(SyncRecords.DeletedField, out var d) ? d.ValueKind == JsonValueKind.True : (bool?)null;
-            var (values, error) = SyncRecords.Read(spec, chosen, isNew: existing is null);
-            if (error is not null)
+            if (chosen.ValueKind != JsonValueKind.Object)
             {
-                return Failure.Validation(new Dictionary<string, string[]> { ["data"] = [error.Message] });
+                return Failure.Validation(new Dictionary<string, string[]> { ["data"] = ["A custom resolution needs data: the record's fields as an object."] });
             }
-            if (deleted is { } del)
+            var now = time.GetUtcNow();
+            resolvedAt = StoredTime.Format(now);
+            var delete = chosen.TryGetProperty(SyncRecords.DeletedField, out var d) && d.ValueKind == JsonValueKind.True;
+            var fields = new JsonObject();
+            foreach (var property in chosen.EnumerateObject().Where(p => p.Name != SyncRecords.DeletedField))
             {
-                values![SyncRecords.DeletedField] = del;
+                fields[property.Name] = JsonNode.Parse(property.Value.GetRawText());
             }
-            else if (existing is { Deleted: true })
+            // Each attempt its own mutation id: a refused attempt is not recorded, and a new one is not its duplicate.
+            return new[]
             {
-                values![SyncRecords.DeletedField] = false;
-            }
-            var now = StoredTime.Format(time.GetUtcNow());
-            var row = await SyncWriter.WriteAsync(c, t, spec, userId, conflict.EntityId, existing, values!, now, deviceId, now);
-            await c.ExecuteAsync(
-                "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId",
-                new { conflictId, choice = request.Choice, now }, t);
-            return SyncRecords.ToJson(spec, row);
-        }, cancellationToken);
+                new Mutation($"resolve-{Guid.CreateVersion7():N}", conflict.EntityType, conflict.EntityId, delete ? "delete" : "upsert",
+                    current?.Version ?? 0, WireTime.ToText(now), delete ? null : JsonSerializer.SerializeToElement(fields)),
+            };
+        }
+        var outcome = await push.ApplyAsync(userId, deviceId, kind, PrepareAsync, () =>
+        [
+            new SqlStatement(
+                "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId AND user_id = @userId",
+                new Dictionary<string, object?> { ["choice"] = request.Choice, ["now"] = resolvedAt, ["conflictId"] = conflictId, ["userId"] = userId }),
+        ], cancellationToken);
+        if (outcome.Failure is { } failure)
+        {
+            return failure;
+        }
+        return outcome.Value!.Results[0].Record ?? new JsonObject();
     }
+
+    /// <summary>The writer named on a resolution made through the API without a device id.</summary>
+    private const string ResolverDevice = "conflict-resolution";
 
     /// <summary>The words a person knows a record by: its title or name, a preference's key, the first line of its text.</summary>
     public static string? TitleOf(string type, string id, IReadOnlyDictionary<string, object?> values) =>

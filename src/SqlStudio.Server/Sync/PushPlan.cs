@@ -160,8 +160,11 @@ public sealed class PushPlan
     }
 
     /// <summary>The write batch: guarded by the cursor and the device as read, so a concurrent writer sends this push back to re-read.</summary>
-    public SqlBatch Write(int records, long bytes, TimeSpan elapsed, string? error)
+    /// <param name="kind">What wrote (<see cref="SyncWriteKind"/>): its activity line, and whether the writer is a device to register and stamp.</param>
+    /// <param name="also">The writer's own statements, committed with the rows (a resolution marks its conflict resolved).</param>
+    public SqlBatch Write(int records, long bytes, TimeSpan elapsed, string? error, SyncWriteKind? kind = null, IEnumerable<SqlStatement>? also = null)
     {
+        kind ??= SyncWriteKind.Push;
         var batch = new SqlBatch();
         var owners = new List<string?>();
         void Add(SqlStatement statement, string? owner)
@@ -176,7 +179,7 @@ public sealed class PushPlan
             """,
             new { seq = _state.Seq, userId = _userId, deviceId = _deviceId });
         owners.Add(null);
-        if (!_state.DeviceKnown)
+        if (!_state.DeviceKnown && kind.IsDevice)
         {
             Add(new("INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
                 new Dictionary<string, object?> { ["deviceId"] = _deviceId, ["userId"] = _userId, ["now"] = _now }), null);
@@ -184,6 +187,10 @@ public sealed class PushPlan
         for (var i = 0; i < _writes.Count; i++)
         {
             Add(_writes[i], _owners[i]);
+        }
+        foreach (var statement in also ?? [])
+        {
+            Add(statement, null);
         }
         if (_recorded.Count > 0)
         {
@@ -198,9 +205,12 @@ public sealed class PushPlan
         {
             Add(new("UPDATE users SET sync_seq = @current WHERE user_id = @userId", new Dictionary<string, object?> { ["current"] = _cursor.Current, ["userId"] = _userId }), null);
         }
-        Add(new("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
-            new Dictionary<string, object?> { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
-        Add(Activity.Insert(_userId, _deviceId, "push", records, Conflicts, bytes, elapsed, error, _now), null);
+        if (kind.IsDevice)
+        {
+            Add(new("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
+                new Dictionary<string, object?> { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
+        }
+        Add(Activity.Insert(_userId, _deviceId, kind.Activity, records, Conflicts, bytes, elapsed, error, _now), null);
         _owners.Clear();
         _owners.AddRange(owners);
         Batch = batch;
@@ -347,6 +357,17 @@ public sealed class PushPlan
             }
         }
     }
+}
+
+/// <summary>
+/// Who writes synced rows through the one write path (<see cref="PushService.ApplyAsync"/>): a device's push, or a
+/// resolution (by a device, or on the web). All get the same validation, rules, merge and cascade; they differ only in
+/// the activity line they leave and whether the writer is a device the account lists.
+/// </summary>
+/// <param name="AllOrNothing">A refused mutation refuses the whole write (nothing committed), instead of standing alone.</param>
+public sealed record SyncWriteKind(string Activity, bool IsDevice, bool AllOrNothing = false)
+{
+    public static readonly SyncWriteKind Push = new("push", true);
 }
 
 /// <summary>Rules beyond single fields: a message needs its chat; a preference's id is its key; a parent cannot change.</summary>

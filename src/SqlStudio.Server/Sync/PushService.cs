@@ -33,18 +33,49 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
             logger.LogWarning("Push for {UserId} waited {Budget} for its turn; answered busy", userId, options.PushWaitBudget);
             return BusyFailure;
         }
-        return await PushInTurnAsync(userId, request, budget, cancellationToken);
+        var mutations = request.Mutations!.ToArray();
+        var outcome = await InTurnAsync(userId, request.DeviceId!, SyncWriteKind.Push, () => Task.FromResult<Outcome<Mutation[]>>(mutations),
+            null, budget, cancellationToken);
+        if (outcome.Value is not null && request.Pending is { } pending)
+        {
+            metrics.ClientPending(pending);
+        }
+        return outcome;
     }
 
-    private async Task<Outcome<PushResponse>> PushInTurnAsync(string userId, PushRequest request, Stopwatch budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one write path for synced rows, for every writer that is not a device's push (a resolution, by a device or
+    /// on the web): the mutations <paramref name="prepare"/> builds go through the same validation, rules, merge and
+    /// cascade as a push, in the same round trips, with the writer's own statements (<paramref name="also"/>) in the
+    /// same guarded batch. <paramref name="prepare"/> runs again whenever another writer got in first, so what it read
+    /// (a conflict still unresolved) is true when the batch commits.
+    /// </summary>
+    internal async Task<Outcome<PushResponse>> ApplyAsync(string userId, string deviceId, SyncWriteKind kind,
+        Func<Task<Outcome<Mutation[]>>> prepare, Func<IEnumerable<SqlStatement>>? also, CancellationToken cancellationToken)
+    {
+        var budget = Stopwatch.StartNew();
+        using var turn = await gate.WaitAsync(userId, options.PushWaitBudget, cancellationToken);
+        if (turn is null)
+        {
+            return BusyFailure;
+        }
+        return await InTurnAsync(userId, deviceId, kind, prepare, also, budget, cancellationToken);
+    }
+
+    private async Task<Outcome<PushResponse>> InTurnAsync(string userId, string deviceId, SyncWriteKind kind,
+        Func<Task<Outcome<Mutation[]>>> prepare, Func<IEnumerable<SqlStatement>>? also, Stopwatch budget, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var deviceId = request.DeviceId!;
-        var mutations = request.Mutations!;
         var refused = new Dictionary<string, MutationError>(StringComparer.Ordinal);
         var guardFailures = 0;
         while (true)
         {
+            var prepared = await prepare();
+            if (prepared.Failure is { } failure)
+            {
+                return failure;
+            }
+            var mutations = prepared.Value!;
             var now = time.GetUtcNow();
             var latest = StoredTime.Format(now + options.MaxClockSkew);
             var checkedMutations = mutations.Select(m => PushPlan.Checked.Of(m, latest)).ToList();
@@ -56,9 +87,13 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
                 return Devices.RevokedFailure;
             }
             var plan = PushPlan.Decide(state, userId, deviceId, checkedMutations, now, refused);
+            if (kind.AllOrNothing && plan.Results.FirstOrDefault(r => r.Status == MutationStatus.Rejected) is { Error: { } refusal })
+            {
+                return new Failure(400, refusal.Code, refusal.Message);
+            }
             var rejected = plan.Results.Count(r => r.Status == MutationStatus.Rejected);
             var firstError = plan.Results.FirstOrDefault(r => r.Error is not null)?.Error?.Code;
-            var batch = plan.Write(plan.Results.Count, 0, watch.Elapsed, firstError);
+            var batch = plan.Write(plan.Results.Count, 0, watch.Elapsed, firstError, kind, also?.Invoke());
             try
             {
                 await db.WriteBatchAsync(batch, cancellationToken);
@@ -97,12 +132,11 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
             }
             foreach (var group in plan.Results.Where(r => r.Status != MutationStatus.Rejected && types.ContainsKey(r.MutationId)).GroupBy(r => types[r.MutationId]))
             {
-                metrics.Records("push", group.Key, group.Count());
+                if (kind == SyncWriteKind.Push)
+                {
+                    metrics.Records("push", group.Key, group.Count());
+                }
                 metrics.Conflicts(group.Key, group.Count(r => r.Status is MutationStatus.ConflictWon or MutationStatus.ConflictLost));
-            }
-            if (request.Pending is { } pending)
-            {
-                metrics.ClientPending(pending);
             }
             return new PushResponse(plan.Results, plan.Cursor);
         }

@@ -84,16 +84,7 @@ public static class SyncWriter
         return count;
     }
 
-    /// <summary>Records a conflict: both sides of the fields in question, and which one is in the row now.</summary>
-    public static async Task<string> RecordConflictAsync(DbConnection c, DbTransaction t, string userId, EntitySpec spec, string entityId,
-        IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
-        bool localWon, string now)
-    {
-        var (conflictId, statement) = Conflict(userId, spec, entityId, fields, local, remote, deviceId, localUpdatedAt, rival, localWon, now);
-        await statement.RunAsync(c, t);
-        return conflictId;
-    }
-
+    /// <summary>A conflict as a statement: both sides of the fields in question, and which one is in the row now.</summary>
     public static (string ConflictId, SqlStatement Statement) Conflict(string userId, EntitySpec spec, string entityId,
         IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
         bool localWon, string now)

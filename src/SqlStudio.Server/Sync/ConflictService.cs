@@ -114,7 +114,7 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
                     current?.Version ?? 0, WireTime.ToText(now), delete ? null : JsonSerializer.SerializeToElement(fields)),
             };
         }
-        var outcome = await push.ApplyAsync(userId, deviceId, kind, PrepareAsync, () =>
+        var outcome = await push.ApplyAsync(userId, deviceId, kind, PrepareAsync, _ =>
         [
             new SqlStatement(
                 "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId AND user_id = @userId",

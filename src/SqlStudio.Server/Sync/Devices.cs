@@ -18,7 +18,7 @@ public sealed class Devices(Db db, TimeProvider time)
         var errors = new Dictionary<string, string[]>();
         if (!PushService.IsId(request.DeviceId))
         {
-            errors["device_id"] = ["device_id is required: up to 100 letters, digits, '-', '_', '.' or ':'."];
+            errors["device_id"] = [IdRules.Required("device_id")];
         }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100 || !Web.TextRules.IsPrintable(request.Name))
         {

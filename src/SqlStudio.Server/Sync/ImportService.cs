@@ -1,7 +1,5 @@
-using System.Data.Common;
-using System.Diagnostics;
 using System.Text.Json;
-using Dapper;
+using System.Text.Json.Nodes;
 using SqlStudio.Contracts;
 using SqlStudio.Server.Data;
 
@@ -9,9 +7,11 @@ namespace SqlStudio.Server.Sync;
 
 /// <summary>
 /// Import of a local (Phase 1) export in batches: duplicates skipped or updated, per-record errors that do not
-/// stop the batch, and a journal of what each record was before, so an import can be undone exactly.
+/// stop the batch, and a journal of what each record was before, so an import can be undone exactly. Each batch is
+/// mutations through the push's write path (<see cref="PushService.ApplyAsync"/>): the same validation, rules and
+/// cascade, and three round trips whatever its size (the import read, the rows read, one guarded write).
 /// </summary>
-public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time)
+public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time, PushService push, SyncEventHub events)
 {
     private const string ImportDevice = "import";
 
@@ -20,7 +20,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
         var errors = new Dictionary<string, string[]>();
         if (!PushService.IsId(request.ImportId))
         {
-            errors["import_id"] = ["import_id is required: up to 100 letters, digits, '-', '_', '.' or ':'."];
+            errors["import_id"] = [IdRules.Required("import_id")];
         }
         if (request.OnDuplicate is not ("skip" or "update"))
         {
@@ -41,149 +41,158 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             return Failure.Validation(errors);
         }
 
-        var watch = Stopwatch.StartNew();
-        var outcome = await db.WriteAsync<Outcome<ImportResponse>>(async (c, t) =>
+        var failures = new List<ImportError>();
+        var mutations = new List<Mutation>();
+        var owners = new List<(string Type, string Id)>();
+        var now = time.GetUtcNow();
+        foreach (var spec in EntityCatalogue.All.Where(s => records.ContainsKey(s.Type)))
         {
-            var now = StoredTime.Format(time.GetUtcNow());
-            var status = await ImportStore.StatusAsync(c, t, userId, request.ImportId!);
-            if (status == "undone")
+            foreach (var record in records[spec.Type] ?? [])
             {
-                return new Failure(409, "import_undone", "This import was undone; start a new one with a new import_id.");
-            }
-            if (status is null)
-            {
-                await ImportStore.StartAsync(c, t, userId, request.ImportId!, request.OnDuplicate, now);
-            }
-            var seq = await ImportStore.LastEntryAsync(c, t, userId, request.ImportId!);
-            var (inserted, updated, skipped) = (0, 0, 0);
-            var failures = new List<ImportError>();
-            foreach (var spec in EntityCatalogue.All.Where(s => records.ContainsKey(s.Type)))
-            {
-                foreach (var record in records[spec.Type] ?? [])
+                var id = record.ValueKind == JsonValueKind.Object && record.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String
+                    ? idValue.GetString() : null;
+                if (!PushService.IsId(id))
                 {
-                    var id = record.ValueKind == JsonValueKind.Object && record.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String
-                        ? idValue.GetString() : null;
-                    if (!PushService.IsId(id))
-                    {
-                        failures.Add(new ImportError(spec.Type, id, "invalid_id", "Each record needs an id: up to 100 letters, digits, '-', '_', '.' or ':'."));
-                        continue;
-                    }
-                    await t.SaveAsync("record");
-                    try
-                    {
-                        var result = await ImportOneAsync(c, t, spec, userId, id!, record, request, ++seq, now);
-                        switch (result)
-                        {
-                            case "inserted": inserted++; break;
-                            case "updated": updated++; break;
-                            case "skipped": skipped++; seq--; break;
-                            default:
-                                seq--;
-                                var error = JsonSerializer.Deserialize<RecordError>(result)!;
-                                failures.Add(new ImportError(spec.Type, id, error.Code, error.Message));
-                                break;
-                        }
-                        await t.ReleaseAsync("record");
-                    }
-                    catch (DbException ex)
-                    {
-                        // One bad record must not cost the batch: undo its statements and carry on.
-                        await t.RollbackAsync("record");
-                        seq--;
-                        var refused = SyncRecords.Refused(spec, ex);
-                        failures.Add(new ImportError(spec.Type, id, refused.Code, refused.Message));
-                    }
+                    failures.Add(new ImportError(spec.Type, id, "invalid_id", IdRules.Required("Each record's id")));
+                    continue;
+                }
+                // The record's own time of change when the export has it (the validator brings a future one back to now).
+                var updatedAt = record.TryGetProperty("updated_at", out var u) && u.ValueKind == JsonValueKind.String &&
+                                SyncRecords.NormalizeTime(u.GetString()) is { } at ? at : WireTime.ToText(now);
+                // The record as exported is the mutation's data (its id and times are read as such, not as fields).
+                mutations.Add(new Mutation($"import-{Guid.CreateVersion7():N}", spec.Type, id, "upsert", 0, updatedAt, record));
+                owners.Add((spec.Type, id!));
+            }
+        }
+        var kind = new SyncWriteKind("import", IsDevice: false, Overwrite: true, SkipExisting: request.OnDuplicate == "skip", RunId: request.ImportId);
+        var import = new ImportStore.State();
+        async Task<Outcome<Mutation[]>> PrepareAsync()
+        {
+            import = new ImportStore.State();
+            await db.ReadBatchAsync(ImportStore.ReadState(new SqlBatch(), import, userId, request.ImportId!), cancellationToken);
+            return import.Status == "undone"
+                ? new Failure(409, "import_undone", "This import was undone; start a new one with a new import_id.")
+                : mutations.ToArray();
+        }
+        var (inserted, updated, skipped) = (0, 0, 0);
+        var refused = new List<ImportError>();
+        IEnumerable<SqlStatement> Also(SyncWritten written)
+        {
+            // The journal (what each record was before, for undo) and the import's counts, in the rows' own batch.
+            (inserted, updated, skipped) = (0, 0, 0);
+            refused.Clear();
+            var journal = new List<object?[]>();
+            var seq = import.LastEntry;
+            for (var n = 0; n < written.Results.Count; n++)
+            {
+                var (result, (type, id)) = (written.Results[n], owners[n]);
+                if (result.Status == MutationStatus.Rejected)
+                {
+                    refused.Add(new ImportError(type, id, result.Error!.Code, result.Error.Message));
+                    continue;
+                }
+                if (result.Status == MutationStatus.Duplicate)
+                {
+                    skipped++;
+                    continue;
+                }
+                var before = written.Before.GetValueOrDefault((type, id));
+                journal.Add([++seq, type, id, before is null ? "inserted" : "updated", before?.Fields.ToJsonString()]);
+                if (before is null or { Deleted: true })
+                {
+                    inserted++;
+                }
+                else
+                {
+                    updated++;
                 }
             }
-            await ImportStore.CountAsync(c, t, userId, request.ImportId!, inserted, updated, skipped, failures.Count);
-            return new ImportResponse(inserted, updated, skipped, failures);
-        }, cancellationToken);
-        if (outcome.Value is { } response)
-        {
-            metrics.Records("import", "all", response.Inserted + response.Updated);
-            // One line per batch, named by the import so the log shows one import as one run; a refused record is
-            // counted (with its code), not a failed import.
-            var codes = response.Errors.Select(e => e.Code).Distinct().ToList();
-            await Activity.RecordAsync(db, userId, ImportDevice, "import", response.Inserted + response.Updated, 0, 0, watch.Elapsed,
-                codes.Count == 0 ? null : string.Join(",", codes), time, request.ImportId, response.Errors.Count);
+            var nowText = StoredTime.Format(time.GetUtcNow());
+            var statements = new List<SqlStatement>();
+            if (import.Status is null)
+            {
+                statements.Add(ImportStore.Start(userId, request.ImportId!, request.OnDuplicate, nowText));
+            }
+            if (journal.Count > 0)
+            {
+                statements.Add(ImportStore.Journal(userId, request.ImportId!, journal));
+            }
+            statements.Add(ImportStore.Count(userId, request.ImportId!, inserted, updated, skipped, refused.Count + failures.Count));
+            return statements;
         }
-        return outcome;
+        var outcome = await push.ApplyAsync(userId, ImportDevice, kind, PrepareAsync, Also, cancellationToken);
+        if (outcome.Failure is { } failure)
+        {
+            return failure;
+        }
+        metrics.Records("import", "all", inserted + updated);
+        // The user's devices hear of it at once, with the cursor the write left (no read to learn it).
+        await events.PublishAsync(userId, outcome.Value!.Cursor, null);
+        return new ImportResponse(inserted, updated, skipped, [.. failures, .. refused]);
     }
 
-    /// <summary>"inserted", "updated", "skipped", or a serialized <see cref="RecordError"/>.</summary>
-    private static async Task<string> ImportOneAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
-        JsonElement record, ImportRequest request, long seq, string now)
-    {
-        var existing = await SyncStore.LoadAsync(c, t, spec, userId, id);
-        if (existing is { Deleted: false } && (request.OnDuplicate == "skip" || spec.AppendOnly))
-        {
-            return "skipped";
-        }
-        var (values, error) = SyncRecords.Read(spec, record, isNew: existing is null);
-        error ??= values is null ? null : await PushService.CheckRulesAsync(c, t, spec, userId, id, existing, values);
-        if (error is not null)
-        {
-            return JsonSerializer.Serialize(error);
-        }
-        if (existing is { Deleted: true })
-        {
-            values![SyncRecords.DeletedField] = false;
-        }
-        var updatedAt = record.TryGetProperty("updated_at", out var u) && SyncRecords.NormalizeTime(u.GetString()) is { } time ? time : now;
-        await ImportStore.JournalAsync(c, t, userId, request.ImportId!, seq, spec.Type, id, existing is null ? "inserted" : "updated",
-            existing is null ? null : SyncRecords.FieldsToJson(spec, existing.Values, existing.Deleted).ToJsonString());
-        await SyncWriter.WriteAsync(c, t, spec, userId, id, existing, values!, updatedAt, ImportDevice, now);
-        return existing is null or { Deleted: true } ? "inserted" : "updated";
-    }
-
-    /// <summary>Puts every record the import touched back as it was: created ones deleted, updated ones restored.</summary>
+    /// <summary>
+    /// Puts every record the import touched back as it was — created ones deleted, updated ones restored — as mutations
+    /// through the one write path, all or nothing, with the import marked undone in the same batch.
+    /// </summary>
     public async Task<Outcome<UndoImportResponse>> UndoAsync(string userId, string importId, CancellationToken cancellationToken = default)
     {
-        var watch = Stopwatch.StartNew();
-        var outcome = await db.WriteAsync<Outcome<UndoImportResponse>>(async (c, t) =>
+        var kind = new SyncWriteKind("undo_import", IsDevice: false, AllOrNothing: true, Overwrite: true, RunId: importId);
+        var import = new ImportStore.State();
+        async Task<Outcome<Mutation[]>> PrepareAsync()
         {
-            var now = StoredTime.Format(time.GetUtcNow());
-            var status = await ImportStore.StatusAsync(c, t, userId, importId);
-            if (status is null)
+            import = new ImportStore.State();
+            var batch = new SqlBatch();
+            ImportStore.ReadState(batch, import, userId, importId);
+            ImportStore.ReadJournal(batch, import, userId, importId);
+            await db.ReadBatchAsync(batch, cancellationToken);
+            if (import.Status is null)
             {
                 return new Failure(404, ErrorCodes.NotFound, "No import with this id.");
             }
-            if (status == "undone")
+            if (import.Status == "undone")
             {
                 return new Failure(409, "already_undone", "This import was already undone.");
             }
-            var journal = await ImportStore.JournalAsync(c, t, userId, importId);
-            var (removed, restored) = (0, 0);
-            foreach (var entry in journal)
+            var at = WireTime.ToText(time.GetUtcNow());
+            return import.Journal.Select(entry =>
             {
-                var spec = EntityCatalogue.Find(entry.EntityType)!;
-                var current = await SyncStore.LoadAsync(c, t, spec, userId, entry.EntityId);
-                if (entry.Action == "inserted")
+                JsonElement? data = null;
+                var delete = entry.Action == "inserted";
+                if (!delete)
                 {
-                    if (current is { Deleted: false })
-                    {
-                        var row = await SyncWriter.WriteAsync(c, t, spec, userId, entry.EntityId, current,
-                            new Dictionary<string, object?> { [SyncRecords.DeletedField] = true }, now, ImportDevice, now);
-                        await SyncWriter.CascadeDeleteAsync(c, t, spec, userId, row, ImportDevice, now);
-                        removed++;
-                    }
-                    continue;
+                    var before = JsonNode.Parse(entry.BeforeData!)!.AsObject();
+                    delete = before[SyncRecords.DeletedField]?.GetValue<bool>() == true;
+                    before.Remove(SyncRecords.DeletedField);
+                    data = JsonSerializer.SerializeToElement(before);
                 }
-                using var before = JsonDocument.Parse(entry.BeforeData!);
-                var (values, _) = SyncRecords.Read(spec, before.RootElement, isNew: current is null);
-                var wasDeleted = before.RootElement.TryGetProperty(SyncRecords.DeletedField, out var d) && d.ValueKind == JsonValueKind.True;
-                values![SyncRecords.DeletedField] = wasDeleted;
-                await SyncWriter.WriteAsync(c, t, spec, userId, entry.EntityId, current, values, now, ImportDevice, now);
-                restored++;
-            }
-            await ImportStore.MarkUndoneAsync(c, t, userId, importId, now);
-            return new UndoImportResponse(removed, restored);
-        }, cancellationToken);
-        if (outcome.Value is { } undone)
-        {
-            await Activity.RecordAsync(db, userId, ImportDevice, "undo_import", undone.Removed + undone.Restored, 0, 0, watch.Elapsed, null, time,
-                importId);
+                return new Mutation($"undo-{Guid.CreateVersion7():N}", entry.EntityType, entry.EntityId, delete ? "delete" : "upsert", 0, at, delete ? null : data);
+            }).ToArray();
         }
-        return outcome;
+        var (removed, restored) = (0, 0);
+        IEnumerable<SqlStatement> Also(SyncWritten written)
+        {
+            (removed, restored) = (0, 0);
+            for (var n = 0; n < import.Journal.Count; n++)
+            {
+                var entry = import.Journal[n];
+                if (entry.Action != "inserted")
+                {
+                    restored++;
+                }
+                else if (written.Before.GetValueOrDefault((entry.EntityType, entry.EntityId)) is { Deleted: false })
+                {
+                    removed++;
+                }
+            }
+            return [ImportStore.MarkUndone(userId, importId, StoredTime.Format(time.GetUtcNow()))];
+        }
+        var outcome = await push.ApplyAsync(userId, ImportDevice, kind, PrepareAsync, Also, cancellationToken);
+        if (outcome.Failure is { } failure)
+        {
+            return failure;
+        }
+        await events.PublishAsync(userId, outcome.Value!.Cursor, null);
+        return new UndoImportResponse(removed, restored);
     }
 }

@@ -1,47 +1,75 @@
-using System.Data.Common;
-using Dapper;
+using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Sync;
 
-/// <summary>SQL for imports and their journal (what each import changed, so it can be undone).</summary>
+/// <summary>SQL for imports and their journal (what each import changed, so it can be undone), as batch reads and statements.</summary>
 public static class ImportStore
 {
-    /// <summary>The import's status (<c>active</c> or <c>undone</c>), or null when there is none with this id.</summary>
-    public static Task<string?> StatusAsync(DbConnection c, DbTransaction t, string userId, string importId) =>
-        c.QuerySingleOrDefaultAsync<string?>("SELECT status FROM imports WHERE user_id = @userId AND import_id = @importId", new { userId, importId }, t);
+    /// <summary>An import as read before a batch or an undo: whether it exists, its status and its journal's last entry.</summary>
+    public sealed class State
+    {
+        public string? Status { get; set; }
 
-    public static Task StartAsync(DbConnection c, DbTransaction t, string userId, string importId, string? onDuplicate, string now) =>
-        c.ExecuteAsync("INSERT INTO imports (import_id, user_id, on_duplicate, created_at) VALUES (@importId, @userId, @onDuplicate, @now)",
-            new { importId, userId, onDuplicate, now }, t);
+        public long LastEntry { get; set; }
 
-    /// <summary>The journal's last entry number (a batch of the same import carries on after it).</summary>
-    public static Task<long> LastEntryAsync(DbConnection c, DbTransaction t, string userId, string importId) =>
-        c.ExecuteScalarAsync<long>("SELECT coalesce(max(seq), 0) FROM import_journal WHERE user_id = @userId AND import_id = @importId",
-            new { userId, importId }, t);
+        public List<(string EntityType, string EntityId, string Action, string? BeforeData)> Journal { get; } = [];
+    }
 
-    public static Task JournalAsync(DbConnection c, DbTransaction t, string userId, string importId, long seq, string type, string id, string action,
-        string? before) =>
-        c.ExecuteAsync(
+    /// <summary>The import's status (<c>active</c>, <c>undone</c>, or null when there is none) and its journal's last entry number.</summary>
+    public static SqlBatch ReadState(SqlBatch batch, State state, string userId, string importId) =>
+        batch.Read(
             """
-            INSERT INTO import_journal (user_id, import_id, seq, entity_type, entity_id, action, before_data)
-            VALUES (@userId, @importId, @seq, @type, @id, @action, @before)
-            """, new { userId, importId, seq, type, id, action, before }, t);
+            SELECT (SELECT status FROM imports WHERE user_id = @userId AND import_id = @importId),
+                   (SELECT coalesce(max(seq), 0) FROM import_journal WHERE user_id = @userId AND import_id = @importId)
+            """,
+            new { userId, importId },
+            async reader =>
+            {
+                if (await reader.ReadAsync())
+                {
+                    state.Status = reader.IsDBNull(0) ? null : reader.GetString(0);
+                    state.LastEntry = reader.GetInt64(1);
+                }
+            });
 
     /// <summary>What the import changed, newest first (the order to undo it in).</summary>
-    public static async Task<IReadOnlyList<(string EntityType, string EntityId, string Action, string? BeforeData)>> JournalAsync(
-        DbConnection c, DbTransaction t, string userId, string importId) =>
-        (await c.QueryAsync<(string EntityType, string EntityId, string Action, string? BeforeData)>(
+    public static SqlBatch ReadJournal(SqlBatch batch, State state, string userId, string importId) =>
+        batch.Read(
             "SELECT entity_type, entity_id, action, before_data FROM import_journal WHERE user_id = @userId AND import_id = @importId ORDER BY seq DESC",
-            new { userId, importId }, t)).ToList();
+            new { userId, importId },
+            async reader =>
+            {
+                while (await reader.ReadAsync())
+                {
+                    state.Journal.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+                }
+            });
 
-    public static Task CountAsync(DbConnection c, DbTransaction t, string userId, string importId, int inserted, int updated, int skipped, int failed) =>
-        c.ExecuteAsync(
-            """
+    public static SqlStatement Start(string userId, string importId, string? onDuplicate, string now) =>
+        new("INSERT INTO imports (import_id, user_id, on_duplicate, created_at) VALUES (@importId, @userId, @onDuplicate, @now) ON CONFLICT DO NOTHING",
+            new Dictionary<string, object?> { ["importId"] = importId, ["userId"] = userId, ["onDuplicate"] = onDuplicate, ["now"] = now });
+
+    /// <summary>The journal entries of one batch (seq, type, id, action, the record before), as one statement.</summary>
+    public static SqlStatement Journal(string userId, string importId, IReadOnlyList<object?[]> entries) =>
+        new("""
+            INSERT INTO import_journal (user_id, import_id, seq, entity_type, entity_id, action, before_data)
+            SELECT @userId, @importId, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                   json_extract(value, '$[3]'), json_extract(value, '$[4]')
+            FROM json_each(@entries)
+            """,
+            new Dictionary<string, object?> { ["userId"] = userId, ["importId"] = importId, ["entries"] = System.Text.Json.JsonSerializer.Serialize(entries) });
+
+    public static SqlStatement Count(string userId, string importId, int inserted, int updated, int skipped, int failed) =>
+        new("""
             UPDATE imports SET inserted = inserted + @inserted, updated = updated + @updated, skipped = skipped + @skipped, failed = failed + @failed
             WHERE user_id = @userId AND import_id = @importId
-            """, new { inserted, updated, skipped, failed, userId, importId }, t);
+            """,
+            new Dictionary<string, object?>
+            {
+                ["inserted"] = inserted, ["updated"] = updated, ["skipped"] = skipped, ["failed"] = failed, ["userId"] = userId, ["importId"] = importId,
+            });
 
-    public static Task MarkUndoneAsync(DbConnection c, DbTransaction t, string userId, string importId, string now) =>
-        c.ExecuteAsync("UPDATE imports SET status = 'undone', undone_at = @now WHERE user_id = @userId AND import_id = @importId",
-            new { userId, importId, now }, t);
+    public static SqlStatement MarkUndone(string userId, string importId, string now) =>
+        new("UPDATE imports SET status = 'undone', undone_at = @now WHERE user_id = @userId AND import_id = @importId AND status <> 'undone'",
+            new Dictionary<string, object?> { ["userId"] = userId, ["importId"] = importId, ["now"] = now });
 }

@@ -72,7 +72,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         }
         if (deviceId is not null && !PushService.IsId(deviceId))
         {
-            errors["device_id"] = ["device_id: up to 100 letters, digits, '-', '_', '.' or ':'."];
+            errors["device_id"] = [$"device_id: {IdRules.Shape}."];
         }
         if (errors.Count > 0)
         {

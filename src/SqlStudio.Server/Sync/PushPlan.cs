@@ -110,8 +110,11 @@ public sealed class PushPlan
     private readonly List<string?> _owners = [];
     private readonly List<string[]> _recorded = [];
 
-    private PushPlan(PushState state, string userId, string deviceId, string now)
+    private readonly SyncWriteKind _kind;
+
+    private PushPlan(PushState state, string userId, string deviceId, string now, SyncWriteKind kind)
     {
+        _kind = kind;
         _state = state;
         _userId = userId;
         _deviceId = deviceId;
@@ -149,9 +152,9 @@ public sealed class PushPlan
     }
 
     public static PushPlan Decide(PushState state, string userId, string deviceId, IReadOnlyList<Checked> mutations, DateTimeOffset now,
-        IReadOnlyDictionary<string, MutationError> refused)
+        IReadOnlyDictionary<string, MutationError> refused, SyncWriteKind? kind = null)
     {
-        var plan = new PushPlan(state, userId, deviceId, StoredTime.Format(now));
+        var plan = new PushPlan(state, userId, deviceId, StoredTime.Format(now), kind ?? SyncWriteKind.Push);
         foreach (var mutation in mutations)
         {
             plan.Results.Add(plan.One(mutation, refused));
@@ -162,9 +165,9 @@ public sealed class PushPlan
     /// <summary>The write batch: guarded by the cursor and the device as read, so a concurrent writer sends this push back to re-read.</summary>
     /// <param name="kind">What wrote (<see cref="SyncWriteKind"/>): its activity line, and whether the writer is a device to register and stamp.</param>
     /// <param name="also">The writer's own statements, committed with the rows (a resolution marks its conflict resolved).</param>
-    public SqlBatch Write(int records, long bytes, TimeSpan elapsed, string? error, SyncWriteKind? kind = null, IEnumerable<SqlStatement>? also = null)
+    public SqlBatch Write(int records, long bytes, TimeSpan elapsed, string? error, IEnumerable<SqlStatement>? also = null)
     {
-        kind ??= SyncWriteKind.Push;
+        var kind = _kind;
         var batch = new SqlBatch();
         var owners = new List<string?>();
         void Add(SqlStatement statement, string? owner)
@@ -210,7 +213,8 @@ public sealed class PushPlan
             Add(new("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
                 new Dictionary<string, object?> { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
         }
-        Add(Activity.Insert(_userId, _deviceId, kind.Activity, records, Conflicts, bytes, elapsed, error, _now), null);
+        Add(Activity.Insert(_userId, _deviceId, kind.Activity, records, Conflicts, bytes, elapsed, error, _now, kind.RunId,
+            Results.Count(r => r.Status == MutationStatus.Rejected && kind != SyncWriteKind.Push)), null);
         _owners.Clear();
         _owners.AddRange(owners);
         Batch = batch;
@@ -222,7 +226,7 @@ public sealed class PushPlan
         var mutationId = m.Raw.MutationId ?? "";
         if (!PushValidator.IsId(mutationId))
         {
-            return PushValidator.Rejected(mutationId, "invalid_mutation_id", "mutation_id is required: up to 100 letters, digits, '-', '_', '.' or ':'.");
+            return PushValidator.Rejected(mutationId, "invalid_mutation_id", IdRules.Required("mutation_id"));
         }
         if (_state.Applied.TryGetValue(mutationId, out var stored))
         {
@@ -246,6 +250,16 @@ public sealed class PushPlan
         var spec = m.Spec;
         var id = m.EntityId;
         var existing = _state.Rows.GetValueOrDefault((spec.Type, id));
+        if (_kind.SkipExisting && existing is { Deleted: false })
+        {
+            // An import that skips duplicates: the record already there stays as it is.
+            return new MutationResult(m.MutationId, MutationStatus.Duplicate, existing.Version, existing.ServerSeq, SyncRecords.ToJson(spec, existing));
+        }
+        if (_kind.Overwrite)
+        {
+            // An import or an undo writes over what is there now (no merge against a base it never had).
+            m = m with { BaseVersion = existing?.Version ?? 0 };
+        }
         if (m.BaseVersion > (existing?.Version ?? 0))
         {
             return PushValidator.Rejected(m.MutationId, "invalid_base_version", $"base_version {m.BaseVersion} is not a version this record has had.");
@@ -365,7 +379,11 @@ public sealed class PushPlan
 /// the activity line they leave and whether the writer is a device the account lists.
 /// </summary>
 /// <param name="AllOrNothing">A refused mutation refuses the whole write (nothing committed), instead of standing alone.</param>
-public sealed record SyncWriteKind(string Activity, bool IsDevice, bool AllOrNothing = false)
+/// <param name="Overwrite">Each mutation writes over the record's current version (an import, an undo), never merges.</param>
+/// <param name="SkipExisting">A record already there (and not deleted) is left alone: its result is <c>duplicate</c>.</param>
+/// <param name="RunId">The run its activity line belongs to (an import's id).</param>
+public sealed record SyncWriteKind(string Activity, bool IsDevice, bool AllOrNothing = false, bool Overwrite = false, bool SkipExisting = false,
+    string? RunId = null)
 {
     public static readonly SyncWriteKind Push = new("push", true);
 }

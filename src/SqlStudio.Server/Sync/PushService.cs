@@ -51,7 +51,7 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
     /// (a conflict still unresolved) is true when the batch commits.
     /// </summary>
     internal async Task<Outcome<PushResponse>> ApplyAsync(string userId, string deviceId, SyncWriteKind kind,
-        Func<Task<Outcome<Mutation[]>>> prepare, Func<IEnumerable<SqlStatement>>? also, CancellationToken cancellationToken)
+        Func<Task<Outcome<Mutation[]>>> prepare, Func<SyncWritten, IEnumerable<SqlStatement>>? also, CancellationToken cancellationToken)
     {
         var budget = Stopwatch.StartNew();
         using var turn = await gate.WaitAsync(userId, options.PushWaitBudget, cancellationToken);
@@ -63,7 +63,7 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
     }
 
     private async Task<Outcome<PushResponse>> InTurnAsync(string userId, string deviceId, SyncWriteKind kind,
-        Func<Task<Outcome<Mutation[]>>> prepare, Func<IEnumerable<SqlStatement>>? also, Stopwatch budget, CancellationToken cancellationToken)
+        Func<Task<Outcome<Mutation[]>>> prepare, Func<SyncWritten, IEnumerable<SqlStatement>>? also, Stopwatch budget, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var refused = new Dictionary<string, MutationError>(StringComparer.Ordinal);
@@ -86,14 +86,21 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
             {
                 return Devices.RevokedFailure;
             }
-            var plan = PushPlan.Decide(state, userId, deviceId, checkedMutations, now, refused);
+            // The rows as read, copied before the plan writes over them, for a writer's own statements (an import's journal).
+            var before = also is null ? null : state.Rows.ToDictionary(r => r.Key,
+                r => r.Value is { } row ? new RowBefore(row.Deleted, SyncRecords.FieldsToJson(EntityCatalogue.Find(r.Key.Type)!, row.Values, row.Deleted)) : null);
+            var plan = PushPlan.Decide(state, userId, deviceId, checkedMutations, now, refused, kind);
             if (kind.AllOrNothing && plan.Results.FirstOrDefault(r => r.Status == MutationStatus.Rejected) is { Error: { } refusal })
             {
                 return new Failure(400, refusal.Code, refusal.Message);
             }
-            var rejected = plan.Results.Count(r => r.Status == MutationStatus.Rejected);
             var firstError = plan.Results.FirstOrDefault(r => r.Error is not null)?.Error?.Code;
-            var batch = plan.Write(plan.Results.Count, 0, watch.Elapsed, firstError, kind, also?.Invoke());
+            // A push's line counts what it sent; another writer's counts what it wrote, and names every refusal's code.
+            var (records, lineError) = kind == SyncWriteKind.Push
+                ? (plan.Results.Count, firstError)
+                : (plan.Results.Count(r => r.Status is not (MutationStatus.Rejected or MutationStatus.Duplicate)),
+                   plan.Results.Where(r => r.Error is not null).Select(r => r.Error!.Code).Distinct().ToList() is { Count: > 0 } codes ? string.Join(",", codes) : null);
+            var batch = plan.Write(records, 0, watch.Elapsed, lineError, also?.Invoke(new SyncWritten(plan.Results, before!)));
             try
             {
                 await db.WriteBatchAsync(batch, cancellationToken);
@@ -144,16 +151,10 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
 
     /// <summary>Ids: 1 to 100 letters, digits, '-', '_', '.' or ':'.</summary>
     public static bool IsId(string? value) => PushValidator.IsId(value);
-
-    /// <summary>The push rules with rows read one at a time, for import (one record per statement there).</summary>
-    internal static async Task<RecordError?> CheckRulesAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, EntitySpec spec,
-        string userId, string id, SyncRow? existing, IReadOnlyDictionary<string, object?> values)
-    {
-        SyncRow? parent = null;
-        if (spec.Parent is { } p && values.TryGetValue(p.Name, out var parentId) && parentId is string pid)
-        {
-            parent = await SyncStore.LoadAsync(c, t, EntityCatalogue.Find(spec.ParentType)!, userId, pid);
-        }
-        return PushRules.Check(spec, id, existing, values, (_, _) => parent);
-    }
 }
+
+/// <summary>What a write decided (a result per mutation, in order) and the rows as they were before it: a writer's own statements are built from them.</summary>
+public sealed record SyncWritten(IReadOnlyList<MutationResult> Results, IReadOnlyDictionary<(string Type, string Id), RowBefore?> Before);
+
+/// <summary>A record as it was before a write: deleted or not, and its fields (with <c>deleted</c>) as JSON.</summary>
+public sealed record RowBefore(bool Deleted, System.Text.Json.Nodes.JsonObject Fields);

@@ -27,7 +27,7 @@ public static partial class PushValidator
         var errors = new Dictionary<string, string[]>();
         if (!IsId(request.DeviceId))
         {
-            errors["device_id"] = ["device_id is required: up to 100 letters, digits, '-', '_', '.' or ':'."];
+            errors["device_id"] = [IdRules.Required("device_id")];
         }
         if (request.Mutations is null)
         {
@@ -53,7 +53,7 @@ public static partial class PushValidator
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
         {
-            return Reject(mutationId, "invalid_mutation_id", "mutation_id is required: up to 100 letters, digits, '-', '_', '.' or ':'.");
+            return Reject(mutationId, "invalid_mutation_id", IdRules.Required("mutation_id"));
         }
         if (EntityCatalogue.Find(m.EntityType) is not { } spec)
         {
@@ -61,7 +61,7 @@ public static partial class PushValidator
         }
         if (!IsId(m.EntityId))
         {
-            return Reject(mutationId, "invalid_id", "entity_id is required: up to 100 letters, digits, '-', '_', '.' or ':'.");
+            return Reject(mutationId, "invalid_id", IdRules.Required("entity_id"));
         }
         if (m.Op is not ("upsert" or "delete"))
         {
@@ -88,9 +88,5 @@ public static partial class PushValidator
     private static (ValidMutation?, MutationResult?) Reject(string mutationId, string code, string message) =>
         (null, Rejected(mutationId, code, message));
 
-    public static bool IsId(string? value) => value is { Length: > 0 and <= 100 } && IdPattern().IsMatch(value);
-
-    // \z, not $: $ also matches before a final newline, and "t7\n" is not an id.
-    [GeneratedRegex(@"^[A-Za-z0-9_.:-]+\z")]
-    private static partial Regex IdPattern();
+    public static bool IsId(string? value) => IdRules.IsId(value);
 }

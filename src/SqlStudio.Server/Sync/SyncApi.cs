@@ -87,23 +87,14 @@ public static class SyncApi
         CancellationToken cancellationToken) =>
         Respond(await conflicts.ResolveAsync(user.UserId(), conflictId, request, cancellationToken));
 
-    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull,
+    // Import and undo announce their commit themselves, with the cursor their write left.
+    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(ImportRequest request, ClaimsPrincipal user, ImportService imports,
         CancellationToken cancellationToken) =>
-        await Announced(await imports.ImportAsync(user.UserId(), request, cancellationToken), user.UserId(), null, events, pull);
+        Respond(await imports.ImportAsync(user.UserId(), request, cancellationToken));
 
-    private static async Task<Results<Ok<UndoImportResponse>, ProblemHttpResult>> UndoImport(string importId, ClaimsPrincipal user, ImportService imports, SyncEventHub events, PullService pull,
+    private static async Task<Results<Ok<UndoImportResponse>, ProblemHttpResult>> UndoImport(string importId, ClaimsPrincipal user, ImportService imports,
         CancellationToken cancellationToken) =>
-        await Announced(await imports.UndoAsync(user.UserId(), importId, cancellationToken), user.UserId(), null, events, pull);
-
-    /// <summary>After a commit that may have moved the cursor: tell the user's devices (the event carries the cursor now).</summary>
-    private static async Task<Results<Ok<T>, ProblemHttpResult>> Announced<T>(Outcome<T> outcome, string userId, string? deviceId, SyncEventHub events, PullService pull)
-    {
-        if (outcome.Value is not null)
-        {
-            await events.PublishAsync(userId, await pull.CursorAsync(userId), deviceId);
-        }
-        return Respond(outcome);
-    }
+        Respond(await imports.UndoAsync(user.UserId(), importId, cancellationToken));
 
     private static async Task<Ok<IntegrityResponse>> Integrity(ClaimsPrincipal user, IntegrityService integrity) =>
         TypedResults.Ok(await integrity.SummaryAsync(user.UserId()));

@@ -10,10 +10,6 @@ public static class SyncStore
 {
     private const string MetaColumns = "id, version, server_seq, field_versions, updated_at, updated_by_device, deleted_at, created_at";
 
-    /// <summary>The user's next cursor value, taken inside the write transaction.</summary>
-    public static Task<long> NextSeqAsync(DbConnection c, DbTransaction t, string userId) =>
-        c.ExecuteScalarAsync<long>("UPDATE users SET sync_seq = sync_seq + 1 WHERE user_id = @userId RETURNING sync_seq", new { userId }, t);
-
     public static async Task<SyncRow?> LoadAsync(DbConnection c, DbTransaction? t, EntitySpec spec, string userId, string id)
     {
         var rows = await QueryRowsAsync(c, t, spec,

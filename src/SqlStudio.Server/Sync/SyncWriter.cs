@@ -42,48 +42,6 @@ public static class SyncWriter
         return (row, existing is null ? SyncStore.Insert(spec, userId, row) : SyncStore.Update(spec, userId, row, changes.Keys));
     }
 
-    /// <summary>
-    /// <see cref="Prepare"/> and store at once, inside an open write transaction, taking the next cursor value from the
-    /// users row (conflict resolution and import, one record at a time).
-    /// </summary>
-    public static async Task<SyncRow> WriteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, string id,
-        SyncRow? existing, IReadOnlyDictionary<string, object?> changes, string updatedAt, string? deviceId, string now)
-    {
-        var seq = await SyncStore.NextSeqAsync(c, t, userId);
-        var (row, statement) = Prepare(spec, userId, id, existing, changes, updatedAt, deviceId, now, seq);
-        await statement.RunAsync(c, t);
-        return row;
-    }
-
-    /// <summary>
-    /// Deleting a chat deletes its messages too, as tombstones every device pulls (rather than leaving live
-    /// messages of a deleted chat behind, or removing them where no device would hear of it).
-    /// </summary>
-    public static async Task<int> CascadeDeleteAsync(DbConnection c, DbTransaction t, EntitySpec spec, string userId, SyncRow parent,
-        string? deviceId, string now)
-    {
-        if (!parent.Deleted)
-        {
-            return 0;
-        }
-        var children = EntityCatalogue.All.Where(s => s.ParentType == spec.Type).ToList();
-        var count = 0;
-        foreach (var child in children)
-        {
-            var ids = await c.QueryAsync<string>(
-                $"SELECT id FROM {child.Table} WHERE user_id = @userId AND {child.Parent!.Name} = @parentId AND deleted_at IS NULL",
-                new { userId, parentId = parent.Id }, t);
-            foreach (var id in ids.ToList())
-            {
-                var row = await SyncStore.LoadAsync(c, t, child, userId, id);
-                await WriteAsync(c, t, child, userId, id, row, new Dictionary<string, object?> { [SyncRecords.DeletedField] = true },
-                    parent.DeletedAt!, deviceId, now);
-                count++;
-            }
-        }
-        return count;
-    }
-
     /// <summary>A conflict as a statement: both sides of the fields in question, and which one is in the row now.</summary>
     public static (string ConflictId, SqlStatement Statement) Conflict(string userId, EntitySpec spec, string entityId,
         IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,

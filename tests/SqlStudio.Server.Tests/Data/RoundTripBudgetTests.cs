@@ -51,6 +51,45 @@ public sealed class RoundTripBudgetTests(ServerFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Import_TenThousandRecords_ThreeRoundTripsPerBatch_UndoInThree()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        const int records = 10_000, perCall = 50;
+        await user.Http.GetAsync("/api/sync/head"); // the session read and cached, as for any request after a device's first
+        var total = 0;
+        for (var start = 0; start < records; start += perCall)
+        {
+            var batch = new JsonObject
+            {
+                ["saved_queries"] = new JsonArray(Enumerable.Range(start, perCall)
+                    .Select(i => (JsonNode)new JsonObject { ["id"] = $"imp-{i}", ["title"] = $"q{i}", ["sql"] = "select 1" }).ToArray()),
+            };
+            var response = await user.Http.PostAsJsonAsync("/api/sync/import", new JsonObject { ["import_id"] = "big", ["on_duplicate"] = "skip", ["records"] = batch });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var trips = Trips(response);
+            // The import's read, the rows' read, one guarded write.
+            Assert.True(!TestServer.UseLibSql || trips <= 3, $"import batch {start / perCall} took {trips} round trips");
+            total += trips;
+        }
+        output.WriteLine($"import of {records:N0} records in {records / perCall} calls: {total} round trips");
+        var integrity = await user.GetAsync<SqlStudio.Contracts.IntegrityResponse>("/api/sync/integrity");
+        Assert.Equal(records, integrity.Types["saved_queries"].Count);
+
+        AssertBudget($"undo of an import of {records:N0} records", await user.Http.DeleteAsync("/api/sync/import/big"), 3);
+    }
+
+    [Fact]
+    public async Task Resolution_WithinBudget()
+    {
+        var user = await NewUserAsync(fixture.Server);
+        await user.PushAsync("a", Upsert("query_tabs", "t", 0, "2026-11-20T10:00:00Z", new JsonObject { ["title"] = "base" }));
+        await user.PushAsync("a", Upsert("query_tabs", "t", 1, "2026-11-20T10:01:00Z", new JsonObject { ["title"] = "A" }));
+        var conflictId = (await user.PushAsync("b", Upsert("query_tabs", "t", 1, "2026-11-20T10:02:00Z", new JsonObject { ["title"] = "B" }))).Results[0].ConflictId!;
+
+        AssertBudget("resolve a conflict", await user.Http.PostAsJsonAsync($"/api/sync/conflicts/{conflictId}/resolve", new { choice = "remote" }), 4);
+    }
+
+    [Fact]
     public async Task PullPageAndHead_WithinBudget()
     {
         var user = await NewUserAsync(fixture.Server);

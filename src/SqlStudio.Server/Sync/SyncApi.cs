@@ -6,6 +6,8 @@ using SqlStudio.Server.Auth;
 using SqlStudio.Server.Billing;
 using SqlStudio.Server.Data;
 
+using SqlStudio.Server.Web;
+
 namespace SqlStudio.Server.Sync;
 
 /// <summary>A larger body limit for one endpoint (push, import), applied before the body is read.</summary>
@@ -21,17 +23,25 @@ public static class SyncApi
             .AddEndpointFilter<SyncAccessFilter>();
         var bigBody = new BodySizeLimit(endpoints.ServiceProvider.GetRequiredService<SyncOptions>().MaxBodyBytes);
 
-        sync.MapPost("/devices", RegisterDevice).WithSummary("Register this device by name, system and app version (again to rename it)");
+        sync.MapPost("/devices", RegisterDevice).WithMetadata(new Refusals(Refusals.Validation, Refusals.DeviceRevoked)).WithSummary("Register this device by name, system and app version (again to rename it)");
         sync.MapGet("/devices", ListDevices).WithSummary("The account's devices and when each last synced");
-        sync.MapDelete("/devices/{deviceId}", RevokeDevice).WithSummary("Remove a device: it can no longer sync");
+        sync.MapDelete("/devices/{deviceId}", RevokeDevice).WithMetadata(new Refusals(Refusals.NotFound)).WithSummary("Remove a device: it can no longer sync");
         sync.MapGet("/head", SyncEventsApi.Head).WithSummary("Cheap poll: the current cursor and record counts; long-poll with after and wait");
         sync.MapGet("/events", SyncEventsApi.Events).Produces<string>(200, "text/event-stream").WithSummary("Server-Sent Events: a 'changes' event within 250 ms of every commit that moves the cursor");
-        sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed).Produces<ChangesResponse>().WithSummary("Changes after a cursor, a page at a time");
-        sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody).WithSummary("Send up to 1,000 mutations; each applied once, merged per field, conflicts recorded");
+        sync.MapGet("/changes", Changes).AddEndpointFilter(RequirePullAllowed)
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.PaymentRequired, Refusals.DeviceRevoked,
+                (410, "The cursor is older than deletions are kept (`resync_required`): pull again from cursor 0, keeping unsent changes."))).Produces<ChangesResponse>().WithSummary("Changes after a cursor, a page at a time");
+        sync.MapPost("/push", Push).AddEndpointFilter(RequireIndividualTier)
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.PaymentRequired, Refusals.DeviceRevoked, Refusals.TooLarge, Refusals.Busy)).WithMetadata(bigBody).WithSummary("Send up to 1,000 mutations; each applied once, merged per field, conflicts recorded");
         sync.MapGet("/conflicts", Conflicts).WithSummary("Conflicts, unresolved by default");
-        sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier).WithSummary("Keep one side of a conflict (or a merged record)");
-        sync.MapPost("/import", Import).AddEndpointFilter(RequireIndividualTier).WithMetadata(bigBody).WithSummary("Import records from a local export, in batches");
-        sync.MapDelete("/import/{importId}", UndoImport).AddEndpointFilter(RequireIndividualTier).WithSummary("Undo an import");
+        sync.MapPost("/conflicts/{conflictId}/resolve", Resolve).AddEndpointFilter(RequireIndividualTier)
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.PaymentRequired, Refusals.NotFound,
+                (409, "Already resolved (`already_resolved`)."), Refusals.Busy)).WithSummary("Keep one side of a conflict (or a merged record)");
+        sync.MapPost("/import", Import).AddEndpointFilter(RequireIndividualTier)
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.PaymentRequired, (409, "This import was undone (`import_undone`): start a new one."),
+                Refusals.TooLarge, Refusals.Busy)).WithMetadata(bigBody).WithSummary("Import records from a local export, in batches");
+        sync.MapDelete("/import/{importId}", UndoImport).AddEndpointFilter(RequireIndividualTier)
+            .WithMetadata(new Refusals(Refusals.PaymentRequired, Refusals.NotFound, (409, "Already undone (`already_undone`)."), Refusals.Busy)).WithSummary("Undo an import");
         sync.MapGet("/integrity", Integrity).WithSummary("Counts and checksums per type, to compare with a device's store");
         sync.MapGet("/activity", RecentActivity).WithSummary("Recent pushes, pulls and imports");
         return endpoints;

@@ -85,6 +85,25 @@ public sealed class ShellTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal(JsonValueKind.Object, document.GetProperty("paths").ValueKind);
     }
 
+    [Theory]
+    [InlineData("/api/sync/push", "post", new[] { "400", "402", "403", "413", "503" })]
+    [InlineData("/api/sync/changes", "get", new[] { "400", "402", "403", "410" })]
+    [InlineData("/api/sync/conflicts/{conflictId}/resolve", "post", new[] { "400", "402", "404", "409", "503" })]
+    [InlineData("/api/sync/import", "post", new[] { "400", "402", "409", "413", "503" })]
+    [InlineData("/api/sync/import/{importId}", "delete", new[] { "402", "404", "409", "503" })]
+    public async Task OpenApi_EachRoute_DeclaresTheFailuresItCanAnswer(string path, string method, string[] statuses)
+    {
+        var document = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement;
+
+        var responses = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+
+        foreach (var status in statuses)
+        {
+            Assert.True(responses.TryGetProperty(status, out var answer), $"{method} {path} does not declare {status}");
+            Assert.Contains("`", answer.GetProperty("description").GetString());
+        }
+    }
+
     [Fact]
     public async Task ApiReference_ServesPageAndItsScript()
     {

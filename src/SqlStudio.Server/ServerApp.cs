@@ -1,3 +1,4 @@
+using SqlStudio.Server.Bus;
 using SqlStudio.Server.Account;
 using SqlStudio.Server.Auth;
 using SqlStudio.Server.Auth.OAuth;
@@ -30,6 +31,7 @@ public static class ServerApp
         builder.AddWebDefaults();
         builder.AddData();
         builder.AddEmail();
+        builder.AddBus();
         builder.AddAuth();
         builder.AddSync();
         builder.AddBilling();

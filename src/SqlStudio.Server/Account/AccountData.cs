@@ -15,7 +15,7 @@ namespace SqlStudio.Server.Account;
 /// </summary>
 public sealed class AccountData(
     Db db, AccountStore accounts, Passwords passwords, SessionStore sessions, Devices devices, TierService tiers, BillingOptions billing,
-    StripeGateway stripe, EmailComposer email, SessionValidator validator, SyncEventHub events, TimeProvider time, ILogger<AccountData> logger)
+    StripeGateway stripe, EmailComposer email, SessionValidator validator, Bus.InstanceBus events, TimeProvider time, ILogger<AccountData> logger)
 {
     /// <summary>An account without a password proves it is its owner by a sign-in this recent.</summary>
     public static readonly TimeSpan ReauthenticationWindow = TimeSpan.FromMinutes(5);

@@ -43,7 +43,7 @@ public sealed class RateLimitOptions
 /// each instance counts on its own with System.Threading.RateLimiting's partitioned fixed-window limiters, whose idle
 /// partitions are dropped (memory stays bounded).
 /// </summary>
-public sealed class AuthRateLimits(RateLimitOptions options, Sync.SyncEventHub shared, ILogger<AuthRateLimits> logger) : IDisposable
+public sealed class AuthRateLimits(RateLimitOptions options, Bus.InstanceBus shared, ILogger<AuthRateLimits> logger) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _register = Create(options.Register);
     private readonly PartitionedRateLimiter<string> _login = Create(options.Login);

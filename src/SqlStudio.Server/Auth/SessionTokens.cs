@@ -13,7 +13,7 @@ namespace SqlStudio.Server.Auth;
 /// </summary>
 public sealed class SessionTokens(
     Db db, AccessTokens accessTokens, SessionValidator validator, AccountMail mail, AuthRateLimits limits,
-    AuthOptions options, TierService tiers, TimeProvider time, SqlStudio.Server.Sync.SyncEventHub events)
+    AuthOptions options, TierService tiers, TimeProvider time, Bus.InstanceBus events)
 {
     internal sealed record SealedPair(string AccessToken, string RefreshToken, DateTimeOffset AccessExpiresAt, DateTimeOffset RefreshExpiresAt);
 

@@ -19,9 +19,9 @@ public sealed class SessionValidator
     private readonly IMemoryCache cache;
     private readonly AuthOptions options;
     private readonly TimeProvider time;
-    private readonly Sync.SyncEventHub hub;
+    private readonly Bus.InstanceBus hub;
 
-    public SessionValidator(Db db, SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time, Sync.SyncEventHub hub)
+    public SessionValidator(Db db, SessionStore store, IMemoryCache cache, AuthOptions options, TimeProvider time, Bus.InstanceBus hub)
     {
         this.db = db;
         this.store = store;

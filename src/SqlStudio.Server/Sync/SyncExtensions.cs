@@ -24,8 +24,6 @@ public static class SyncExtensions
         services.AddSingleton<SyncOverview>();
         services.AddSingleton<TombstonePurger>();
         services.AddSingleton<SyncEventHub>();
-        services.AddHostedService<SyncEventStartup>();
-        services.AddHealthChecks().AddCheck<SyncEventsHealthCheck>("sync-events", tags: ["ready"]);
         services.AddHostedService(sp => sp.GetRequiredService<TombstonePurger>());
 
         services.AddResponseCompression(o =>

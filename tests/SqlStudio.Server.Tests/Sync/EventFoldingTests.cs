@@ -11,7 +11,7 @@ namespace SqlStudio.Server.Tests.Sync;
 /// </summary>
 public sealed class EventFoldingTests
 {
-    private static SyncEventHub Hub() => new(new ConfigurationBuilder().Build(), NullLogger<SyncEventHub>.Instance, TimeProvider.System);
+    private static SyncEventHub Hub() => new(new SqlStudio.Server.Bus.InstanceBus(new ConfigurationBuilder().Build(), NullLogger<SqlStudio.Server.Bus.InstanceBus>.Instance), TimeProvider.System);
 
     private static SyncEvent Next(SyncSubscription subscription)
     {
@@ -23,7 +23,7 @@ public sealed class EventFoldingTests
     [Fact]
     public async Task SameDevice_FoldsToTheNewestCursor_KeepingTheDevice()
     {
-        await using var hub = Hub();
+        using var hub = Hub();
         using var subscription = hub.Subscribe("u1", null, stream: false);
         await hub.PublishAsync("u1", 5, "laptop");
         await hub.PublishAsync("u1", 6, "laptop");
@@ -36,7 +36,7 @@ public sealed class EventFoldingTests
     [Fact]
     public async Task TwoDevices_FoldToNoDevice_SoNeitherSkipsIt()
     {
-        await using var hub = Hub();
+        using var hub = Hub();
         using var subscription = hub.Subscribe("u1", null, stream: false);
         await hub.PublishAsync("u1", 7, "desktop");
         await hub.PublishAsync("u1", 8, "laptop");
@@ -49,7 +49,7 @@ public sealed class EventFoldingTests
     [Fact]
     public async Task OutOfOrderArrival_KeepsTheHighestCursor_OtherUsersUntouched()
     {
-        await using var hub = Hub();
+        using var hub = Hub();
         using var mine = hub.Subscribe("u1", null, stream: false);
         using var theirs = hub.Subscribe("u2", null, stream: false);
         await hub.PublishAsync("u1", 9, "laptop");

@@ -23,10 +23,10 @@ public sealed class AltchaCaptcha : ICaptcha
     private readonly AltchaOptions _options;
     private readonly TimeProvider _time;
     private readonly IMemoryCache _spent;
-    private readonly Sync.SyncEventHub _shared;
+    private readonly Bus.InstanceBus _shared;
     private readonly byte[] _hmacKey;
 
-    public AltchaCaptcha(AltchaOptions options, TimeProvider time, IMemoryCache spent, Sync.SyncEventHub shared)
+    public AltchaCaptcha(AltchaOptions options, TimeProvider time, IMemoryCache spent, Bus.InstanceBus shared)
     {
         _options = options;
         _time = time;

@@ -18,6 +18,13 @@ public static class RealtimeMode
 
 public sealed record SyncStatus(SyncState State, long Pending, DateTimeOffset? LastSyncedAt, string? LastError, string? Realtime = null);
 
+/// <summary>
+/// This device's sync state as its store keeps it, readable from another process (the CLI's <c>sync status</c>):
+/// typed, so no caller parses a sentence. <see cref="State"/> is <c>SignedOut</c>, <c>Paused</c>, <c>Offline</c> or
+/// <c>Error</c> (the last attempt failed: <see cref="LastError"/> says why), else <c>Idle</c>.
+/// </summary>
+public sealed record SyncStatusReport(SyncState State, long Pending, string? LastSyncedAt, string? LastError, bool Paused, long? LastRoundMs, long Conflicts);
+
 public sealed record SyncProgress(string Phase, long Done, long Total);
 
 public sealed record SyncResult(int Pushed, int Pulled, int Conflicts, IReadOnlyList<MutationResult> Rejected);
@@ -311,6 +318,7 @@ public sealed partial class SyncManager : IAsyncDisposable
         {
             (key, value) = (LastErrorKey, $"{state.ToString().ToLowerInvariant()}: {failure}");
         }
+        // The stored last error is "{offline|error}: {message}"; ReadStatusAsync is the one place that reads it back.
         if (key is not null)
         {
             lock (_persistLock)

@@ -32,6 +32,11 @@ public sealed class OfflineAndTimingTests
         await devices.CloseAsync(device);
         device = await devices.OpenAsync("laptop");
         Assert.Equal(20, await device.Store.PendingCountAsync());
+        // What another process (the CLI's `sync status`) reads of it: typed, the reason without a prefix to parse.
+        var report = await device.Manager.ReadStatusAsync(signedIn: true);
+        Assert.Equal((SyncState.Offline, 20L), (report.State, report.Pending));
+        Assert.False(string.IsNullOrEmpty(report.LastError));
+        Assert.DoesNotContain("offline:", report.LastError);
 
         await using var second = await TestServer.StartAsync(o =>
         {

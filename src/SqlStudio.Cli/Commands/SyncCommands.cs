@@ -71,29 +71,29 @@ public static class SyncCommands
         status.SetAction((result, _) => cli.RunAsync(async () =>
         {
             await using var profile = await cli.OpenAsync(result);
-            var pending = await profile.Store.PendingCountAsync();
-            var last = await profile.Store.GetMetaAsync(SyncManager.LastSyncedKey);
-            var lastError = await profile.Store.GetMetaAsync(SyncManager.LastErrorKey);
-            var paused = await profile.Store.GetMetaAsync(SyncManager.PausedKey) == "1";
-            var signedIn = await profile.Auth.CurrentAsync() is not null;
+            var report = await profile.Manager.ReadStatusAsync(signedIn: await profile.Auth.CurrentAsync() is not null);
             // The last attempt's outcome, as the worker or `sync now` left it: offline and error say why.
-            var state = !signedIn ? "signed_out"
-                : paused ? "paused"
-                : lastError is not null ? (lastError.StartsWith("offline", StringComparison.Ordinal) ? "offline" : "error")
-                : pending > 0 ? "pending" : "idle";
+            var state = report.State switch
+            {
+                SyncState.SignedOut => "signed_out",
+                SyncState.Paused => "paused",
+                SyncState.Offline => "offline",
+                SyncState.Error => "error",
+                _ => report.Pending > 0 ? "pending" : "idle",
+            };
+            var lastError = report.LastError is null ? null : $"{state}: {report.LastError}";
             if (result.GetValue(json))
             {
                 // The figures the SDK's meter (SqlStudio.Sync.Client) reports, as this device last left them.
-                var roundMs = long.TryParse(await profile.Store.GetMetaAsync(SyncManager.LastRoundMsKey), out var ms) ? ms : (long?)null;
-                var conflicts = await profile.Store.ConflictCountAsync();
                 return await cli.JsonAsync(new
                 {
-                    state, pending, last_synced_at = last, last_error = lastError, paused, server = profile.Manager.Server.ToString(),
-                    metrics = new { outbox_size = pending, last_sync_ms = roundMs, conflicts },
+                    state, pending = report.Pending, last_synced_at = report.LastSyncedAt, last_error = lastError, paused = report.Paused,
+                    server = profile.Manager.Server.ToString(),
+                    metrics = new { outbox_size = report.Pending, last_sync_ms = report.LastRoundMs, conflicts = report.Conflicts },
                 });
             }
-            await cli.Output.WriteLineAsync($"{state} · {pending} change(s) waiting · last synced {cli.When(last)} · {profile.Manager.Server}" +
-                                            (lastError is null ? "" : $" · last error: {lastError}"));
+            await cli.Output.WriteLineAsync($"{state} · {report.Pending} change(s) waiting · last synced {cli.When(report.LastSyncedAt)} · {profile.Manager.Server}" +
+                                            (report.LastError is null ? "" : $" · last error: {report.LastError}"));
             return 0;
         }));
         sync.Subcommands.Add(status);

@@ -34,10 +34,12 @@ public static class WebExtensions
         builder.Services.AddOptions<KestrelServerOptions>().Configure<ServerOptions>((o, serverOptions) =>
         {
             o.AddServerHeader = false;
+            // Kestrel's own refusals (a NUL in a header, %00 in the path) get a Problem Details body too.
+            o.ConfigureEndpointDefaults(KestrelRejections.Use);
             o.Limits.MaxRequestBodySize = serverOptions.MaxRequestBodyBytes;
             // Kestrel refuses what is past its own limits with an empty body, before any middleware runs. They sit at four
             // times ours, so a request line or headers over our limits reach RequestLimits and get a Problem Details
-            // answer; past Kestrel's, the empty answer is all there is (and memory stays bounded either way).
+            // answer; past Kestrel's, KestrelRejections gives its empty answer a Problem Details body (memory stays bounded either way).
             o.Limits.MaxRequestLineSize = Math.Max(o.Limits.MaxRequestLineSize, serverOptions.MaxRequestTargetBytes * 4);
             o.Limits.MaxRequestHeadersTotalSize = Math.Max(o.Limits.MaxRequestHeadersTotalSize, serverOptions.MaxRequestHeadersBytes * 4);
         });

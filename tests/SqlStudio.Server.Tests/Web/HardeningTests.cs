@@ -186,6 +186,39 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Contains("alphabets", await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Sends raw bytes (what HttpClient will not send: a NUL in a header) and reads the whole answer.</summary>
+    private async Task<string> RawAsync(byte[] request)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(fixture.Server.BaseAddress.Host, fixture.Server.BaseAddress.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(request);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+
+    public static TheoryData<string> KestrelRefusals => new()
+    {
+        "GET /api/sync/head%00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Note: a\0b\r\n\r\n",
+        // The second request of a kept-alive connection, after a good one.
+        "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /x%00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    };
+
+    [Theory]
+    [MemberData(nameof(KestrelRefusals))]
+    public async Task NulInThePathOrAHeader_ProblemDetailsWithACode_NotKestrelsEmpty400(string request)
+    {
+        var answer = await RawAsync(Encoding.ASCII.GetBytes(request));
+
+        var last = answer[answer.LastIndexOf("HTTP/1.1 ", StringComparison.Ordinal)..];
+        Assert.StartsWith("HTTP/1.1 400 ", last);
+        Assert.Contains("Content-Type: application/problem+json", last);
+        var body = JsonDocument.Parse(last[(last.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]).RootElement;
+        Assert.Equal(("bad_request", 400), (body.GetProperty("code").GetString(), body.GetProperty("status").GetInt32()));
+    }
+
     [Fact]
     public async Task Jwks_IsDocumentedWithItsSchema()
     {

@@ -24,7 +24,7 @@ public static class ErrorCodes
     public const string Error = "error";
 }
 
-/// <summary>Codes of the Auth endpoints (API.md).</summary>
+/// <summary>Codes of the Auth endpoints (docs/security.md; each route's in the OpenAPI document).</summary>
 public static class AuthErrorCodes
 {
     public const string CaptchaFailed = "captcha_failed";

@@ -46,7 +46,7 @@ public sealed class OfflineException(string message, Exception inner) : Exceptio
 /// <summary>The Sync API as the SDK uses it: bearer auth through <see cref="AuthSession"/>, one retry after a refresh.</summary>
 public sealed class SyncApi(HttpClient http, AuthSession auth)
 {
-    /// <param name="pending">This device's outbox size (the server's operators watch it: API.md <c>pending</c>).</param>
+    /// <param name="pending">This device's outbox size (the server's operators watch it: docs/operations.md, <c>sqlstudio_sync_client_pending</c>).</param>
     public async Task<PushResponse> PushAsync(Uri server, string deviceId, IEnumerable<JsonObject> mutations, CancellationToken ct, long? pending = null) =>
         await SendAsync<PushResponse>(server, HttpMethod.Post, "/api/sync/push",
             new JsonObject

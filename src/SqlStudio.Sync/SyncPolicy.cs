@@ -65,7 +65,7 @@ public sealed class SyncClientOptions
     public TimeSpan RetryStreamAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-/// <summary>The rules of DESIGN.md's "Client SDK behaviour", as pure functions.</summary>
+/// <summary>The SDK's sync rules (docs/sdk.md), as pure functions.</summary>
 public static class SyncPolicy
 {
 

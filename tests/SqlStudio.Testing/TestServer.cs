@@ -11,7 +11,7 @@ namespace SqlStudio.Testing;
 /// <summary>What a test may change about the server it starts.</summary>
 public sealed class TestServerOptions
 {
-    /// <summary>Configuration keys as in API.md, e.g. <c>["Auth:AccessTokenLifetime"] = "00:00:05"</c>.</summary>
+    /// <summary>Configuration keys as in docs/configuration.md, e.g. <c>["Auth:AccessTokenLifetime"] = "00:00:05"</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
 
     /// <summary>When set, the server's clock: the test moves time instead of waiting for it.</summary>

@@ -7,7 +7,7 @@ using SqlStudio.Server.Auth;
 
 namespace SqlStudio.Server.Account;
 
-/// <summary>API.md's account data rows: <c>GET /api/account/export</c> and <c>DELETE /api/account</c>.</summary>
+/// <summary>The account data routes (docs/security.md): <c>GET /api/account/export</c> and <c>DELETE /api/account</c>.</summary>
 public static class AccountDataApi
 {
     public static IEndpointRouteBuilder MapAccountDataApi(this IEndpointRouteBuilder endpoints)

@@ -6,7 +6,7 @@ using SqlStudio.Server.Billing;
 
 namespace SqlStudio.Server.Auth;
 
-/// <summary>The Auth rows of API.md.</summary>
+/// <summary>The Auth routes (the OpenAPI document at /docs/api; docs/security.md).</summary>
 public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)

@@ -16,7 +16,7 @@ public sealed class AppOptions
     public string Link(string pathAndQuery) => PublicUrl.TrimEnd('/') + pathAndQuery;
 }
 
-/// <summary>The <c>Auth</c> section (API.md): token and session lifetimes, lockout, key location.</summary>
+/// <summary>The <c>Auth</c> section (docs/configuration.md): token and session lifetimes, lockout, key location.</summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";

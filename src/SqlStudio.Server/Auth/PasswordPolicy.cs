@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace SqlStudio.Server.Auth;
 
 /// <summary>
-/// The password rule (API.md): 8–128 characters, at least one digit and one character that is neither a letter
+/// The password rule (docs/security.md): 8–128 characters, at least one digit and one character that is neither a letter
 /// nor a digit, and not one of the 30,000 most common passwords (zxcvbn's list, compared case-insensitively).
 /// </summary>
 public sealed class PasswordPolicy

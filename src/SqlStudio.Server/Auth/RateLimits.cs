@@ -17,7 +17,7 @@ public sealed class RateLimitRule
     };
 }
 
-/// <summary>The <c>RateLimits</c> section (API.md); each rule is configurable, e.g. <c>RateLimits:Login:PermitLimit</c>.</summary>
+/// <summary>The <c>RateLimits</c> section (docs/configuration.md); each rule is configurable, e.g. <c>RateLimits:Login:PermitLimit</c>.</summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";

@@ -6,7 +6,7 @@ using SqlStudio.Server.Auth.Captcha;
 
 namespace SqlStudio.Server.Beta;
 
-/// <summary>API.md's beta rows: the waitlist, feedback, and the launch figures for admins.</summary>
+/// <summary>The beta routes: the waitlist, feedback, and the launch figures for admins.</summary>
 public static class BetaApi
 {
     public static IEndpointRouteBuilder MapBetaApi(this IEndpointRouteBuilder endpoints)

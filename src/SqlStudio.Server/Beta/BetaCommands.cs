@@ -8,7 +8,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Beta;
 
 /// <summary>
-/// Operator commands (API.md "Operations"): <c>beta invite --email E… | --from-waitlist N</c>, <c>beta codes create
+/// Operator commands (docs/operations.md): <c>beta invite --email E… | --from-waitlist N</c>, <c>beta codes create
 /// --uses N [--expires D] [--email E]</c>, <c>beta report</c>, and <c>admin grant|revoke EMAIL</c>.
 /// </summary>
 public static class BetaCommands

@@ -7,7 +7,7 @@ using SqlStudio.Server.Email;
 
 namespace SqlStudio.Server.Beta;
 
-/// <summary>The <c>Beta</c> section (API.md).</summary>
+/// <summary>The <c>Beta</c> section (docs/configuration.md).</summary>
 public sealed class BetaOptions
 {
     public const string Section = "Beta";

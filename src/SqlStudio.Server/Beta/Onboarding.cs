@@ -6,7 +6,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Beta;
 
 /// <summary>
-/// The onboarding checklist (API.md <c>GET /api/onboarding</c>): confirm the email, sign in on a device, sync for the
+/// The onboarding checklist (<c>GET /api/onboarding</c>, docs/user-guide.md): confirm the email, sign in on a device, sync for the
 /// first time, add a connection, learn what happens when the trial ends. Each step is done by the event itself — read
 /// from the tables where it happened — or skipped; the trial step is done when the welcome page shows it.
 /// </summary>

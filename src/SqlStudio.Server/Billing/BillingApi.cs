@@ -7,7 +7,7 @@ namespace SqlStudio.Server.Billing;
 
 public sealed record CheckoutRequest(string? PriceId);
 
-/// <summary>The Billing rows of API.md.</summary>
+/// <summary>The billing routes (docs/stripe-setup.md).</summary>
 public static class BillingApi
 {
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder endpoints)

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace SqlStudio.Server.Data;
 
-/// <summary>The <c>Database</c> configuration section (API.md, "Configuration keys").</summary>
+/// <summary>The <c>Database</c> configuration section (docs/configuration.md).</summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace SqlStudio.Server.Email;
 
-/// <summary>The <c>Email</c> section (API.md).</summary>
+/// <summary>The <c>Email</c> section (docs/configuration.md).</summary>
 public sealed class EmailOptions
 {
     public const string Section = "Email";

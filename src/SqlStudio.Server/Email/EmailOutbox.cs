@@ -4,7 +4,7 @@ using SqlStudio.Server.Data;
 
 namespace SqlStudio.Server.Email;
 
-/// <summary>The <c>Email:Outbox</c> section (API.md): how long and how often undelivered email is retried.</summary>
+/// <summary>The <c>Email:Outbox</c> section (docs/configuration.md): how long and how often undelivered email is retried.</summary>
 public sealed class EmailOutboxOptions
 {
     /// <summary>How long an undelivered email keeps being retried before it is marked failed.</summary>

@@ -11,7 +11,7 @@ namespace SqlStudio.Server.Observability;
 /// Metrics and traces through OpenTelemetry .NET: the server's own meters (every <c>SqlStudio.Server.*</c>), ASP.NET
 /// Core's and HttpClient's, exported in Prometheus text at <c>GET /metrics</c> (guarded by <c>Metrics:Token</c> when
 /// set); traces of requests, outgoing HTTP and database round trips, exported over OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Names follow OpenTelemetry's Prometheus translation (API.md "Metrics").
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Names follow OpenTelemetry's Prometheus translation (docs/operations.md, "Metrics").
 /// </summary>
 public static class Telemetry
 {

@@ -32,7 +32,7 @@ public sealed record EntitySpec(string Type, string Table, IReadOnlyList<FieldSp
     public string ColumnList { get; } = string.Join(", ", Fields.Select(f => f.Name));
 }
 
-/// <summary>The seven synced types of DESIGN.md, their fields and limits.</summary>
+/// <summary>The seven synced types (docs/sync.md, "Records"), their fields and limits.</summary>
 public static class EntityCatalogue
 {
     public const int KiB = 1024;

@@ -11,7 +11,7 @@ public sealed record ChangesPage(IReadOnlyList<(EntitySpec Spec, List<SyncRow> R
 {
     public int Count => Changes.Sum(c => c.Rows.Count);
 
-    /// <summary>The <c>changes</c> response (API.md), written straight from the rows: no object per value on the way.</summary>
+    /// <summary>The <c>changes</c> response (docs/sync.md, "Pulling"), written straight from the rows: no object per value on the way.</summary>
     public async Task WriteAsync(Stream body, CancellationToken cancellationToken)
     {
         await using var writer = new System.Text.Json.Utf8JsonWriter(body);

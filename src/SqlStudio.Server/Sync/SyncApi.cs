@@ -13,7 +13,7 @@ namespace SqlStudio.Server.Sync;
 /// <summary>A larger body limit for one endpoint (push, import), applied before the body is read.</summary>
 public sealed record BodySizeLimit(long Bytes);
 
-/// <summary>The Sync rows of API.md, plus device listing and revocation.</summary>
+/// <summary>The sync routes (docs/sync.md), plus device listing and revocation.</summary>
 public static class SyncApi
 {
     public static IEndpointRouteBuilder MapSyncApi(this IEndpointRouteBuilder endpoints)
@@ -134,7 +134,7 @@ public static class SyncApi
 public sealed record SyncAccess(UserRow User, Entitlement Entitlement);
 
 /// <summary>
-/// Sync needs a confirmed email (API.md): an unverified account can sign in, not sync. The account and its
+/// Sync needs a confirmed email (docs/sync.md): an unverified account can sign in, not sync. The account and its
 /// subscription come with the session (read once, cached with it), so this costs no round trip when cached; the tier
 /// filters after it read the typed <see cref="SyncAccess"/> it leaves on the request.
 /// </summary>

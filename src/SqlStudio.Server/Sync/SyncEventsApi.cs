@@ -9,7 +9,7 @@ using SqlStudio.Server.Auth;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>
-/// Real time (API.md, <c>GET /api/sync/events</c> and long-poll <c>head</c>): events carry only the cursor, so the pull
+/// Real time (docs/sync.md, "Hearing about changes at once"; <c>GET /api/sync/events</c> and long-poll <c>head</c>): events carry only the cursor, so the pull
 /// stays the single way data moves and a lost event costs latency, never data.
 /// </summary>
 public static class SyncEventsApi

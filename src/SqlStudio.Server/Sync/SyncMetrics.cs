@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>
-/// Sync instruments (System.Diagnostics.Metrics), exported at <c>/metrics</c> under API.md's names:
+/// Sync instruments (System.Diagnostics.Metrics), exported at <c>/metrics</c> under the names docs/operations.md lists:
 /// <c>sqlstudio_sync_request_duration_seconds{op,outcome}</c>, <c>sqlstudio_sync_records_total{op,type}</c>,
 /// <c>sqlstudio_sync_errors_total{op,code}</c> (every failed sync request, by its problem code),
 /// <c>sqlstudio_sync_conflicts_total{type}</c> and <c>sqlstudio_sync_client_pending</c> (the outbox sizes devices report).

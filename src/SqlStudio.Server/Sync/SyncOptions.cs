@@ -49,7 +49,7 @@ public sealed class SyncOptions
     public HeadOptions Head { get; set; } = new();
 }
 
-/// <summary><c>Sync:Events</c>: the Server-Sent Events stream of API.md.</summary>
+/// <summary><c>Sync:Events</c>: the Server-Sent Events stream (docs/sync.md).</summary>
 public sealed class EventsOptions
 {
     /// <summary>A <c>: ping</c> comment on every idle stream this often, so proxies and clients know it is alive.</summary>

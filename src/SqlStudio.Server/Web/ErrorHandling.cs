@@ -6,7 +6,7 @@ using SqlStudio.Contracts;
 namespace SqlStudio.Server.Web;
 
 /// <summary>
-/// Every error leaves the server as RFC 9457 Problem Details with a <c>code</c> extension (API.md). Handlers
+/// Every error leaves the server as RFC 9457 Problem Details with a <c>code</c> extension (docs/security.md). Handlers
 /// that know the failure set the code themselves; this fills it in from the status for the rest (404, 405...).
 /// </summary>
 public static class ProblemCodes

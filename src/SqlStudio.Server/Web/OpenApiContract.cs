@@ -57,7 +57,7 @@ public static class OpenApiContract
             document.Components.Schemas[Problem] = new OpenApiSchema
             {
                 Type = JsonSchemaType.Object,
-                Description = "RFC 9457 Problem Details; `code` is the stable, machine-readable reason (API.md lists them).",
+                Description = "RFC 9457 Problem Details; `code` is the stable, machine-readable reason (each route lists its own).",
                 Required = new HashSet<string> { "status", "code" },
                 Properties = new Dictionary<string, IOpenApiSchema>
                 {

@@ -13,7 +13,7 @@ using static SqlStudio.Testing.SyncClient;
 
 namespace SqlStudio.Server.Tests.Auth;
 
-/// <summary>API.md's account data rows: the export holds every record and no secret; deletion leaves nothing behind.</summary>
+/// <summary>The account data routes: the export holds every record and no secret; deletion leaves nothing behind.</summary>
 public sealed class AccountDataTests(BillingFixture fixture) : IClassFixture<BillingFixture>
 {
     private const string T0 = "2026-11-20T10:00:00Z";

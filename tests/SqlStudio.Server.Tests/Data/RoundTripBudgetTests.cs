@@ -8,8 +8,8 @@ using static SqlStudio.Testing.SyncClient;
 namespace SqlStudio.Server.Tests.Data;
 
 /// <summary>
-/// Every request costs a fixed handful of database round trips whatever its size (DESIGN.md, "The database may be far
-/// away"). Counted by the libSQL provider and reported per request in <c>X-Db-Round-Trips</c>; on the embedded file
+/// Every request costs a fixed handful of database round trips whatever its size (docs/operations.md, "A database far
+/// away: round trips"). Counted by the libSQL provider and reported per request in <c>X-Db-Round-Trips</c>; on the embedded file
 /// nothing crosses a network, so every count there is zero.
 /// </summary>
 public sealed class RoundTripBudgetTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>

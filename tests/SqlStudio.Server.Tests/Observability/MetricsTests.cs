@@ -10,7 +10,7 @@ using static SqlStudio.Testing.SyncClient;
 namespace SqlStudio.Server.Tests.Observability;
 
 /// <summary>
-/// <c>GET /metrics</c> (issue #14): real traffic of each kind, successes and failures, then every family of API.md is in
+/// <c>GET /metrics</c> (issue #14): real traffic of each kind, successes and failures, then every family docs/operations.md lists is in
 /// the scrape with its labels, the failure codes are counted, promtool accepts the text, and <c>Metrics:Token</c> guards it.
 /// It runs alone: instruments are process-wide, and other tests' servers would add their own counts.
 /// </summary>

@@ -9,7 +9,7 @@ using static SqlStudio.Testing.SyncClient;
 
 namespace SqlStudio.Server.Tests.Sync;
 
-/// <summary>The event stream and long-poll contract of API.md (GET /api/sync/events, head with after and wait).</summary>
+/// <summary>The event stream and long-poll contract (docs/sync.md: GET /api/sync/events, head with after and wait).</summary>
 public sealed class EventsTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace SqlStudio.Server.Tests.Sync;
 
-/// <summary>The per-field merge rules (DESIGN.md, "Optimistic concurrency per field"), as pure logic.</summary>
+/// <summary>The per-field merge rules (docs/sync.md, "Pushing"), as pure logic.</summary>
 public sealed class SyncMergeTests
 {
     /// <summary>A row at version 3: title changed at 2 by the laptop, sql at 3 by the desktop.</summary>

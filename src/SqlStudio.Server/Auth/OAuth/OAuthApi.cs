@@ -7,7 +7,7 @@ namespace SqlStudio.Server.Auth.OAuth;
 
 public sealed record OAuthExchangeRequest(string? Code, string? CodeVerifier);
 
-/// <summary>The <c>oauth</c> rows of API.md: start a sign-in (browser or desktop) and exchange a desktop code.</summary>
+/// <summary>The <c>oauth</c> routes (docs/oauth-setup.md): start a sign-in (browser or desktop) and exchange a desktop code.</summary>
 public static class OAuthApi
 {
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder endpoints)

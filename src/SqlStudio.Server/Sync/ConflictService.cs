@@ -9,20 +9,9 @@ namespace SqlStudio.Server.Sync;
 /// <summary>Recorded conflicts: listed for the user, resolved by keeping either side or a merged value.</summary>
 public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub events, PushService push)
 {
-    private sealed record ConflictRow(
-        string ConflictId, string EntityType, string EntityId, string Fields, string LocalData, string RemoteData, string? LocalDeviceId,
-        string? RemoteDeviceId, string? LocalUpdatedAt, string? RemoteUpdatedAt, string Winner, string Status, string? Resolution,
-        string CreatedAt, string? ResolvedAt);
-
-    private const string Columns =
-        "conflict_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id, remote_device_id, local_updated_at, " +
-        "remote_updated_at, winner, status, resolution, created_at, resolved_at";
-
     public async Task<IReadOnlyList<ConflictInfo>> ListAsync(string userId, bool unresolvedOnly, int limit = 200, CancellationToken cancellationToken = default)
     {
-        var rows = (await db.ReadAsync(c => c.QueryAsync<ConflictRow>(
-            $"SELECT {Columns} FROM sync_conflicts WHERE user_id = @userId AND (@all OR status = 'unresolved') ORDER BY created_at DESC LIMIT @limit",
-            new { userId, all = !unresolvedOnly, limit }), cancellationToken)).ToList();
+        var rows = await ConflictStore.ListAsync(db, userId, unresolvedOnly, limit, cancellationToken);
         // Each conflict named as a person knows its record (its title, name or first line), not by its id: the records
         // read in one batch, one statement per type (one round trip however many conflicts).
         var records = new Dictionary<(string Type, string Id), SyncRow>();
@@ -77,8 +66,7 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
         var resolvedAt = "";
         async Task<Outcome<Mutation[]>> PrepareAsync()
         {
-            var conflict = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ConflictRow>(
-                $"SELECT {Columns} FROM sync_conflicts WHERE conflict_id = @conflictId AND user_id = @userId", new { conflictId, userId }), cancellationToken);
+            var conflict = await ConflictStore.FindAsync(db, userId, conflictId, cancellationToken);
             if (conflict is null)
             {
                 return new Failure(404, ErrorCodes.NotFound, "No conflict with this id.");
@@ -115,11 +103,7 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
             };
         }
         var outcome = await push.ApplyAsync(userId, deviceId, kind, PrepareAsync, _ =>
-        [
-            new SqlStatement(
-                "UPDATE sync_conflicts SET status = 'resolved', resolution = @choice, resolved_at = @now WHERE conflict_id = @conflictId AND user_id = @userId",
-                new Dictionary<string, object?> { ["choice"] = request.Choice, ["now"] = resolvedAt, ["conflictId"] = conflictId, ["userId"] = userId }),
-        ], cancellationToken);
+        [ConflictStore.Resolved(userId, conflictId, request.Choice!, resolvedAt)], cancellationToken);
         if (outcome.Failure is { } failure)
         {
             return failure;
@@ -134,7 +118,7 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
     public static string? TitleOf(string type, string id, IReadOnlyDictionary<string, object?> values) =>
         RecordTitles.Of(type, id, field => values.GetValueOrDefault(field) as string);
 
-    private static ConflictInfo ToInfo(ConflictRow r) => new(
+    private static ConflictInfo ToInfo(ConflictStore.ConflictRow r) => new(
         r.ConflictId, r.EntityType, r.EntityId, JsonSerializer.Deserialize<List<string>>(r.Fields) ?? [],
         JsonNode.Parse(r.LocalData)!.AsObject(), JsonNode.Parse(r.RemoteData)!.AsObject(), r.LocalDeviceId, r.RemoteDeviceId,
         r.LocalUpdatedAt, r.RemoteUpdatedAt, r.Winner, r.Status, r.Resolution, r.CreatedAt, r.ResolvedAt);

@@ -96,18 +96,13 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
             var writes = new SqlBatch();
             if (deviceId is not null)
             {
-                writes.Execute("INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
-                        new { deviceId, userId, now })
-                    .Query<long>("SELECT revoked_at IS NOT NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId", new { userId, deviceId },
-                        rows => revoked = rows.FirstOrDefault() == 1)
-                    .Execute("""
-                             UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor)
-                             WHERE user_id = @userId AND device_id = @deviceId AND revoked_at IS NULL
-                             """, new { now, cursor = page.NextCursor, userId, deviceId });
+                DeviceStore.SeenFirst(userId, deviceId, now).AddTo(writes);
+                DeviceStore.ReadRevoked(writes, userId, deviceId, r => revoked = r);
+                DeviceStore.Synced(userId, deviceId, page.NextCursor, now).AddTo(writes);
             }
             if (count > 0)
             {
-                Activity.Insert(userId, deviceId, "pull", count, 0, 0, watch.Elapsed, null, now).AddTo(writes);
+                ActivityStore.Insert(userId, deviceId, "pull", count, 0, 0, watch.Elapsed, null, now).AddTo(writes);
             }
             await db.WriteBatchAsync(writes, cancellationToken);
             if (revoked)

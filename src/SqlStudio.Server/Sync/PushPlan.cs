@@ -184,8 +184,7 @@ public sealed class PushPlan
         owners.Add(null);
         if (!_state.DeviceKnown && kind.IsDevice)
         {
-            Add(new("INSERT INTO devices (device_id, user_id, name, created_at) VALUES (@deviceId, @userId, @deviceId, @now) ON CONFLICT DO NOTHING",
-                new Dictionary<string, object?> { ["deviceId"] = _deviceId, ["userId"] = _userId, ["now"] = _now }), null);
+            Add(DeviceStore.SeenFirst(_userId, _deviceId, _now), null);
         }
         for (var i = 0; i < _writes.Count; i++)
         {
@@ -210,10 +209,9 @@ public sealed class PushPlan
         }
         if (kind.IsDevice)
         {
-            Add(new("UPDATE devices SET last_sync_at = @now, last_cursor = max(last_cursor, @cursor) WHERE user_id = @userId AND device_id = @deviceId",
-                new Dictionary<string, object?> { ["now"] = _now, ["cursor"] = _cursor.Current, ["userId"] = _userId, ["deviceId"] = _deviceId }), null);
+            Add(DeviceStore.Synced(_userId, _deviceId, _cursor.Current, _now), null);
         }
-        Add(Activity.Insert(_userId, _deviceId, kind.Activity, records, Conflicts, bytes, elapsed, error, _now, kind.RunId,
+        Add(ActivityStore.Insert(_userId, _deviceId, kind.Activity, records, Conflicts, bytes, elapsed, error, _now, kind.RunId,
             Results.Count(r => r.Status == MutationStatus.Rejected && kind != SyncWriteKind.Push)), null);
         _owners.Clear();
         _owners.AddRange(owners);
@@ -314,7 +312,7 @@ public sealed class PushPlan
             var deletedInQuestion = conflicting.Contains(SyncRecords.DeletedField);
             var local = SyncRecords.FieldsToJson(spec, pushed, deletedInQuestion ? changes[SyncRecords.DeletedField] is true : null);
             var remote = SyncRecords.FieldsToJson(spec, before, deletedInQuestion ? existing.Deleted : null);
-            (conflictId, var statement) = SyncWriter.Conflict(_userId, spec, id, conflicting, local, remote, _deviceId, m.UpdatedAt, rival!,
+            (conflictId, var statement) = ConflictStore.Insert(_userId, spec, id, conflicting, local, remote, _deviceId, m.UpdatedAt, rival!,
                 decision == MergeDecision.ConflictWon, _now);
             _writes.Add(statement);
             _owners.Add(m.MutationId);

@@ -110,7 +110,7 @@ public static class SyncApi
         TypedResults.Ok(await integrity.SummaryAsync(user.UserId()));
 
     private static async Task<Ok<IReadOnlyList<ActivityInfo>>> RecentActivity(ClaimsPrincipal user, Db db, int? limit) =>
-        TypedResults.Ok(await Activity.RecentAsync(db, user.UserId(), Math.Clamp(limit ?? 50, 1, 500)));
+        TypedResults.Ok(await ActivityStore.RecentAsync(db, user.UserId(), Math.Clamp(limit ?? 50, 1, 500)));
 
     private static Results<Ok<T>, ProblemHttpResult> Respond<T>(Outcome<T> outcome, HttpContext? context = null) =>
         outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem(context);

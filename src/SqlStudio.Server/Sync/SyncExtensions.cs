@@ -21,7 +21,7 @@ public static class SyncExtensions
         services.AddSingleton<ImportService>();
         services.AddSingleton<IntegrityService>();
         services.AddSingleton<SyncSettings>();
-        services.AddSingleton<SyncOverview>();
+        services.AddSingleton<SyncOverviewStore>();
         services.AddSingleton<TombstonePurger>();
         services.AddSingleton<SyncEventHub>();
         services.AddHostedService(sp => sp.GetRequiredService<TombstonePurger>());

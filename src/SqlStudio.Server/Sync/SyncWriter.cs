@@ -8,7 +8,7 @@ namespace SqlStudio.Server.Sync;
 
 /// <summary>
 /// The one way a synced row changes: a new row version, the next cursor value, and a stamp on every field
-/// written. Push, conflict resolution and import all write through here.
+/// written. Every writer reaches it through the push's path (PushPlan): a push, a resolution, an import, an undo.
 /// </summary>
 public static class SyncWriter
 {
@@ -40,27 +40,5 @@ public static class SyncWriter
             row.FieldVersions[field] = new FieldStamp(row.Version, updatedAt, deviceId);
         }
         return (row, existing is null ? SyncStore.Insert(spec, userId, row) : SyncStore.Update(spec, userId, row, changes.Keys));
-    }
-
-    /// <summary>A conflict as a statement: both sides of the fields in question, and which one is in the row now.</summary>
-    public static (string ConflictId, SqlStatement Statement) Conflict(string userId, EntitySpec spec, string entityId,
-        IReadOnlyList<string> fields, JsonObject local, JsonObject remote, string deviceId, string localUpdatedAt, FieldStamp rival,
-        bool localWon, string now)
-    {
-        var conflictId = Guid.CreateVersion7().ToString();
-        return (conflictId, new SqlStatement(
-            """
-            INSERT INTO sync_conflicts (conflict_id, user_id, entity_type, entity_id, fields, local_data, remote_data, local_device_id,
-                                        remote_device_id, local_updated_at, remote_updated_at, winner, status, created_at)
-            VALUES (@conflictId, @userId, @type, @entityId, @fields, @local, @remote, @deviceId, @remoteDevice, @localUpdatedAt,
-                    @remoteUpdatedAt, @winner, 'unresolved', @now)
-            """,
-            new Dictionary<string, object?>
-            {
-                ["conflictId"] = conflictId, ["userId"] = userId, ["type"] = spec.Type, ["entityId"] = entityId,
-                ["fields"] = JsonSerializer.Serialize(fields), ["local"] = local.ToJsonString(), ["remote"] = remote.ToJsonString(),
-                ["deviceId"] = deviceId, ["remoteDevice"] = rival.DeviceId, ["localUpdatedAt"] = localUpdatedAt,
-                ["remoteUpdatedAt"] = rival.UpdatedAt, ["winner"] = localWon ? "local" : "remote", ["now"] = now,
-            }));
     }
 }

@@ -13,7 +13,7 @@ public sealed class ActivityRunsTests
     [Fact]
     public void PushesAndPullsOfOneDeviceCloseTogether_AreOneRun_WithTheirTotals()
     {
-        var runs = Activity.Runs(
+        var runs = ActivityStore.Runs(
         [
             Line("laptop", "pull", 1200, "2026-11-20T10:01:30.000Z"),
             Line("laptop", "pull", 1000, "2026-11-20T10:01:00.000Z"),
@@ -28,7 +28,7 @@ public sealed class ActivityRunsTests
     [Fact]
     public void AnotherDevice_ALongPause_OrAnImport_StartsANewRun()
     {
-        var runs = Activity.Runs(
+        var runs = ActivityStore.Runs(
         [
             Line("desktop", "push", 1, "2026-11-20T12:00:00.000Z"),
             Line("laptop", "push", 2, "2026-11-20T11:59:30.000Z"),
@@ -46,7 +46,7 @@ public sealed class ActivityRunsTests
     [Fact]
     public void BatchesOfOneImport_AreOneRun_EvenWithAnotherImportBetween_AndItsUndoIsARunOfItsOwn()
     {
-        var runs = Activity.Runs(
+        var runs = ActivityStore.Runs(
         [
             Line("import", "undo_import", 7, "2026-11-20T12:00:00.000Z", runId: "imp-1"),
             Line("import", "import", 2, "2026-11-20T11:30:00.000Z", error: "too_large", runId: "imp-1", refused: 1),
@@ -61,5 +61,5 @@ public sealed class ActivityRunsTests
     }
 
     [Fact]
-    public void NoActivity_NoRuns() => Assert.Empty(Activity.Runs([], TimeSpan.FromMinutes(2)));
+    public void NoActivity_NoRuns() => Assert.Empty(ActivityStore.Runs([], TimeSpan.FromMinutes(2)));
 }

@@ -148,7 +148,7 @@ public sealed class ConflictImportIntegrityTests(ServerFixture fixture) : IClass
         await user.Http.DeleteAsync("/api/sync/import/imp-runs");
 
         var lines = await user.GetAsync<List<ActivityInfo>>("/api/sync/activity");
-        var runs = Activity.Runs(lines, TimeSpan.FromMinutes(2));
+        var runs = ActivityStore.Runs(lines, TimeSpan.FromMinutes(2));
 
         Assert.Equal(5, lines.Count);
         Assert.Equal(["undo_import", "import"], runs.Select(r => r.Kind));

@@ -50,8 +50,7 @@ public sealed class ConventionTests
         "Account/AccountData.cs", "Auth/Accounts.cs", "Auth/DatabaseKeyRepository.cs", "Auth/SessionTokens.cs", "Auth/SessionValidator.cs",
         "Auth/SigningKeys.cs", "Beta/BetaCommands.cs", "Beta/FeedbackService.cs", "Beta/Invites.cs", "Beta/LaunchFigures.cs", "Beta/Onboarding.cs",
         "Beta/SupportTools.cs", "Beta/Waitlist.cs", "Billing/BillingMetrics.cs", "Billing/BillingService.cs", "Billing/TierService.cs",
-        "Email/EmailOutbox.cs", "Sync/Activity.cs", "Sync/ConflictService.cs", "Sync/Devices.cs", "Sync/PullService.cs", "Sync/PushPlan.cs",
-        "Sync/SyncOverview.cs", "Sync/SyncWriter.cs", "Sync/TombstonePurger.cs",
+        "Email/EmailOutbox.cs", "Sync/PullService.cs", "Sync/PushPlan.cs", "Sync/TombstonePurger.cs",
     ];
 
     [Fact]

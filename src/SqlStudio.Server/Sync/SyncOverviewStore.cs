@@ -5,7 +5,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>What the pages show of an account's sync at a glance: the header's chip and the activity runs.</summary>
-public sealed class SyncOverview(Db db)
+public sealed class SyncOverviewStore(Db db)
 {
     /// <summary>Unresolved conflicts and the latest sync of any device (null when none has synced).</summary>
     public Task<(long Conflicts, string? LastSync)> HeaderAsync(string userId) =>
@@ -15,7 +15,7 @@ public sealed class SyncOverview(Db db)
                    (SELECT max(last_sync_at) FROM devices WHERE user_id = @userId)
             """, new { userId }));
 
-    /// <summary>The latest runs (<see cref="Activity.Runs"/>) from the last 200 activity lines.</summary>
+    /// <summary>The latest runs (<see cref="ActivityStore.Runs"/>) from the last 200 activity lines.</summary>
     public async Task<IReadOnlyList<SyncRun>> RecentRunsAsync(string userId, int count) =>
-        Activity.Runs(await Activity.RecentAsync(db, userId, 200), TimeSpan.FromMinutes(2)).Take(count).ToList();
+        ActivityStore.Runs(await ActivityStore.RecentAsync(db, userId, 200), TimeSpan.FromMinutes(2)).Take(count).ToList();
 }

@@ -5,7 +5,7 @@ using SqlStudio.Server.Data;
 namespace SqlStudio.Server.Sync;
 
 /// <summary>The sync activity log: one row per push, pull, import or resolution, shown on /account/sync.</summary>
-public static class Activity
+public static class ActivityStore
 {
     public static Task RecordAsync(Db db, string userId, string? deviceId, string kind, int records, int conflicts, long bytes,
         TimeSpan duration, string? error, TimeProvider time, string? runId = null, int refused = 0) =>

@@ -47,12 +47,9 @@ public sealed class OfflineException(string message, Exception inner) : Exceptio
 public sealed class SyncApi(HttpClient http, AuthSession auth)
 {
     /// <param name="pending">This device's outbox size (the server's operators watch it: docs/operations.md, <c>sqlstudio_sync_client_pending</c>).</param>
-    public async Task<PushResponse> PushAsync(Uri server, string deviceId, IEnumerable<JsonObject> mutations, CancellationToken ct, long? pending = null) =>
-        await SendAsync<PushResponse>(server, HttpMethod.Post, "/api/sync/push",
-            new JsonObject
-            {
-                ["device_id"] = deviceId, ["mutations"] = new JsonArray(mutations.Select(m => (JsonNode)m).ToArray()), ["pending"] = pending,
-            }, ct);
+    /// <summary>Sends the wire's own records (<see cref="PushRequest"/>, <see cref="Mutation"/>): the server reads the same types.</summary>
+    public async Task<PushResponse> PushAsync(Uri server, string deviceId, IEnumerable<Mutation> mutations, CancellationToken ct, long? pending = null) =>
+        await SendAsync<PushResponse>(server, HttpMethod.Post, "/api/sync/push", new PushRequest(deviceId, [.. mutations], pending), ct);
 
     public Task<ChangesResponse> ChangesAsync(Uri server, long cursor, string deviceId, CancellationToken ct) =>
         SendAsync<ChangesResponse>(server, HttpMethod.Get, $"/api/sync/changes?cursor={cursor}&limit=1000&device_id={Uri.EscapeDataString(deviceId)}", null, ct);

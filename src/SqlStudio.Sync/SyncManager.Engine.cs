@@ -90,11 +90,8 @@ public sealed partial class SyncManager
             {
                 return (pushed, conflicts, rejected);
             }
-            var mutations = batch.Select(e => new JsonObject
-            {
-                ["mutation_id"] = e.MutationId, ["entity_type"] = e.Type, ["entity_id"] = e.Id, ["op"] = e.Op,
-                ["base_version"] = e.BaseVersion, ["updated_at"] = e.UpdatedAt, ["data"] = e.Data?.DeepClone(),
-            }).ToList();
+            var mutations = batch.Select(e => new Mutation(e.MutationId, e.Type, e.Id, e.Op, e.BaseVersion, e.UpdatedAt,
+                e.Data is null ? null : JsonSerializer.SerializeToElement(e.Data))).ToList();
             Interlocked.Increment(ref _pushRequests);
             var response = await _api.PushAsync(Server, deviceId, mutations, ct, pending: Math.Max(0, total - pushed));
             var notices = await _store.WriteAsync(async (c, t) =>

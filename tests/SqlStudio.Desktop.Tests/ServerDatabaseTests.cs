@@ -53,6 +53,60 @@ public sealed class PostgresTests(PostgresFixture pg) : IClassFixture<PostgresFi
     private ConnectionDetails Connection(string? id = null) =>
         new(id ?? WorkspaceStore.NewId("conn"), "orders db", Drivers.PostgreSql, "127.0.0.1", pg.Server.Port, "postgres", PostgresServer.User, "Disable");
 
+    /// <summary>
+    /// In the window (#23, "a connection synced from another device asks for its password once"): the connection arrives
+    /// without its password, the first run asks "Enter the password for this device" and then runs; after a restart the
+    /// password is still on this device and nothing is asked again.
+    /// </summary>
+    [Fact]
+    public async Task ConnectionFromAnotherDevice_TheWindowAsksItsPasswordOnce_ThenRuns_AndNotAgainAfterARestart()
+    {
+        string home;
+        await using (var workspace = Workspaces.Create())
+        {
+            home = workspace.Home;
+            // What a pull brings: the connection, never its password.
+            await workspace.Connections.SaveAsync(Connection("conn-from-laptop"), password: null);
+        }
+        const string sql = "SELECT count(*) AS orders FROM sales.orders;";
+        await using var browser = await AppBrowser.StartAsync();
+
+        await using (var app = await DesktopProcess.StartAsync(home))
+        {
+            var page = await browser.OpenAsync(app.LaunchUrl);
+            await TypeAndRunAsync(page, sql);
+            var dialog = page.GetByRole(Microsoft.Playwright.AriaRole.Dialog, new() { Name = "Enter the password for this device" });
+            await Microsoft.Playwright.Assertions.Expect(dialog).ToBeVisibleAsync();
+            await dialog.GetByLabel("Password").FillAsync(PostgresServer.Password);
+            await dialog.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+
+            await Microsoft.Playwright.Assertions.Expect(dialog).ToBeHiddenAsync();
+            await Microsoft.Playwright.Assertions.Expect(Results(page).GetByRole(Microsoft.Playwright.AriaRole.Gridcell, new() { Name = "2500" })).ToBeVisibleAsync();
+        }
+
+        await using (var again = await DesktopProcess.StartAsync(home))
+        {
+            var page = await browser.OpenAsync(again.LaunchUrl);
+            await TypeAndRunAsync(page, sql);
+
+            await Microsoft.Playwright.Assertions.Expect(Results(page).GetByRole(Microsoft.Playwright.AriaRole.Gridcell, new() { Name = "2500" })).ToBeVisibleAsync();
+            await Microsoft.Playwright.Assertions.Expect(page.GetByRole(Microsoft.Playwright.AriaRole.Dialog, new() { Name = "Enter the password for this device" })).ToHaveCountAsync(0);
+        }
+    }
+
+    private static Microsoft.Playwright.ILocator Results(Microsoft.Playwright.IPage page) =>
+        page.GetByRole(Microsoft.Playwright.AriaRole.Region, new() { Name = "Results" });
+
+    private static async Task TypeAndRunAsync(Microsoft.Playwright.IPage page, string sql)
+    {
+        var editor = page.GetByRole(Microsoft.Playwright.AriaRole.Region, new() { Name = "Editor" }).GetByRole(Microsoft.Playwright.AriaRole.Textbox);
+        await editor.ClickAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.PressAsync("Delete");
+        await page.Keyboard.InsertTextAsync(sql);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+    }
+
     [Fact]
     public async Task Connect_Schema_Run_TypesInTheGrid_LoadMore()
     {

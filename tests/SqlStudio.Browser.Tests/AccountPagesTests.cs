@@ -275,15 +275,18 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
         Assert.Contains("connections", await page.Locator("meta[name='description']").GetAttributeAsync("content"));
     }
 
+    /// <summary>A server asking for ALTCHA's check, with a small proof of work so the browser solves it in moments.</summary>
+    private static Task<TestServer> AltchaServerAsync() => TestServer.StartAsync(o =>
+    {
+        o.Settings["Captcha:Provider"] = "altcha";
+        o.Settings["Captcha:Altcha:CounterMin"] = "1000";
+        o.Settings["Captcha:Altcha:CounterMax"] = "5000";
+    });
+
     [Fact]
     public async Task Register_AltchaWidget_SolvesInBrowserAndPasses()
     {
-        await using var server = await TestServer.StartAsync(o =>
-        {
-            o.Settings["Captcha:Provider"] = "altcha";
-            o.Settings["Captcha:Altcha:CounterMin"] = "1000";
-            o.Settings["Captcha:Altcha:CounterMax"] = "5000";
-        });
+        await using var server = await AltchaServerAsync();
         var page = await fixture.NewPageAsync(server: server);
         var errors = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
@@ -305,12 +308,7 @@ public sealed class AccountPagesTests(BrowserFixture fixture) : IClassFixture<Br
     [Fact]
     public async Task Register_EmptyForm_EveryProblemAtOnce_ASolvedCheckIsKeptWhileTheFieldsAreFixed()
     {
-        await using var server = await TestServer.StartAsync(o =>
-        {
-            o.Settings["Captcha:Provider"] = "altcha";
-            o.Settings["Captcha:Altcha:CounterMin"] = "1000";
-            o.Settings["Captcha:Altcha:CounterMax"] = "5000";
-        });
+        await using var server = await AltchaServerAsync();
         var page = await fixture.NewPageAsync(server: server);
         await page.GotoAsync("/register");
 

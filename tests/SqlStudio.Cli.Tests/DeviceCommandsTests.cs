@@ -133,14 +133,21 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(said, "sqlstudio login"));
     }
 
+    /// <summary>A new verified account, and each profile signed in to it with the password.</summary>
+    private async Task SignedInAsync(string prefix, params string[] profiles)
+    {
+        var email = AuthClient.NewEmail(prefix);
+        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
+        foreach (var profile in profiles)
+        {
+            await OkAsync(profile, "login", "--email", email, "--password", AuthClient.Password, "--server", fixture.Server.BaseAddress.ToString());
+        }
+    }
+
     [Fact]
     public async Task SyncWatch_ShowsWhatArrives_AsItArrives()
     {
-        var email = AuthClient.NewEmail("watch");
-        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
-        var server = fixture.Server.BaseAddress.ToString();
-        await OkAsync("laptop", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
-        await OkAsync("desktop", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
+        await SignedInAsync("watch", "laptop", "desktop");
         var watched = new StringWriter();
         var output = TextWriter.Synchronized(watched);
         using var stop = new CancellationTokenSource();
@@ -218,10 +225,7 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
     [Fact]
     public async Task SyncPauseResumeRetry_AndStatusTellsOfflineWithTheLastError()
     {
-        var email = AuthClient.NewEmail("cli");
-        await new AuthClient(fixture.Server).RegisterVerifiedAsync(email);
-        var server = fixture.Server.BaseAddress.ToString();
-        await OkAsync("p", "login", "--email", email, "--password", AuthClient.Password, "--server", server);
+        await SignedInAsync("cli", "p");
         await OkAsync("p", "queries", "add", "--title", "Paused", "--sql", "select 1");
 
         await OkAsync("p", "sync", "pause");

@@ -52,6 +52,21 @@ public sealed class DesktopProcess : IAsyncDisposable
         return app;
     }
 
+    /// <summary>
+    /// The app as a person starts it: no <c>--no-window</c>, so the host opens its own window with
+    /// <paramref name="browser"/> (SQLSTUDIO_BROWSER, a program given the host's window arguments).
+    /// </summary>
+    public static async Task<DesktopProcess> StartWithWindowAsync(string home, string browser)
+    {
+        var (process, line, errors) = await LaunchAsync(home, [], window: browser);
+        if (line is null)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"The desktop app printed no launch line. Its errors: {string.Join('\n', errors)}");
+        }
+        return new DesktopProcess(process, home, line);
+    }
+
     public static string NewHome() => Path.Combine(TestServer.NewDataDirectory(), "desktop-home");
 
     /// <summary>A second launch on the same data folder: the running app hands out a new launch link and this process exits.</summary>
@@ -91,16 +106,20 @@ public sealed class DesktopProcess : IAsyncDisposable
         };
     }
 
-    private static async Task<(Process Process, string? Line, List<string> Errors)> LaunchAsync(string home, IEnumerable<string> more)
+    private static async Task<(Process Process, string? Line, List<string> Errors)> LaunchAsync(string home, IEnumerable<string> more, string? window = null)
     {
         // SQLSTUDIO_DESKTOP_EXE: a published app (self-contained, ReadyToRun) instead of the build output's dll.
         var published = Environment.GetEnvironmentVariable("SQLSTUDIO_DESKTOP_EXE") is { Length: > 0 } exe ? exe : null;
         var start = new ProcessStartInfo(published ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (published is null ? new[] { Dll } : []).Concat(["--home", home, "--no-window"]).Concat(more))
+        foreach (var arg in (published is null ? new[] { Dll } : []).Concat(window is null ? ["--home", home, "--no-window"] : ["--home", home]).Concat(more))
         {
             start.ArgumentList.Add(arg);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        if (window is not null)
+        {
+            start.Environment["SQLSTUDIO_BROWSER"] = window;
+        }
         var process = Process.Start(start)!;
         lock (Started)
         {

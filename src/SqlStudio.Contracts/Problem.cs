@@ -33,4 +33,18 @@ public static class AuthErrorCodes
     public const string TokenReused = "token_reused";
     public const string InvalidCredentials = "invalid_credentials";
     public const string EmailUnverified = "email_unverified";
+    public const string LastSignInMethod = "last_sign_in_method";
+    public const string InvalidRedirectUri = "invalid_redirect_uri";
+    public const string InvalidCodeChallenge = "invalid_code_challenge";
+    public const string ReauthenticationRequired = "reauthentication_required";
+}
+
+/// <summary>Codes of the billing endpoints and Stripe's webhook.</summary>
+public static class BillingErrorCodes
+{
+    public const string BillingDisabled = "billing_disabled";
+    public const string SignatureInvalid = "signature_invalid";
+    public const string AlreadySubscribed = "already_subscribed";
+    public const string NoCustomer = "no_customer";
+    public const string NotComplete = "not_complete";
 }

@@ -78,5 +78,29 @@ public static class SyncErrorCodes
     public const string ResyncRequired = "resync_required";
     public const string SubscriptionRequired = "subscription_required";
     public const string DeviceRevoked = "device_revoked";
+    public const string AlreadyResolved = "already_resolved";
+    public const string ImportUndone = "import_undone";
+    public const string AlreadyUndone = "already_undone";
+    public const string TooManyStreams = "too_many_streams";
+}
+
+/// <summary>
+/// Why one record was refused: the <c>error.code</c> of a push's rejected mutation, of an import's refused record, and
+/// of a conflict resolution the same rules refuse (docs/sync.md).
+/// </summary>
+public static class MutationErrorCodes
+{
+    public const string InvalidMutationId = "invalid_mutation_id";
+    public const string InvalidId = "invalid_id";
+    public const string InvalidOp = "invalid_op";
+    public const string InvalidUpdatedAt = "invalid_updated_at";
+    public const string InvalidBaseVersion = "invalid_base_version";
+    public const string InvalidData = "invalid_data";
+    public const string InvalidField = "invalid_field";
+    public const string MissingField = "missing_field";
+    public const string MissingParent = "missing_parent";
+    public const string UnknownField = "unknown_field";
+    public const string UnknownType = "unknown_type";
+    public const string TooLarge = "too_large";
     public const string SecretField = "secret_field";
 }

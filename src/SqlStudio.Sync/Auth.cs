@@ -120,7 +120,7 @@ public sealed class AuthSession(ITokenStore store, HttpClient http, TimeProvider
                 var error = await SyncApiException.FromAsync(response);
                 await SignOutAsync();
                 SignedOut?.Invoke(this, EventArgs.Empty);
-                throw new SignedOutException(error.Code == "token_reused"
+                throw new SignedOutException(error.Code == AuthErrorCodes.TokenReused
                     ? "This device's session was ended because its token was used elsewhere. Log in again."
                     : "Your session has ended. Log in again.");
             }

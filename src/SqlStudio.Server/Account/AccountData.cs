@@ -53,7 +53,7 @@ public sealed class AccountData(
         json.WriteEndObject();
 
         var logins = await db.ReadAsync(c => c.QueryAsync<(string Provider, string? Email, string CreatedAt)>(
-            "SELECT provider, email, created_at FROM external_logins WHERE user_id = @userId ORDER BY provider", new { userId }));
+            AccountDataStore.ExternalLogins, new { userId }));
         WriteArray(json, "sign_in_methods", logins, login =>
         {
             json.WriteString("provider", login.Provider);
@@ -166,10 +166,10 @@ public sealed class AccountData(
         else
         {
             var signedInAt = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>(
-                "SELECT created_at FROM sessions WHERE session_id = @sessionId AND user_id = @userId", new { sessionId, userId }));
+                AccountDataStore.SessionCreatedAt, new { sessionId, userId }));
             if (signedInAt is null || time.GetUtcNow() - StoredTime.Parse(signedInAt) > ReauthenticationWindow)
             {
-                return new Failure(401, "reauthentication_required",
+                return new Failure(401, AuthErrorCodes.ReauthenticationRequired,
                     "For your safety, sign in again (within the last 5 minutes) before deleting your account.");
             }
         }
@@ -177,10 +177,7 @@ public sealed class AccountData(
         if (billing.Enabled)
         {
             var live = (await db.ReadAsync(c => c.QueryAsync<string>(
-                """
-                SELECT stripe_subscription_id FROM subscriptions
-                WHERE user_id = @userId AND stripe_subscription_id IS NOT NULL AND status NOT IN ('canceled', 'incomplete_expired')
-                """, new { userId }))).ToList();
+                AccountDataStore.LiveStripeSubscriptions, new { userId }))).ToList();
             try
             {
                 foreach (var subscriptionId in live)
@@ -196,18 +193,18 @@ public sealed class AccountData(
         }
 
         var sessionIds = (await db.ReadAsync(c => c.QueryAsync<string>(
-            "SELECT session_id FROM sessions WHERE user_id = @userId AND revoked_at IS NULL", new { userId }))).ToList();
+            AccountDataStore.LiveSessions, new { userId }))).ToList();
         var confirmationId = Guid.CreateVersion7().ToString();
         var writes = new SqlBatch();
         (await email.QueueAsync(user.Email, user.Name, AccountEmails.AccountDeleted(user.Name), confirmationId)).AddTo(writes);
         writes
             // Mail still waiting for this address (a reset link, a receipt) has no account to point to any more.
-            .Execute("DELETE FROM email_outbox WHERE to_address = @email AND message_id <> @confirmationId", new { email = user.Email, confirmationId })
-            .Execute("DELETE FROM audit_log WHERE user_id = @userId", new { userId })
+            .Execute(AccountDataStore.DeleteQueuedEmail, new { email = user.Email, confirmationId })
+            .Execute(AccountDataStore.DeleteAudit, new { userId })
             // Everything else of the user goes with the users row (ON DELETE CASCADE: sessions and their tokens, devices,
             // every synced record, conflicts, activity, imports, subscriptions, sign-in methods, one-time codes).
-            .Execute("DELETE FROM users WHERE user_id = @userId", new { userId })
-            .Execute("DELETE FROM sync_counts WHERE user_id = @userId", new { userId });
+            .Execute(AccountDataStore.DeleteUser, new { userId })
+            .Execute(AccountDataStore.DeleteCounts, new { userId });
         await db.WriteBatchAsync(writes, cancellationToken);
         email.Sent();
 

@@ -28,7 +28,10 @@ public sealed class AccountStore(Db db, TimeProvider time)
 
     /// <summary>The user, inside a unit of work that has a connection already.</summary>
     public static Task<UserRow?> FindByIdAsync(DbConnection c, DbTransaction? t, string userId) =>
-        c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE user_id = @userId", new { userId }, t);
+        c.QuerySingleOrDefaultAsync<UserRow>(ByIdSql, new { userId }, t);
+
+    /// <summary>A user by id (@userId).</summary>
+    internal const string ByIdSql = $"SELECT {UserColumns} FROM users WHERE user_id = @userId";
 
     public static Task InsertUserAsync(DbConnection c, DbTransaction t, string userId, string email, string name, string? passwordHash, string now, bool verified) =>
         InsertUser(userId, email, name, passwordHash, now, verified, Secrets.NewToken()).RunAsync(c, t);

@@ -197,7 +197,7 @@ public sealed class Accounts(
         {
             // The email row is written and removed in the same transaction: nothing is kept or sent, and the work (and so
             // the time) is that of a sent one. No token is issued and none retired: the newest link already sent still works.
-            writes.Execute("DELETE FROM email_outbox WHERE message_id = @messageId", new { messageId });
+            writes.Execute(Email.EmailStore.Delete, new { messageId });
         }
         await db.WriteBatchAsync(writes);
         if (notSent is null)

@@ -14,13 +14,13 @@ public sealed class DatabaseKeyRepository(Db db) : IXmlRepository
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         var rows = new List<string>();
-        db.ReadBatchAsync(new SqlBatch().Query<string>("SELECT xml FROM dataprotection_keys ORDER BY name", null, found => rows = found))
+        db.ReadBatchAsync(new SqlBatch().Query<string>(KeyStore.DataProtectionKeys, null, found => rows = found))
             .GetAwaiter().GetResult();
         return rows.Select(xml => XElement.Parse(xml)).ToList();
     }
 
     public void StoreElement(XElement element, string friendlyName) =>
-        db.WriteBatchAsync(new SqlBatch().Execute("INSERT INTO dataprotection_keys (name, xml) VALUES (@name, @xml) ON CONFLICT (name) DO NOTHING",
+        db.WriteBatchAsync(new SqlBatch().Execute(KeyStore.InsertDataProtectionKey,
             new { name = string.IsNullOrEmpty(friendlyName) ? Guid.NewGuid().ToString() : friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }))
             .GetAwaiter().GetResult();
 }

@@ -42,6 +42,16 @@ public sealed class SessionStore(Db db)
         WHERE r.token_hash = @tokenHash
         """;
 
+    /// <summary>The account a refresh token (@tokenHash) belongs to.</summary>
+    internal const string UserOfRefreshSql =
+        $"""
+        SELECT {AccountStore.UserColumns} FROM users
+        WHERE user_id = (SELECT s.user_id FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id WHERE r.token_hash = @tokenHash)
+        """;
+
+    /// <summary>The guard of a rotation: the refresh token (@tokenHash) has not been used meanwhile.</summary>
+    internal const string RefreshUnusedSql = "SELECT used_at IS NULL FROM refresh_tokens WHERE token_hash = @tokenHash";
+
     public static SqlStatement MarkRotated(string tokenHash, string usedAt, string replacedBy, string sealedPair) => new(
         "UPDATE refresh_tokens SET used_at = @usedAt, replaced_by = @replacedBy, replacement_sealed = @sealedPair WHERE token_hash = @tokenHash",
         new { tokenHash, usedAt, replacedBy, sealedPair });
@@ -90,9 +100,11 @@ public sealed class SessionStore(Db db)
             ORDER BY last_seen_at DESC, created_at DESC LIMIT -1 OFFSET @keep)
         """, new { userId, keep, now });
 
+    /// <summary>A session by its id (@sessionId).</summary>
+    internal const string ByIdSql = $"SELECT {SessionColumns} FROM sessions WHERE session_id = @sessionId";
+
     public Task<SessionRow?> FindAsync(string sessionId) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SessionRow>(
-            $"SELECT {SessionColumns} FROM sessions WHERE session_id = @sessionId", new { sessionId }));
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SessionRow>(ByIdSql, new { sessionId }));
 
     public Task TouchAsync(string sessionId, string now) =>
         db.WriteAsync((c, t) => c.ExecuteAsync("UPDATE sessions SET last_seen_at = @now WHERE session_id = @sessionId AND revoked_at IS NULL",

@@ -85,7 +85,7 @@ public sealed class SessionTokens(
             UserRow? user = null;
             await db.ReadBatchAsync(new SqlBatch()
                 .Query<RefreshRow>(SessionStore.RefreshSql, new { tokenHash = hash }, rows => row = rows.FirstOrDefault())
-                .Query<UserRow>($"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = (SELECT s.user_id FROM refresh_tokens r JOIN sessions s ON s.session_id = r.session_id WHERE r.token_hash = @tokenHash)",
+                .Query<UserRow>(SessionStore.UserOfRefreshSql,
                     new { tokenHash = hash }, rows => user = rows.FirstOrDefault()));
             var now = time.GetUtcNow();
             if (row is null || user is null || row.SessionRevokedAt is not null || StoredTime.Parse(row.SessionExpiresAt) <= now)
@@ -117,7 +117,7 @@ public sealed class SessionTokens(
                 return Invalid();
             }
             var (rotated, statements) = Rotate(row, refreshToken, now);
-            var writes = new SqlBatch().Guard("SELECT used_at IS NULL FROM refresh_tokens WHERE token_hash = @tokenHash", new { tokenHash = hash });
+            var writes = new SqlBatch().Guard(SessionStore.RefreshUnusedSql, new { tokenHash = hash });
             foreach (var statement in statements)
             {
                 statement.AddTo(writes);

@@ -77,10 +77,10 @@ public sealed class SessionValidator
         UserRow? user = null;
         SubscriptionRow? subscription = null;
         var reads = new SqlBatch()
-            .Query<SessionRow>($"SELECT {SessionStore.SessionColumns} FROM sessions WHERE session_id = @sessionId", new { sessionId },
+            .Query<SessionRow>(SessionStore.ByIdSql, new { sessionId },
                 rows => session = rows.FirstOrDefault())
-            .Query<UserRow>($"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @userId", new { userId }, rows => user = rows.FirstOrDefault())
-            .Query<SubscriptionRow>(TierService.LatestSql, new { userId }, rows => subscription = rows.FirstOrDefault());
+            .Query<UserRow>(AccountStore.ByIdSql, new { userId }, rows => user = rows.FirstOrDefault())
+            .Query<SubscriptionRow>(BillingStore.LatestSql, new { userId }, rows => subscription = rows.FirstOrDefault());
         await db.ReadBatchAsync(reads);
         return session is null
             ? null

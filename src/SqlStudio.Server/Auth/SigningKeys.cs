@@ -69,8 +69,8 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
         var kid = Describe(key).KeyId;
         var now = StoredTime.Format(time.GetUtcNow());
         await db.WriteBatchAsync(new SqlBatch()
-            .Execute("UPDATE signing_keys SET retired_at = @now WHERE retired_at IS NULL", new { now })
-            .Execute("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @pem, @now)", new { kid, pem, now }), cancellationToken);
+            .Execute(KeyStore.RetireSigningKeys, new { now })
+            .Execute(KeyStore.InsertSigningKey, new { kid, pem, now }), cancellationToken);
         _ring = Load();
         logger.LogInformation("Token signing key rotated: {KeyId} signs from now on", kid);
         return kid;
@@ -124,11 +124,7 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
                 origin = "generated";
             }
             var kid = Describe(key).KeyId;
-            db.WriteBatchAsync(new SqlBatch().Execute(
-                """
-                INSERT INTO signing_keys (kid, private_pem, created_at)
-                SELECT @kid, @pem, @now WHERE NOT EXISTS (SELECT 1 FROM signing_keys)
-                """, new { kid, pem = key.ExportECPrivateKeyPem(), now = StoredTime.Format(time.GetUtcNow()) })).GetAwaiter().GetResult();
+            db.WriteBatchAsync(new SqlBatch().Execute(KeyStore.InsertFirstSigningKey, new { kid, pem = key.ExportECPrivateKeyPem(), now = StoredTime.Format(time.GetUtcNow()) })).GetAwaiter().GetResult();
             rows = ReadRows();
             logger.LogInformation("Token signing key ring started with key {KeyId} ({Origin})", rows[0].Kid, origin);
         }
@@ -145,7 +141,7 @@ public sealed class SigningKeys(Db db, AuthOptions options, TimeProvider time, I
     private List<KeyRow> ReadRows()
     {
         var rows = new List<KeyRow>();
-        db.ReadBatchAsync(new SqlBatch().Query<KeyRow>("SELECT kid, private_pem, created_at, retired_at FROM signing_keys ORDER BY created_at", null,
+        db.ReadBatchAsync(new SqlBatch().Query<KeyRow>(KeyStore.SigningKeys, null,
             found => rows = found)).GetAwaiter().GetResult();
         return rows;
     }

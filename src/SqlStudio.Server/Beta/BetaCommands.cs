@@ -148,13 +148,10 @@ public static class BetaCommands
                 var changed = 0;
                 var now = StoredTime.Format(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
                 await db.WriteBatchAsync(new SqlBatch()
-                    .Query<string>("UPDATE users SET role = @role, updated_at = @now WHERE email = @address RETURNING user_id",
+                    .Query<string>(BetaStore.SetRole,
                         new { role, now, address }, rows => changed = rows.Count)
                     .Execute(
-                        """
-                        INSERT INTO audit_log (audit_id, user_id, event, detail, created_at)
-                        SELECT @id, user_id, @event, 'operator command', @now FROM users WHERE email = @address
-                        """, new { id = Guid.CreateVersion7().ToString(), @event = role == "admin" ? "admin_granted" : "admin_revoked", now, address }), ct);
+                        BetaStore.AuditRoleChange, new { id = Guid.CreateVersion7().ToString(), @event = role == "admin" ? "admin_granted" : "admin_revoked", now, address }), ct);
                 if (changed == 0)
                 {
                     await error.WriteLineAsync($"No account with email {address}.");

@@ -58,10 +58,7 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
         }
         var id = Guid.CreateVersion7().ToString();
         var writes = new SqlBatch().Execute(
-            """
-            INSERT INTO feedback (feedback_id, user_id, kind, message, rating, context, created_at)
-            VALUES (@id, @userId, @kind, @message, @rating, @context, @now)
-            """, new { id, userId, kind = request.Kind, message, rating = request.Rating, context, now = StoredTime.Format(time.GetUtcNow()) });
+            BetaStore.FeedbackInsert, new { id, userId, kind = request.Kind, message, rating = request.Rating, context, now = StoredTime.Format(time.GetUtcNow()) });
         if (options.SupportEmail is { Length: > 0 } support)
         {
             (await email.QueueAsync(support, "SQL Studio support", BetaEmails.Feedback(user.Email, request.Kind!, request.Rating, message, context))).AddTo(writes);
@@ -74,8 +71,5 @@ public sealed class FeedbackService(Db db, AccountStore accounts, AuthRateLimits
     /// <summary>The newest feedback first, with who sent it.</summary>
     public async Task<IReadOnlyList<FeedbackRow>> RecentAsync(int limit = 50) =>
         (await db.ReadAsync(c => c.QueryAsync<FeedbackRow>(
-            """
-            SELECT f.feedback_id, u.email, f.kind, f.message, f.rating, f.context, f.created_at
-            FROM feedback f JOIN users u ON u.user_id = f.user_id ORDER BY f.created_at DESC LIMIT @limit
-            """, new { limit }))).ToList();
+            BetaStore.FeedbackLatest, new { limit }))).ToList();
 }

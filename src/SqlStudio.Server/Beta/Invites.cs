@@ -61,7 +61,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
                 : null);
         }
         var row = code.Length > 64 ? null : await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<InviteRow>(
-            "SELECT invite_id, email, max_uses, uses, expires_at FROM invites WHERE code_hash = @hash", new { hash = HashOf(code) }));
+            BetaStore.InviteByCode, new { hash = HashOf(code) }));
         var problem = row switch
         {
             null => "This invite code is not one we issued; check it against your invite email.",
@@ -81,9 +81,9 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
 
     /// <summary>The statements that spend one use of the invite, guarded so that two registrations never share its last use.</summary>
     public static void Spend(SqlBatch writes, string inviteId, string userId) => writes
-        .Guard("SELECT uses < max_uses FROM invites WHERE invite_id = @inviteId", new { inviteId })
-        .Execute("UPDATE invites SET uses = uses + 1 WHERE invite_id = @inviteId", new { inviteId })
-        .Execute("UPDATE users SET invite_id = @inviteId WHERE user_id = @userId", new { inviteId, userId });
+        .Guard(BetaStore.InviteHasUses, new { inviteId })
+        .Execute(BetaStore.InviteUse, new { inviteId })
+        .Execute(BetaStore.UserInvitedBy, new { inviteId, userId });
 
     public static readonly Failure UsedUp = new(400, BetaErrorCodes.InviteInvalid, "This invite code has just been used up.",
         new Dictionary<string, string[]> { ["invite_code"] = ["This invite code has just been used up."] });
@@ -97,10 +97,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
     }
 
     private const string Insert =
-        """
-        INSERT INTO invites (invite_id, code_hash, email, max_uses, expires_at, source, created_at)
-        VALUES (@id, @hash, @email, @uses, @expires, @source, @now)
-        """;
+        BetaStore.InviteInsert;
 
     private object Row(string code, int uses, DateTimeOffset? expires, string? boundEmail, string source) => new
     {
@@ -119,7 +116,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
         var users = new List<string>();
         foreach (var address in emails.Select(e => e.Trim()).Where(e => e.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE email = @address", new { address })) > 0)
+            if (await db.ReadAsync(c => c.ExecuteScalarAsync<long>(BetaStore.UsersWithEmail, new { address })) > 0)
             {
                 users.Add(address);
                 continue;
@@ -131,7 +128,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
             (await email.QueueAsync(address, "", BetaEmails.Invite(link, code, options.InviteLifetime))).AddTo(writes);
             if (source == "waitlist")
             {
-                writes.Execute("UPDATE waitlist SET invited_at = @now WHERE email = @address", new { address, now = StoredTime.Format(time.GetUtcNow()) });
+                writes.Execute(BetaStore.WaitlistInvited, new { address, now = StoredTime.Format(time.GetUtcNow()) });
             }
             await db.WriteBatchAsync(writes, ct);
             invited.Add(address);
@@ -144,7 +141,7 @@ public sealed class Invites(Db db, BetaOptions options, EmailComposer email, App
     public async Task<(IReadOnlyList<string> Invited, IReadOnlyList<string> AlreadyUsers)> InviteFromWaitlistAsync(int count, CancellationToken ct = default)
     {
         var next = (await db.ReadAsync(c => c.QueryAsync<string>(
-            "SELECT email FROM waitlist WHERE confirmed_at IS NOT NULL AND invited_at IS NULL ORDER BY confirmed_at, created_at LIMIT @count",
+            BetaStore.WaitlistToInvite,
             new { count }))).ToList();
         return await InviteAsync(next, "waitlist", ct);
     }

@@ -28,28 +28,7 @@ public sealed class LaunchFigures(Db db, TimeProvider time)
     {
         var now = StoredTime.Format(time.GetUtcNow());
         var c = await db.ReadAsync(connection => connection.QuerySingleAsync<Counts>(
-            $$"""
-            WITH latest AS (
-                SELECT user_id, status, trial_end FROM ({{Billing.TierService.CurrentPerUserSql}})
-            ),
-            onboarded AS (
-                SELECT u.user_id FROM users u
-                WHERE u.email_verified_at IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.user_id)
-                  AND u.sync_seq > 0
-                  AND EXISTS (SELECT 1 FROM connections k WHERE k.user_id = u.user_id)
-            )
-            SELECT
-                (SELECT count(*) FROM users) AS signups,
-                (SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL) AS verified,
-                (SELECT count(*) FROM onboarded) AS onboarded,
-                (SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL AND sync_seq > 0) AS syncing,
-                (SELECT count(*) FROM latest WHERE status = 'trialing') AS trialing,
-                (SELECT count(*) FROM latest WHERE status = 'active') AS paying,
-                (SELECT count(*) FROM latest WHERE trial_end IS NOT NULL AND trial_end <= @now) AS trials_ended,
-                (SELECT count(*) FROM latest WHERE trial_end IS NOT NULL AND trial_end <= @now AND status = 'active') AS converted,
-                (SELECT avg(rating) FROM feedback WHERE rating IS NOT NULL) AS satisfaction
-            """, new { now }));
+            BetaStore.LaunchCounts, new { now }));
         static double? Rate(long part, long whole) => whole == 0 ? null : (double)part / whole;
         var onboarding = Rate(c.Onboarded, c.Verified);
         var syncing = Rate(c.Syncing, c.Verified);

@@ -32,17 +32,8 @@ public sealed class Onboarding(Db db, TimeProvider time)
         var recorded = new List<Recorded>();
         await db.ReadBatchAsync(new SqlBatch()
             .Query<Happened>(
-                """
-                SELECT email_verified_at AS verified_at,
-                       (SELECT min(created_at) FROM devices WHERE user_id = @userId) AS first_device,
-                       CASE WHEN sync_seq > 0 THEN coalesce(
-                           (SELECT min(created_at) FROM sync_activity WHERE user_id = @userId AND kind = 'push'),
-                           (SELECT min(applied_at) FROM sync_mutations WHERE user_id = @userId), updated_at) END AS first_sync,
-                       (SELECT min(created_at) FROM connections WHERE user_id = @userId) AS first_connection,
-                       (SELECT min(created_at) FROM subscriptions WHERE user_id = @userId) AS subscribed
-                FROM users WHERE user_id = @userId
-                """, new { userId }, rows => happened = rows.SingleOrDefault())
-            .Query<Recorded>("SELECT step, done_at, skipped FROM onboarding_steps WHERE user_id = @userId", new { userId },
+                BetaStore.OnboardingSignals, new { userId }, rows => happened = rows.SingleOrDefault())
+            .Query<Recorded>(BetaStore.OnboardingSteps, new { userId },
                 rows => recorded = rows), ct);
         var byEvent = new Dictionary<string, string?>
         {
@@ -71,10 +62,7 @@ public sealed class Onboarding(Db db, TimeProvider time)
             return false;
         }
         await db.WriteBatchAsync(new SqlBatch().Execute(
-            """
-            INSERT INTO onboarding_steps (user_id, step, done_at, skipped) VALUES (@userId, @step, @now, @skipped)
-            ON CONFLICT (user_id, step) DO NOTHING
-            """, new { userId, step, now = StoredTime.Format(time.GetUtcNow()), skipped = skipped ? 1 : 0 }), ct);
+            BetaStore.OnboardingStepDone, new { userId, step, now = StoredTime.Format(time.GetUtcNow()), skipped = skipped ? 1 : 0 }), ct);
         return true;
     }
 }

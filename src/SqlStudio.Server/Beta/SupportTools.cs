@@ -60,7 +60,7 @@ public sealed class SupportTools(
     {
         var now = StoredTime.Format(time.GetUtcNow());
         await db.WriteBatchAsync(new SqlBatch().Execute(
-            "UPDATE users SET disabled_at = CASE WHEN @disabled THEN coalesce(disabled_at, @now) ELSE NULL END, updated_at = @now WHERE user_id = @userId",
+            BetaStore.SetDisabled,
             new { userId, disabled, now }));
         if (disabled)
         {
@@ -85,11 +85,8 @@ public sealed class SupportTools(
             new DateTimeOffset(now.UtcTicks - now.UtcTicks % view.Bucket.Ticks, TimeSpan.Zero) + view.Bucket - view.Window;
         var since = StoredTime.Format(views.Min(Start));
         var activity = (await db.ReadAsync(c => c.QueryAsync<ActivityLine>(
-            """
-            SELECT created_at, device_id, duration_ms, error IS NOT NULL AS failed, conflicts FROM sync_activity
-            WHERE created_at >= @since ORDER BY created_at DESC LIMIT 200000
-            """, new { since }))).Select(a => (At: StoredTime.Parse(a.CreatedAt), Line: a)).ToList();
-        var signups = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT created_at FROM users WHERE created_at >= @since", new { since })))
+            BetaStore.ActivitySince, new { since }))).Select(a => (At: StoredTime.Parse(a.CreatedAt), Line: a)).ToList();
+        var signups = (await db.ReadAsync(c => c.QueryAsync<string>(BetaStore.SignupsSince, new { since })))
             .Select(StoredTime.Parse).ToList();
         return views.Select(view => Buckets(Start(view), view.Bucket, (int)(view.Window.Ticks / view.Bucket.Ticks), activity, signups)).ToList();
     }

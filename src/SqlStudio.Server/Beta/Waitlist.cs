@@ -15,7 +15,7 @@ public sealed class Waitlist(Db db, EmailComposer email, AppOptions app, TimePro
     public async Task JoinAsync(string address, CancellationToken ct = default)
     {
         var confirmed = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>(
-            "SELECT coalesce(confirmed_at, '') FROM waitlist WHERE email = @address", new { address }));
+            BetaStore.WaitlistConfirmedAt, new { address }));
         if (confirmed is { Length: > 0 })
         {
             return;
@@ -23,10 +23,7 @@ public sealed class Waitlist(Db db, EmailComposer email, AppOptions app, TimePro
         var token = Secrets.NewToken();
         var now = StoredTime.Format(time.GetUtcNow());
         var writes = new SqlBatch().Execute(
-            """
-            INSERT INTO waitlist (email, token_hash, created_at) VALUES (@address, @hash, @now)
-            ON CONFLICT (email) DO UPDATE SET token_hash = excluded.token_hash WHERE confirmed_at IS NULL
-            """, new { address, hash = Secrets.Hash(token), now });
+            BetaStore.WaitlistJoin, new { address, hash = Secrets.Hash(token), now });
         (await email.QueueAsync(address, "", BetaEmails.ConfirmWaitlist(app.Link($"/waitlist/confirm?token={Uri.EscapeDataString(token)}")))).AddTo(writes);
         await db.WriteBatchAsync(writes, ct);
         email.Sent();
@@ -41,7 +38,7 @@ public sealed class Waitlist(Db db, EmailComposer email, AppOptions app, TimePro
         }
         var confirmed = 0;
         await db.WriteBatchAsync(new SqlBatch().Query<long>(
-            "UPDATE waitlist SET confirmed_at = @now, token_hash = NULL WHERE token_hash = @hash AND confirmed_at IS NULL RETURNING 1",
+            BetaStore.WaitlistConfirm,
             new { hash = Secrets.Hash(token), now = StoredTime.Format(time.GetUtcNow()) }, rows => confirmed = rows.Count), ct);
         return confirmed > 0;
     }

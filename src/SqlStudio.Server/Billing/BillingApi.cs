@@ -53,15 +53,15 @@ public static class BillingApi
     {
         if (!options.Enabled)
         {
-            return new Failure(503, "billing_disabled", "Billing is off on this server.").ToProblem();
+            return new Failure(503, BillingErrorCodes.BillingDisabled, "Billing is off on this server.").ToProblem();
         }
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         switch (webhooks.Verify(body, context.Request.Headers["Stripe-Signature"], out var parsed, out var problem))
         {
             case StripeWebhooks.Verdict.BadSignature:
-                BillingMetrics.Webhook("unknown", "signature_invalid");
-                return new Failure(400, "signature_invalid", $"The Stripe-Signature header does not verify: {problem}").ToProblem();
+                BillingMetrics.Webhook("unknown", BillingErrorCodes.SignatureInvalid);
+                return new Failure(400, BillingErrorCodes.SignatureInvalid, $"The Stripe-Signature header does not verify: {problem}").ToProblem();
             case StripeWebhooks.Verdict.Malformed:
                 // Signed by Stripe's secret but not an event we can read: acknowledged (a retry would be the same bytes)
                 // and logged for the operator.

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using SqlStudio.Server.Data;
+using SqlStudio.Contracts;
 
 namespace SqlStudio.Server.Billing;
 
@@ -27,7 +28,7 @@ public sealed class BillingMetrics : BackgroundService
                 Webhooks.Add(0, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("outcome", outcome));
             }
         }
-        Webhooks.Add(0, new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("outcome", "signature_invalid"));
+        Webhooks.Add(0, new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("outcome", BillingErrorCodes.SignatureInvalid));
         Webhooks.Add(0, new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("outcome", "skipped"));
     }
 
@@ -56,11 +57,7 @@ public sealed class BillingMetrics : BackgroundService
         // Every status is reported, 0 included, so a dashboard's series never vanish.
         var counts = new[] { "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused" }
             .ToDictionary(status => status, _ => 0L);
-        await _db.ReadBatchAsync(new SqlBatch().Read(
-            $"""
-            SELECT status, count(*) FROM ({TierService.CurrentPerUserSql})
-            GROUP BY status
-            """, null, async reader =>
+        await _db.ReadBatchAsync(new SqlBatch().Read(BillingStore.StatusCountsSql, null, async reader =>
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {

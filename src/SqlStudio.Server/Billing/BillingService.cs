@@ -57,7 +57,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         var entitlement = await tiers.EntitlementAsync(user.UserId, user.EmailVerified);
         if (entitlement.Status is "trialing" or "active" or "past_due")
         {
-            return new Failure(409, "already_subscribed", "You already have a subscription. Manage it from the billing page.");
+            return new Failure(409, BillingErrorCodes.AlreadySubscribed, "You already have a subscription. Manage it from the billing page.");
         }
         var customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
         if (customerId is null)
@@ -67,9 +67,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
             customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
         }
         // One trial per person: whoever had a subscription (trial or paid) before pays from day one.
-        var hadTrial = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM users WHERE user_id = @UserId AND trial_started_at IS NOT NULL", user)) > 0 ||
-            await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE user_id = @UserId", user)) > 0;
+        var hadTrial = await db.ReadAsync(c => BillingStore.HadTrialOrSubscriptionAsync(c, user.UserId));
         var session = await stripe.CreateCheckoutSessionAsync(customerId!, plan.PriceId, user.UserId, hadTrial ? null : plan.TrialDays,
             app.Link("/billing/success?session_id={CHECKOUT_SESSION_ID}"), app.Link("/billing"), plan.Currency == "usd", ct);
         return new CheckoutResponse(session.Url, session.Id);
@@ -84,7 +82,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         var customerId = await db.ReadAsync(c => BillingStore.CustomerOfAsync(c, null, userId));
         if (customerId is null)
         {
-            return new Failure(404, "no_customer", "There is no billing account yet: start a subscription first.");
+            return new Failure(404, BillingErrorCodes.NoCustomer, "There is no billing account yet: start a subscription first.");
         }
         try
         {
@@ -145,7 +143,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
         }
         if (session.Subscription is not { } subscription)
         {
-            return new Failure(409, "not_complete", "The checkout is not complete yet.");
+            return new Failure(409, BillingErrorCodes.NotComplete, "The checkout is not complete yet.");
         }
         await ApplySubscriptionAsync(userId, session.CustomerId, subscription, ct);
         return null;
@@ -167,9 +165,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
     /// <summary>The trial-started email, once, when a subscription first appears in trial.</summary>
     internal async Task NotifyAsync(string userId, string? before, string after)
     {
-        if (before == "none" && after == "trialing" && await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>(
-                $"SELECT {AccountStore.UserColumns} FROM users WHERE user_id = @userId",
-                new { userId })) is { } user)
+        if (before == "none" && after == "trialing" && await db.ReadAsync(c => AccountStore.FindByIdAsync(c, null, userId)) is { } user)
         {
             await email.SendAsync(user.Email, user.Name, BillingEmails.TrialStarted(user.Name, options.TrialDays, app.Link("/billing")));
             logger.LogInformation("Trial started for {UserId}", userId);
@@ -177,7 +173,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
     }
 
     private static Failure Disabled() =>
-        new(503, "billing_disabled", "This server runs in self-hosted mode: billing is off and every verified account has the Individual plan.");
+        new(503, BillingErrorCodes.BillingDisabled, "This server runs in self-hosted mode: billing is off and every verified account has the Individual plan.");
 }
 
 /// <summary>The words of the billing emails.</summary>

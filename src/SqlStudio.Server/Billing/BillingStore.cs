@@ -8,6 +8,36 @@ namespace SqlStudio.Server.Billing;
 /// <summary>SQL for Stripe customers, subscriptions and processed events.</summary>
 public static class BillingStore
 {
+    /// <summary>
+    /// Which of an account's subscriptions decides its plan: one that is being paid for (active or trialing) over one in
+    /// arrears, over one that ended; among equals, the newest Stripe state. Never simply the row written last: a late
+    /// <c>customer.subscription.deleted</c> of an old subscription must not hide the new one that is active.
+    /// </summary>
+    internal const string CurrentOrder =
+        "CASE status WHEN 'active' THEN 0 WHEN 'trialing' THEN 0 WHEN 'past_due' THEN 1 ELSE 2 END, stripe_updated DESC, updated_at DESC";
+
+    internal const string LatestSql =
+        $"""
+        SELECT subscription_id, user_id, stripe_subscription_id, stripe_customer_id, status, price_id, plan_id, trial_end,
+               current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, stripe_updated, updated_at
+        FROM subscriptions WHERE user_id = @userId ORDER BY {CurrentOrder} LIMIT 1
+        """;
+
+    /// <summary>Each account's deciding subscription (<see cref="CurrentOrder"/>), for figures over all accounts.</summary>
+    internal const string CurrentPerUserSql =
+        "SELECT * FROM (SELECT s.*, row_number() OVER (PARTITION BY user_id ORDER BY " + CurrentOrder + ") AS rank FROM subscriptions s) WHERE rank = 1";
+
+    /// <summary>How many accounts each subscription status decides (the billing gauges).</summary>
+    internal const string StatusCountsSql = $"SELECT status, count(*) FROM ({CurrentPerUserSql}) GROUP BY status";
+
+    /// <summary>One trial per person: whether the account ever started a trial or had any subscription.</summary>
+    public static async Task<bool> HadTrialOrSubscriptionAsync(DbConnection c, string userId) =>
+        await c.ExecuteScalarAsync<long>(
+            """
+            SELECT (SELECT count(*) FROM users WHERE user_id = @userId AND trial_started_at IS NOT NULL)
+                 + (SELECT count(*) FROM subscriptions WHERE user_id = @userId)
+            """, new { userId }) > 0;
+
     public static Task<string?> CustomerOfAsync(DbConnection c, DbTransaction? t, string userId) =>
         c.QuerySingleOrDefaultAsync<string?>("SELECT stripe_customer_id FROM stripe_customers WHERE user_id = @userId", new { userId }, t);
 

@@ -85,10 +85,7 @@ public sealed class EmailOutbox : BackgroundService
     {
         var now = StoredTime.Format(_time.GetUtcNow());
         return new SqlStatement(
-            """
-            INSERT INTO email_outbox (message_id, to_address, to_name, subject, html, text_body, created_at, next_attempt_at)
-            VALUES (@id, @to, @name, @subject, @html, @text, @now, @now)
-            """,
+            EmailStore.Insert,
             new { id = messageId ?? Guid.CreateVersion7().ToString(), to = message.To, name = message.ToName, subject = message.Subject, html = message.Html,
                 text = message.Text, now });
     }
@@ -165,14 +162,7 @@ public sealed class EmailOutbox : BackgroundService
         var now = _time.GetUtcNow();
         var claimed = new List<Claimed>();
         var claim = new SqlBatch().Read(
-            """
-            UPDATE email_outbox SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1
-            WHERE message_id IN (
-                SELECT message_id FROM email_outbox
-                WHERE state = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
-                ORDER BY next_attempt_at LIMIT @limit)
-            RETURNING message_id, to_address, to_name, subject, html, text_body, attempts, created_at
-            """,
+            EmailStore.Claim,
             new { owner = _owner, until = StoredTime.Format(now + _options.Lease), now = StoredTime.Format(now), limit = _options.BatchSize },
             async reader =>
             {
@@ -201,7 +191,7 @@ public sealed class EmailOutbox : BackgroundService
         {
             // Stopping mid-send: free the row for the next instance (or this one after a restart) at once.
             await _db.WriteBatchAsync(new SqlBatch().Execute(
-                "UPDATE email_outbox SET lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 WHERE message_id = @id AND lease_owner = @owner",
+                EmailStore.Release,
                 new { id = message.Id, owner = _owner }), CancellationToken.None);
             throw;
         }
@@ -213,11 +203,7 @@ public sealed class EmailOutbox : BackgroundService
         var now = StoredTime.Format(_time.GetUtcNow());
         // Sent: the bodies (which carry the links) go; the row stays a while as a record.
         await _db.WriteBatchAsync(new SqlBatch().Execute(
-            """
-            UPDATE email_outbox SET state = 'sent', sent_at = @now, html = NULL, text_body = NULL, lease_owner = NULL, lease_until = NULL,
-                   last_error = NULL
-            WHERE message_id = @id
-            """, new { id = message.Id, now }), CancellationToken.None);
+            EmailStore.MarkSent, new { id = message.Id, now }), CancellationToken.None);
         _sent.Add(1, new KeyValuePair<string, object?>("outcome", "sent"));
     }
 
@@ -230,10 +216,7 @@ public sealed class EmailOutbox : BackgroundService
         var delay = Backoff(message.Attempts);
         var givingUp = now + delay - message.CreatedAt > _options.RetryFor;
         await _db.WriteBatchAsync(new SqlBatch().Execute(
-            """
-            UPDATE email_outbox SET state = @state, next_attempt_at = @next, last_error = @error, lease_owner = NULL, lease_until = NULL
-            WHERE message_id = @id
-            """, new { id = message.Id, state = givingUp ? "failed" : "queued", next = StoredTime.Format(now + delay), error }), CancellationToken.None);
+            EmailStore.MarkAttemptFailed, new { id = message.Id, state = givingUp ? "failed" : "queued", next = StoredTime.Format(now + delay), error }), CancellationToken.None);
         if (givingUp)
         {
             _sent.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
@@ -262,21 +245,21 @@ public sealed class EmailOutbox : BackgroundService
         string? oldest = null;
         var now = _time.GetUtcNow();
         var reads = new SqlBatch()
-            .Read("SELECT state, count(*) FROM email_outbox GROUP BY state", null, async reader =>
+            .Read(EmailStore.CountsByState, null, async reader =>
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     counts[reader.GetString(0)] = reader.GetInt64(1);
                 }
             })
-            .Query<string>("SELECT min(created_at) FROM email_outbox WHERE state = 'queued'", null, rows => oldest = rows.FirstOrDefault());
+            .Query<string>(EmailStore.OldestQueued, null, rows => oldest = rows.FirstOrDefault());
         await _db.ReadBatchAsync(reads, cancellationToken);
         _counts = counts;
         Volatile.Write(ref _oldestQueuedSeconds, oldest is null ? 0 : Math.Max(0, (now - StoredTime.Parse(oldest)).TotalSeconds));
         if (now - _lastCleanup > TimeSpan.FromHours(1))
         {
             _lastCleanup = now;
-            await _db.WriteBatchAsync(new SqlBatch().Execute("DELETE FROM email_outbox WHERE state = 'sent' AND sent_at < @before",
+            await _db.WriteBatchAsync(new SqlBatch().Execute(EmailStore.DeleteSentBefore,
                 new { before = StoredTime.Format(now - _options.KeepSent) }), cancellationToken);
         }
     }
@@ -286,10 +269,7 @@ public sealed class EmailOutbox : BackgroundService
     {
         var rows = new List<OutboxMessage>();
         await _db.ReadBatchAsync(new SqlBatch().Query<OutboxMessage>(
-            """
-            SELECT message_id, to_address, subject, state, attempts, created_at, next_attempt_at, last_error, sent_at
-            FROM email_outbox WHERE state = 'failed' ORDER BY created_at
-            """, null, found => rows = found), cancellationToken);
+            EmailStore.Failed, null, found => rows = found), cancellationToken);
         return rows;
     }
 
@@ -300,11 +280,7 @@ public sealed class EmailOutbox : BackgroundService
         var count = 0;
         // A retried message gets a fresh retry window: it is as if it was queued now.
         await _db.WriteBatchAsync(new SqlBatch().Query<long>(
-            """
-            UPDATE email_outbox SET state = 'queued', next_attempt_at = @now, created_at = @now, attempts = 0, lease_owner = NULL, lease_until = NULL
-            WHERE state = 'failed' AND (@id IS NULL OR message_id = @id)
-            RETURNING 1
-            """, new { id = messageId, now = StoredTime.Format(now) }, rows => count = rows.Count), cancellationToken);
+            EmailStore.Retry, new { id = messageId, now = StoredTime.Format(now) }, rows => count = rows.Count), cancellationToken);
         Wake();
         return count;
     }

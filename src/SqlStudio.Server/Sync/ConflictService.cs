@@ -73,7 +73,7 @@ public sealed class ConflictService(Db db, TimeProvider time, SyncEventHub event
             }
             if (conflict.Status == "resolved")
             {
-                return new Failure(409, "already_resolved", $"This conflict was already resolved ({conflict.Resolution}).");
+                return new Failure(409, SyncErrorCodes.AlreadyResolved, $"This conflict was already resolved ({conflict.Resolution}).");
             }
             var spec = EntityCatalogue.Find(conflict.EntityType)!;
             var current = await db.ReadAsync(c => SyncStore.LoadAsync(c, null, spec, userId, conflict.EntityId), cancellationToken);

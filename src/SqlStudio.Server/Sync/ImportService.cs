@@ -53,7 +53,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
                     ? idValue.GetString() : null;
                 if (!PushService.IsId(id))
                 {
-                    failures.Add(new ImportError(spec.Type, id, "invalid_id", IdRules.Required("Each record's id")));
+                    failures.Add(new ImportError(spec.Type, id, MutationErrorCodes.InvalidId, IdRules.Required("Each record's id")));
                     continue;
                 }
                 // The record's own time of change when the export has it (the validator brings a future one back to now).
@@ -71,7 +71,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             import = new ImportStore.State();
             await db.ReadBatchAsync(ImportStore.ReadState(new SqlBatch(), import, userId, request.ImportId!), cancellationToken);
             return import.Status == "undone"
-                ? new Failure(409, "import_undone", "This import was undone; start a new one with a new import_id.")
+                ? new Failure(409, SyncErrorCodes.ImportUndone, "This import was undone; start a new one with a new import_id.")
                 : mutations.ToArray();
         }
         var (inserted, updated, skipped) = (0, 0, 0);
@@ -152,7 +152,7 @@ public sealed class ImportService(Db db, SyncOptions options, SyncMetrics metric
             }
             if (import.Status == "undone")
             {
-                return new Failure(409, "already_undone", "This import was already undone.");
+                return new Failure(409, SyncErrorCodes.AlreadyUndone, "This import was already undone.");
             }
             var at = WireTime.ToText(time.GetUtcNow());
             return import.Journal.Select(entry =>

@@ -127,7 +127,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         long purged = 0, head = 0;
         var rows = new List<(EntitySpec Spec, SyncRow Row)>();
         var reads = new SqlBatch()
-            .Read("SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId", new { userId }, async reader =>
+            .Read(SyncStore.PurgedAndCurrentSeq, new { userId }, async reader =>
             {
                 if (await reader.ReadAsync())
                 {
@@ -158,7 +158,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
     public async Task<long> CursorAsync(string userId, CancellationToken cancellationToken = default)
     {
         long cursor = 0;
-        await db.ReadBatchAsync(new SqlBatch().Query<long>("SELECT sync_seq FROM users WHERE user_id = @userId", new { userId },
+        await db.ReadBatchAsync(new SqlBatch().Query<long>(SyncStore.CurrentSeq, new { userId },
             rows => cursor = rows.FirstOrDefault()), cancellationToken);
         return cursor;
     }
@@ -169,11 +169,7 @@ public sealed class PullService(Db db, SyncOptions options, SyncMetrics metrics,
         var counts = EntityCatalogue.All.ToDictionary(s => s.Type, _ => 0L);
         long cursor = 0;
         await db.ReadBatchAsync(new SqlBatch().Read(
-            """
-            SELECT NULL, sync_seq FROM users WHERE user_id = @userId
-            UNION ALL
-            SELECT entity_type, live FROM sync_counts WHERE user_id = @userId
-            """, new { userId }, async reader =>
+            SyncStore.Counts, new { userId }, async reader =>
             {
                 while (await reader.ReadAsync())
                 {

@@ -24,11 +24,7 @@ public sealed class PushState
     {
         var batch = new SqlBatch();
         batch.Read(
-            """
-            SELECT u.sync_seq, d.device_id IS NOT NULL, coalesce(d.revoked_at IS NOT NULL, 0)
-            FROM users u LEFT JOIN devices d ON d.user_id = u.user_id AND d.device_id = @deviceId
-            WHERE u.user_id = @userId
-            """,
+            SyncStore.PushState,
             new { userId, deviceId },
             async reader =>
             {
@@ -38,10 +34,7 @@ public sealed class PushState
                 }
             });
         batch.Read(
-            """
-            SELECT mutation_id, result FROM sync_mutations
-            WHERE user_id = @userId AND device_id = @deviceId AND mutation_id IN (SELECT value FROM json_each(@ids))
-            """,
+            SyncStore.AppliedMutations,
             new { userId, deviceId, ids = JsonSerializer.Serialize(mutationIds.Distinct(StringComparer.Ordinal)) },
             async reader =>
             {
@@ -176,10 +169,7 @@ public sealed class PushPlan
             owners.Add(owner);
         }
         batch.Guard(
-            """
-            SELECT sync_seq = @seq AND coalesce((SELECT revoked_at IS NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId), 1)
-            FROM users WHERE user_id = @userId
-            """,
+            SyncStore.PushGuard,
             new { seq = _state.Seq, userId = _userId, deviceId = _deviceId });
         owners.Add(null);
         if (!_state.DeviceKnown && kind.IsDevice)
@@ -197,15 +187,12 @@ public sealed class PushPlan
         if (_recorded.Count > 0)
         {
             // INSERT OR IGNORE: the same push sent twice at once decides the same thing; the second adds nothing.
-            Add(new("""
-                    INSERT OR IGNORE INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at)
-                    SELECT @userId, @deviceId, json_extract(value, '$[0]'), json_extract(value, '$[1]'), @now FROM json_each(@items)
-                    """,
+            Add(new(SyncStore.RecordMutations,
                 new Dictionary<string, object?> { ["userId"] = _userId, ["deviceId"] = _deviceId, ["now"] = _now, ["items"] = JsonSerializer.Serialize(_recorded) }), null);
         }
         if (_cursor.Current != _cursor.Start)
         {
-            Add(new("UPDATE users SET sync_seq = @current WHERE user_id = @userId", new Dictionary<string, object?> { ["current"] = _cursor.Current, ["userId"] = _userId }), null);
+            Add(new(SyncStore.AdvanceSeq, new Dictionary<string, object?> { ["current"] = _cursor.Current, ["userId"] = _userId }), null);
         }
         if (kind.IsDevice)
         {
@@ -224,7 +211,7 @@ public sealed class PushPlan
         var mutationId = m.Raw.MutationId ?? "";
         if (!PushValidator.IsId(mutationId))
         {
-            return PushValidator.Rejected(mutationId, "invalid_mutation_id", IdRules.Required("mutation_id"));
+            return PushValidator.Rejected(mutationId, MutationErrorCodes.InvalidMutationId, IdRules.Required("mutation_id"));
         }
         if (_state.Applied.TryGetValue(mutationId, out var stored))
         {
@@ -260,7 +247,7 @@ public sealed class PushPlan
         }
         if (m.BaseVersion > (existing?.Version ?? 0))
         {
-            return PushValidator.Rejected(m.MutationId, "invalid_base_version", $"base_version {m.BaseVersion} is not a version this record has had.");
+            return PushValidator.Rejected(m.MutationId, MutationErrorCodes.InvalidBaseVersion, $"base_version {m.BaseVersion} is not a version this record has had.");
         }
         Dictionary<string, object?> changes;
         if (m.IsDelete)
@@ -397,16 +384,16 @@ public static class PushRules
             var parentSpec = EntityCatalogue.Find(spec.ParentType)!;
             if (find(parentSpec.Type, pid) is null or { Deleted: true })
             {
-                return new RecordError("missing_parent", $"{spec.Type} {id} belongs to {parentSpec.Type} {pid}, which does not exist; push it first.");
+                return new RecordError(MutationErrorCodes.MissingParent, $"{spec.Type} {id} belongs to {parentSpec.Type} {pid}, which does not exist; push it first.");
             }
         }
         if (spec == EntityCatalogue.UiPreferences && values.TryGetValue("key", out var key) && key is string k && k != id)
         {
-            return new RecordError("invalid_id", "A preference's id is its key.");
+            return new RecordError(MutationErrorCodes.InvalidId, "A preference's id is its key.");
         }
         if (existing is not null && spec.Parent is { } p && values.TryGetValue(p.Name, out var moved) && !Equals(moved, existing.Values[p.Name]))
         {
-            return new RecordError("invalid_field", $"{p.Name} cannot change.");
+            return new RecordError(MutationErrorCodes.InvalidField, $"{p.Name} cannot change.");
         }
         return null;
     }

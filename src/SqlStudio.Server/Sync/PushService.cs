@@ -127,7 +127,7 @@ public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics,
                 logger.LogWarning("Push mutation {MutationId} refused by the database: {Message}", owner, ex.Message);
                 var error = valid.FirstOrDefault(m => m.MutationId == owner) is { } mutation
                     ? SyncRecords.Refused(mutation.Spec, ex)
-                    : new RecordError("invalid_data", "The record was refused by the server's storage rules; correct it and push again.");
+                    : new RecordError(MutationErrorCodes.InvalidData, "The record was refused by the server's storage rules; correct it and push again.");
                 refused[owner] = new MutationError(error.Code, error.Message);
                 continue;
             }

@@ -53,27 +53,27 @@ public static partial class PushValidator
         var mutationId = m.MutationId ?? "";
         if (!IsId(mutationId))
         {
-            return Reject(mutationId, "invalid_mutation_id", IdRules.Required("mutation_id"));
+            return Reject(mutationId, MutationErrorCodes.InvalidMutationId, IdRules.Required("mutation_id"));
         }
         if (EntityCatalogue.Find(m.EntityType) is not { } spec)
         {
-            return Reject(mutationId, "unknown_type", $"entity_type must be one of: {string.Join(", ", EntityTypes.All)}.");
+            return Reject(mutationId, MutationErrorCodes.UnknownType, $"entity_type must be one of: {string.Join(", ", EntityTypes.All)}.");
         }
         if (!IsId(m.EntityId))
         {
-            return Reject(mutationId, "invalid_id", IdRules.Required("entity_id"));
+            return Reject(mutationId, MutationErrorCodes.InvalidId, IdRules.Required("entity_id"));
         }
         if (m.Op is not ("upsert" or "delete"))
         {
-            return Reject(mutationId, "invalid_op", "op must be 'upsert' or 'delete'.");
+            return Reject(mutationId, MutationErrorCodes.InvalidOp, "op must be 'upsert' or 'delete'.");
         }
         if (SyncRecords.NormalizeTime(m.UpdatedAt) is not { } updatedAt)
         {
-            return Reject(mutationId, "invalid_updated_at", "updated_at must be an ISO-8601 time.");
+            return Reject(mutationId, MutationErrorCodes.InvalidUpdatedAt, "updated_at must be an ISO-8601 time.");
         }
         if (m.BaseVersion < 0)
         {
-            return Reject(mutationId, "invalid_base_version", $"base_version {m.BaseVersion} is not a version this record has had.");
+            return Reject(mutationId, MutationErrorCodes.InvalidBaseVersion, $"base_version {m.BaseVersion} is not a version this record has had.");
         }
         if (string.CompareOrdinal(updatedAt, latest) > 0)
         {

@@ -5,6 +5,7 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using SqlStudio.Server.Auth;
+using SqlStudio.Contracts;
 
 namespace SqlStudio.Server.Sync;
 
@@ -14,7 +15,6 @@ namespace SqlStudio.Server.Sync;
 /// </summary>
 public static class SyncEventsApi
 {
-    public const string TooManyStreams = "too_many_streams";
 
     public static async Task Events(HttpContext context, ClaimsPrincipal user, SyncEventHub hub, PullService pull, SyncOptions options,
         TimeProvider time, IHostApplicationLifetime lifetime)
@@ -22,7 +22,7 @@ public static class SyncEventsApi
         var userId = user.UserId();
         if (hub.OpenStreams(userId) >= options.Events.MaxStreamsPerUser)
         {
-            await new Failure(429, TooManyStreams,
+            await new Failure(429, SyncErrorCodes.TooManyStreams,
                     $"At most {options.Events.MaxStreamsPerUser} event streams per account; close one (or use long-poll on head).")
                 .ToProblem().ExecuteAsync(context);
             return;

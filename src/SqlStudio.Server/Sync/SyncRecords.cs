@@ -43,14 +43,14 @@ public static class SyncRecords
     {
         if (data.ValueKind != JsonValueKind.Object)
         {
-            return (null, new RecordError("invalid_data", "data must be a JSON object of the record's fields."));
+            return (null, new RecordError(MutationErrorCodes.InvalidData, "data must be a JSON object of the record's fields."));
         }
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in data.EnumerateObject())
         {
             if (spec.SecretFields?.Contains(property.Name) == true || (spec.SecretFields is not null && Credentials.IsSecretKey(property.Name)))
             {
-                return (null, new RecordError("secret_field",
+                return (null, new RecordError(MutationErrorCodes.SecretField,
                     $"'{property.Name}' is a secret and never leaves the device; strip it before syncing."));
             }
             if (MetaFields.Contains(property.Name))
@@ -59,7 +59,7 @@ public static class SyncRecords
             }
             if (!spec.ByName.TryGetValue(property.Name, out var field))
             {
-                return (null, new RecordError("unknown_field", $"{spec.Type} has no field '{property.Name}'."));
+                return (null, new RecordError(MutationErrorCodes.UnknownField, $"{spec.Type} has no field '{property.Name}'."));
             }
             var (value, error) = ReadValue(field, property.Value);
             if (error is not null)
@@ -70,7 +70,7 @@ public static class SyncRecords
         }
         if (spec.SecretFields is not null && FindSecret(values) is { } path)
         {
-            return (null, new RecordError("secret_field",
+            return (null, new RecordError(MutationErrorCodes.SecretField,
                 $"{path} carries a password, key, token or passphrase (credentials never leave the device); strip it before syncing."));
         }
         foreach (var field in spec.Fields.Where(f => f.Required))
@@ -78,7 +78,7 @@ public static class SyncRecords
             var present = values.TryGetValue(field.Name, out var v);
             if ((isNew && !present) || (present && v is null))
             {
-                return (null, new RecordError("missing_field", $"{spec.Type}.{field.Name} is required."));
+                return (null, new RecordError(MutationErrorCodes.MissingField, $"{spec.Type}.{field.Name} is required."));
             }
         }
         if (isNew)
@@ -112,21 +112,21 @@ public static class SyncRecords
             case FieldKind.Text when value.ValueKind == JsonValueKind.String:
                 if (!Web.TextRules.TryGetString(value, out var text))
                 {
-                    return (null, new RecordError("invalid_field", $"{field.Name} is not valid Unicode text (a lone surrogate?)."));
+                    return (null, new RecordError(MutationErrorCodes.InvalidField, $"{field.Name} is not valid Unicode text (a lone surrogate?)."));
                 }
                 if (Encoding.UTF8.GetByteCount(text) > field.MaxBytes)
                 {
-                    return (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."));
+                    return (null, new RecordError(MutationErrorCodes.TooLarge, $"{field.Name} is larger than {Describe(field.MaxBytes)}."));
                 }
                 if (field.Allowed is { } allowed && !allowed.Contains(text))
                 {
-                    return (null, new RecordError("invalid_field", $"{field.Name} must be one of: {string.Join(", ", allowed)}."));
+                    return (null, new RecordError(MutationErrorCodes.InvalidField, $"{field.Name} must be one of: {string.Join(", ", allowed)}."));
                 }
                 return (text, null);
             case FieldKind.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number):
                 if ((field.Min is { } min && number < min) || (field.Max is { } max && number > max))
                 {
-                    return (null, new RecordError("invalid_field", $"{field.Name} must be between {field.Min} and {field.Max}."));
+                    return (null, new RecordError(MutationErrorCodes.InvalidField, $"{field.Name} must be between {field.Min} and {field.Max}."));
                 }
                 return (number, null);
             case FieldKind.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
@@ -134,14 +134,14 @@ public static class SyncRecords
             case FieldKind.Json:
                 if (JsonText.FindProblem(value, field.Name) is { } problem)
                 {
-                    return (null, new RecordError("invalid_field", problem));
+                    return (null, new RecordError(MutationErrorCodes.InvalidField, problem));
                 }
                 var raw = value.GetRawText();
                 return Encoding.UTF8.GetByteCount(raw) > field.MaxBytes
-                    ? (null, new RecordError("too_large", $"{field.Name} is larger than {Describe(field.MaxBytes)}."))
+                    ? (null, new RecordError(MutationErrorCodes.TooLarge, $"{field.Name} is larger than {Describe(field.MaxBytes)}."))
                     : (raw, null);
             default:
-                return (null, new RecordError("invalid_field", $"{field.Name} must be {Article(field.Kind)}."));
+                return (null, new RecordError(MutationErrorCodes.InvalidField, $"{field.Name} must be {Article(field.Kind)}."));
         }
     }
 
@@ -252,14 +252,14 @@ public static class SyncRecords
         var text = exception.Message;
         if (text.Contains("FOREIGN KEY", StringComparison.OrdinalIgnoreCase))
         {
-            return new RecordError("missing_parent", spec.Parent is { } parent
+            return new RecordError(MutationErrorCodes.MissingParent, spec.Parent is { } parent
                 ? $"{spec.Type}.{parent.Name} names a record that does not exist."
                 : $"{spec.Type} refers to a record that does not exist.");
         }
         var field = spec.Fields.FirstOrDefault(f => System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{f.Name}\b"));
         return field is null
-            ? new RecordError("invalid_data", $"The {spec.Type} record breaks one of the server's storage rules; correct it and send it again.")
-            : new RecordError("invalid_field", $"{spec.Type}.{field.Name}: this value is not accepted (for example empty, or out of range).");
+            ? new RecordError(MutationErrorCodes.InvalidData, $"The {spec.Type} record breaks one of the server's storage rules; correct it and send it again.")
+            : new RecordError(MutationErrorCodes.InvalidField, $"{spec.Type}.{field.Name}: this value is not accepted (for example empty, or out of range).");
     }
 
     /// <summary>The first secret in a connection's values (Credentials' rules, at any depth of options), as a path.</summary>

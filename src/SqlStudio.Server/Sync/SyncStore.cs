@@ -159,6 +159,60 @@ public static class SyncStore
         }
         return result;
     }
+
+    public const string PurgedAndCurrentSeq = "SELECT sync_purged_seq, sync_seq FROM users WHERE user_id = @userId";
+
+    public const string CurrentSeq = "SELECT sync_seq FROM users WHERE user_id = @userId";
+
+    public const string Counts =
+        """
+        SELECT NULL, sync_seq FROM users WHERE user_id = @userId
+        UNION ALL
+        SELECT entity_type, live FROM sync_counts WHERE user_id = @userId
+        """;
+
+    public const string PushState =
+        """
+        SELECT u.sync_seq, d.device_id IS NOT NULL, coalesce(d.revoked_at IS NOT NULL, 0)
+        FROM users u LEFT JOIN devices d ON d.user_id = u.user_id AND d.device_id = @deviceId
+        WHERE u.user_id = @userId
+        """;
+
+    public const string AppliedMutations =
+        """
+        SELECT mutation_id, result FROM sync_mutations
+        WHERE user_id = @userId AND device_id = @deviceId AND mutation_id IN (SELECT value FROM json_each(@ids))
+        """;
+
+    public const string PushGuard =
+        """
+        SELECT sync_seq = @seq AND coalesce((SELECT revoked_at IS NULL FROM devices WHERE user_id = @userId AND device_id = @deviceId), 1)
+        FROM users WHERE user_id = @userId
+        """;
+
+    public const string RecordMutations =
+        """
+        INSERT OR IGNORE INTO sync_mutations (user_id, device_id, mutation_id, result, applied_at)
+        SELECT @userId, @deviceId, json_extract(value, '$[0]'), json_extract(value, '$[1]'), @now FROM json_each(@items)
+        """;
+
+    public const string AdvanceSeq = "UPDATE users SET sync_seq = @current WHERE user_id = @userId";
+
+    /// <summary>
+    /// Before tombstones older than @horizon go from <paramref name="table"/>: each owner's purge mark rises past them, so
+    /// a device whose cursor is older resyncs instead of missing a delete.
+    /// </summary>
+    public static string RaisePurgedSeq(string table) =>
+        $"""
+        UPDATE users SET sync_purged_seq = max(sync_purged_seq,
+            (SELECT max(server_seq) FROM {table} x WHERE x.user_id = users.user_id AND x.deleted_at < @horizon))
+        WHERE user_id IN (SELECT user_id FROM {table} WHERE deleted_at < @horizon)
+        """;
+
+    public static string DeleteTombstones(string table) => $"DELETE FROM {table} WHERE deleted_at < @horizon";
+
+    /// <summary>Applied mutation ids older than @horizon: a retry that old is answered as new.</summary>
+    public const string ForgetMutations = "DELETE FROM sync_mutations WHERE applied_at < @horizon";
 }
 
 /// <summary>

@@ -22,15 +22,10 @@ public sealed class TombstonePurger(Db db, JobLeases leases, SyncOptions options
             var count = 0;
             foreach (var spec in EntityCatalogue.All)
             {
-                await c.ExecuteAsync(
-                    $"""
-                    UPDATE users SET sync_purged_seq = max(sync_purged_seq,
-                        (SELECT max(server_seq) FROM {spec.Table} x WHERE x.user_id = users.user_id AND x.deleted_at < @horizon))
-                    WHERE user_id IN (SELECT user_id FROM {spec.Table} WHERE deleted_at < @horizon)
-                    """, new { horizon }, t);
-                count += await c.ExecuteAsync($"DELETE FROM {spec.Table} WHERE deleted_at < @horizon", new { horizon }, t);
+                await c.ExecuteAsync(SyncStore.RaisePurgedSeq(spec.Table), new { horizon }, t);
+                count += await c.ExecuteAsync(SyncStore.DeleteTombstones(spec.Table), new { horizon }, t);
             }
-            await c.ExecuteAsync("DELETE FROM sync_mutations WHERE applied_at < @horizon", new { horizon }, t);
+            await c.ExecuteAsync(SyncStore.ForgetMutations, new { horizon }, t);
             return count;
         }, cancellationToken);
         if (purged > 0)

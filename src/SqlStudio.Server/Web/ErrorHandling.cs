@@ -15,7 +15,7 @@ public static class ProblemCodes
     {
         StatusCodes.Status400BadRequest => ErrorCodes.BadRequest,
         StatusCodes.Status401Unauthorized => ErrorCodes.Unauthorized,
-        StatusCodes.Status402PaymentRequired => "subscription_required",
+        StatusCodes.Status402PaymentRequired => SyncErrorCodes.SubscriptionRequired,
         StatusCodes.Status403Forbidden => ErrorCodes.Forbidden,
         StatusCodes.Status404NotFound => ErrorCodes.NotFound,
         StatusCodes.Status405MethodNotAllowed => ErrorCodes.MethodNotAllowed,

@@ -67,7 +67,7 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         {
             if (!await ExternalLoginStore.HasAnotherWayInAsync(c, t, userId, provider))
             {
-                return new Failure(409, "last_sign_in_method",
+                return new Failure(409, AuthErrorCodes.LastSignInMethod,
                     $"{Display(provider)} is your only way to sign in. Set a password (Forgot password sends a link) or link another provider first.");
             }
             var removed = await ExternalLoginStore.UnlinkAsync(c, t, userId, provider);

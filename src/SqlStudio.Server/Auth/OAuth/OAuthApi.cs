@@ -30,12 +30,12 @@ public static class OAuthApi
         {
             if (NormalizedLoopback(redirect_uri) is not { } normalized)
             {
-                return new Failure(400, "invalid_redirect_uri",
+                return new Failure(400, AuthErrorCodes.InvalidRedirectUri,
                     "redirect_uri must be a loopback address: http://127.0.0.1:PORT/..., http://[::1]:PORT/... or http://localhost:PORT/...").ToProblem();
             }
             if (code_challenge_method != "S256" || code_challenge is null || code_challenge.Length != 43)
             {
-                return new Failure(400, "invalid_code_challenge", "A desktop sign-in needs code_challenge (S256, 43 characters) and code_challenge_method=S256.").ToProblem();
+                return new Failure(400, AuthErrorCodes.InvalidCodeChallenge, "A desktop sign-in needs code_challenge (S256, 43 characters) and code_challenge_method=S256.").ToProblem();
             }
             // Stored and used in its normalised form (what was checked is what is used).
             properties.Items[OAuthSetup.DesktopRedirectItem] = normalized;

@@ -1,4 +1,5 @@
 using SqlStudio.Server.Auth.Captcha;
+using SqlStudio.Contracts;
 
 namespace SqlStudio.Server.Auth.Pages;
 
@@ -21,7 +22,7 @@ public static class PageForms
     public static async Task<Failure?> CheckCaptchaAsync(ICaptcha captcha, HttpContext context, string? response) =>
         await captcha.VerifyAsync(response, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted)
             ? null
-            : new Failure(400, "captcha_failed", "Please complete the check that you are human.",
+            : new Failure(400, AuthErrorCodes.CaptchaFailed, "Please complete the check that you are human.",
                 new Dictionary<string, string[]> { ["captcha"] = ["Complete the check and submit again."] });
 
     /// <summary>Only a path on this site: never an absolute or protocol-relative URL (open redirect).</summary>

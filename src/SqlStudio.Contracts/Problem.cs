@@ -37,6 +37,7 @@ public static class AuthErrorCodes
     public const string InvalidRedirectUri = "invalid_redirect_uri";
     public const string InvalidCodeChallenge = "invalid_code_challenge";
     public const string ReauthenticationRequired = "reauthentication_required";
+    public const string ExternalLoginRefused = "external_login_refused";
 }
 
 /// <summary>Codes of the billing endpoints and Stripe's webhook.</summary>
@@ -47,4 +48,6 @@ public static class BillingErrorCodes
     public const string AlreadySubscribed = "already_subscribed";
     public const string NoCustomer = "no_customer";
     public const string NotComplete = "not_complete";
+    public const string PaymentsUnavailable = "payments_unavailable";
+    public const string BillingUnavailable = "billing_unavailable";
 }

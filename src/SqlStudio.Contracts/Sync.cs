@@ -82,6 +82,8 @@ public static class SyncErrorCodes
     public const string ImportUndone = "import_undone";
     public const string AlreadyUndone = "already_undone";
     public const string TooManyStreams = "too_many_streams";
+    public const string SyncBusy = "sync_busy";
+    public const string SyncPaused = "sync_paused";
 }
 
 /// <summary>

@@ -16,9 +16,9 @@ catch (MigrationException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-catch (Exception ex) when (SqlStudio.Server.Web.Settings.IsInvalidSettings(ex))
+catch (Exception ex) when (SqlStudio.Server.Kernel.Settings.IsInvalidSettings(ex))
 {
-    Console.Error.WriteLine(SqlStudio.Server.Web.Settings.Describe(ex));
+    Console.Error.WriteLine(SqlStudio.Server.Kernel.Settings.Describe(ex));
     return 1;
 }
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))

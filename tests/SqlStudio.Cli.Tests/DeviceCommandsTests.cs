@@ -125,7 +125,7 @@ public sealed class DeviceCommandsTests(ServerFixture fixture) : IClassFixture<S
         // The CLI says who it is, so the account's sessions read "SQL Studio CLI on Linux", not "Unknown app".
         var mine = Assert.Single(sessions, s => s!["current"]!.GetValue<bool>())!["user_agent"]!.GetValue<string>();
         Assert.StartsWith("sqlstudio/", mine);
-        Assert.StartsWith("SQL Studio CLI", SqlStudio.Server.Web.UserAgents.Describe(mine));
+        Assert.StartsWith("SQL Studio CLI", SqlStudio.Server.Kernel.UserAgents.Describe(mine));
         Assert.Contains("Signed out.", await OkAsync("desktop", "logout"));
         var (signedOut, said) = await RunAsync("desktop", "whoami");
         Assert.Equal(3, signedOut);

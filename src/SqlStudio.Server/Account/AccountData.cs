@@ -24,7 +24,7 @@ public sealed class AccountData(
 
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static readonly Failure BillingUnavailable = new(503, "billing_unavailable",
+    public static readonly Failure BillingUnavailable = new(503, BillingErrorCodes.BillingUnavailable,
         "We could not cancel your subscription at Stripe just now, so nothing was deleted. Try again in a few minutes.");
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class AccountStore(Db db, TimeProvider time)
         VALUES (@userId, @email, @verifiedAt, @name, @passwordHash, @stamp, @now, @now, @terms)
         """,
         // Every way in (the register form, the API, GitHub and Google) shows the terms and privacy notice it accepts.
-        new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp, terms = Web.Legal.Version });
+        new { userId, email, name, passwordHash, now, verifiedAt = verified ? now : null, stamp, terms = Kernel.Legal.Version });
 
     public static Task SetPasswordAsync(DbConnection c, DbTransaction t, string userId, string passwordHash, string now) =>
         c.ExecuteAsync(

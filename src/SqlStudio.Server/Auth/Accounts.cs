@@ -35,7 +35,7 @@ public sealed class Accounts(
         {
             errors["name"] = ["Use at most 100 characters."];
         }
-        else if (!Web.TextRules.IsPrintable(name))
+        else if (!Kernel.TextRules.IsPrintable(name))
         {
             errors["name"] = ["Use letters, digits, spaces and punctuation only (no control characters)."];
         }
@@ -279,7 +279,7 @@ public sealed class Accounts(
         {
             return "Enter your email address.";
         }
-        if (email.Length > 254 || !Web.TextRules.IsWellFormed(email) || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email ||
+        if (email.Length > 254 || !Kernel.TextRules.IsWellFormed(email) || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email ||
             !parsed.Host.Contains('.'))
         {
             return "Enter a valid email address, like name@example.com.";

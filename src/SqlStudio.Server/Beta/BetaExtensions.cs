@@ -1,4 +1,3 @@
-using SqlStudio.Server.Web;
 
 namespace SqlStudio.Server.Beta;
 

@@ -16,7 +16,7 @@ public static class Features
     /// <summary>The kill switch: when on, every push is refused with 503 <c>sync_paused</c> (devices keep their outbox and retry).</summary>
     public const string PauseSyncPush = "PauseSyncPush";
 
-    public static readonly Failure PushPaused = new(503, "sync_paused",
+    public static readonly Failure PushPaused = new(503, SyncErrorCodes.SyncPaused,
         "Sync is paused for maintenance; your changes are kept on this device and go out when it resumes.") { RetryAfter = TimeSpan.FromMinutes(1) };
 
     public static IServiceCollection AddFeatures(this IServiceCollection services, IConfiguration configuration)

@@ -24,7 +24,7 @@ public sealed class BillingService(Db db, StripeGateway stripe, BillingOptions o
     ];
 
     /// <summary>Stripe could not be reached or failed: nothing was charged, and the page says so in place.</summary>
-    public static readonly Failure PaymentsUnavailable = new(503, "payments_unavailable",
+    public static readonly Failure PaymentsUnavailable = new(503, BillingErrorCodes.PaymentsUnavailable,
         "Payments are unavailable right now; nothing was charged. Try again in a few minutes.") { RetryAfter = TimeSpan.FromSeconds(60) };
 
     private static bool IsStripeDown(Exception ex, CancellationToken ct) =>

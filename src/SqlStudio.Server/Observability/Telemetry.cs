@@ -49,7 +49,7 @@ public static class Telemetry
                 if (token is not null &&
                     !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), token))
                 {
-                    await new Web.Failure(401, ErrorCodes.Unauthorized, "GET /metrics needs Authorization: Bearer with the configured Metrics:Token.")
+                    await new Kernel.Failure(401, ErrorCodes.Unauthorized, "GET /metrics needs Authorization: Bearer with the configured Metrics:Token.")
                         .ToProblem().ExecuteAsync(context);
                     return;
                 }

@@ -16,7 +16,7 @@ public sealed class Devices(Db db, TimeProvider time)
         {
             errors["device_id"] = [IdRules.Required("device_id")];
         }
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100 || !Web.TextRules.IsPrintable(request.Name))
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100 || !Kernel.TextRules.IsPrintable(request.Name))
         {
             errors["name"] = ["name is required: up to 100 characters, no control characters."];
         }

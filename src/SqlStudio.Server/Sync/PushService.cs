@@ -12,7 +12,7 @@ namespace SqlStudio.Server.Sync;
 /// </summary>
 public sealed class PushService(Db db, SyncOptions options, SyncMetrics metrics, TimeProvider time, AccountGate gate, ILogger<PushService> logger)
 {
-    public static readonly Failure BusyFailure = new(503, "sync_busy",
+    public static readonly Failure BusyFailure = new(503, SyncErrorCodes.SyncBusy,
         "Your other devices are syncing a lot right now; this push was not applied. Try again in a moment.") { RetryAfter = TimeSpan.FromSeconds(1) };
 
     /// <summary>

@@ -6,7 +6,6 @@ using SqlStudio.Server.Auth;
 using SqlStudio.Server.Billing;
 using SqlStudio.Server.Data;
 
-using SqlStudio.Server.Web;
 
 namespace SqlStudio.Server.Sync;
 

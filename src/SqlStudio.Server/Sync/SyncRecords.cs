@@ -110,7 +110,7 @@ public static class SyncRecords
         switch (field.Kind)
         {
             case FieldKind.Text when value.ValueKind == JsonValueKind.String:
-                if (!Web.TextRules.TryGetString(value, out var text))
+                if (!Kernel.TextRules.TryGetString(value, out var text))
                 {
                     return (null, new RecordError(MutationErrorCodes.InvalidField, $"{field.Name} is not valid Unicode text (a lone surrogate?)."));
                 }

@@ -81,7 +81,7 @@ public sealed class BetaTests(InviteOnlyFixture fixture) : IClassFixture<InviteO
         Assert.Equal("invite_invalid", problem.GetProperty("code").GetString());
         Assert.Contains("already been used", problem.GetProperty("detail").GetString());
         var userId = (await first.Content.ReadFromJsonAsync<RegisterResponse>(AuthClient.Json))!.UserId;
-        Assert.Equal(SqlStudio.Server.Web.Legal.Version, await QueryAsync<string>("SELECT terms_version FROM users WHERE user_id = @userId", new { userId }));
+        Assert.Equal(SqlStudio.Server.Kernel.Legal.Version, await QueryAsync<string>("SELECT terms_version FROM users WHERE user_id = @userId", new { userId }));
     }
 
     [Fact]

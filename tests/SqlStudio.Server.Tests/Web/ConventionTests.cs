@@ -55,7 +55,7 @@ public sealed class ConventionTests
     }
 
     /// <summary>A code given where a failure or a refused record is made: a quoted literal instead of a Contracts constant.</summary>
-    private static readonly Regex LiteralCode = new(@"(new Failure\([^,]+, |RecordError\(|Reject(ed)?\([^,()]+, |ImportError\([^,()]+, [^,()]+, )""[a-z_]+""");
+    private static readonly Regex LiteralCode = new(@"(new( Failure)?\((StatusCodes\.\w+|[0-9]{3}), |RecordError\(|Reject(ed)?\([^,()]+, |ImportError\([^,()]+, [^,()]+, )""[a-z_]+""");
 
     [Fact]
     public void ErrorCodes_ComeFromContracts_EachOnce()
@@ -76,5 +76,31 @@ public sealed class ConventionTests
         Assert.True(literals.Count == 0, "Give the code as a constant of SqlStudio.Contracts (ErrorCodes, AuthErrorCodes, SyncErrorCodes, MutationErrorCodes...):\n" + string.Join("\n", literals));
         Assert.True(doubled.Count == 0, "One constant per code:\n" + string.Join("\n", doubled));
         Assert.Contains(constants, c => c.Value == "missing_parent");
+    }
+
+    private static readonly string[] Features = ["Account", "Auth", "Beta", "Billing", "Bus", "Data", "Email", "Observability", "Sync"];
+
+    /// <summary>
+    /// The arrows point one way: features use the kernel (Kernel/: Failure and Outcome, settings, text rules, the
+    /// route refusals, the form parts); the shell (Web/: the app, its layout and own pages, error handling, OpenAPI)
+    /// uses the features; neither a feature nor the kernel uses the shell, and the kernel uses no feature.
+    /// </summary>
+    [Fact]
+    public void Layers_FeaturesAndTheKernel_NeverUseTheShell_TheKernelNoFeature()
+    {
+        var sources = ServerSources("*.cs").Concat(ServerSources("*.razor")).ToList();
+        string Text(string f) => File.ReadAllText(Path.Combine(Repository.Root, "src", "SqlStudio.Server", f));
+        var shellUsers = sources
+            .Where(f => Features.Concat(["Kernel"]).Any(folder => f.StartsWith(folder + "/", StringComparison.Ordinal)))
+            .Where(f => Regex.IsMatch(Text(f), @"\bSqlStudio\.Server\.Web\b"))
+            .ToList();
+        var featureUsers = sources
+            .Where(f => f.StartsWith("Kernel/", StringComparison.Ordinal))
+            .Where(f => Regex.IsMatch(Text(f), @"\bSqlStudio\.Server\.(" + string.Join("|", Features) + @")\b"))
+            .ToList();
+
+        Assert.True(shellUsers.Count == 0, "A feature or the kernel uses the shell (Web/):\n" + string.Join("\n", shellUsers));
+        Assert.True(featureUsers.Count == 0, "The kernel uses a feature:\n" + string.Join("\n", featureUsers));
+        Assert.Contains("Kernel/Outcome.cs", sources);
     }
 }

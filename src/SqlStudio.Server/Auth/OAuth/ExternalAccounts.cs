@@ -155,5 +155,5 @@ public sealed class ExternalAccounts(Db db, AccountStore accounts, SessionTokens
         validator.ForgetAccount(userId);
     }
 
-    private static Failure Refused(string detail) => new(403, "external_login_refused", detail);
+    private static Failure Refused(string detail) => new(403, AuthErrorCodes.ExternalLoginRefused, detail);
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SqlStudio.Contracts;
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>An expected failure: what the API answers as Problem Details and a page shows as a message.</summary>
 public sealed record Failure(int Status, string Code, string Detail, IDictionary<string, string[]>? Errors = null)

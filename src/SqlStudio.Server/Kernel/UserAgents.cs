@@ -1,4 +1,4 @@
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>A User-Agent as a person reads it: "Chrome on Linux", "Safari on iPhone", "SQL Studio CLI on Linux".</summary>
 public static class UserAgents

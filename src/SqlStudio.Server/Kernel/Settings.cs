@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>
 /// The one way a configuration section becomes options: bound, checked against its attributes when the server

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>What text the server accepts where a person reads it back (names), and text that must be valid Unicode.</summary>
 public static class TextRules

@@ -1,4 +1,4 @@
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>The terms of service and privacy notice (/terms, /privacy): the version a registration accepts.</summary>
 public static class Legal

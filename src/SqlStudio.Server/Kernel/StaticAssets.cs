@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.StaticFiles;
 
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>
 /// The pages' own files (css, js, the npm libraries): each link carries a fingerprint of the file's content

@@ -1,4 +1,4 @@
-namespace SqlStudio.Server.Web;
+namespace SqlStudio.Server.Kernel;
 
 /// <summary>
 /// One page render's word to the header: the page changed what the header shows (a conflict resolved, an email

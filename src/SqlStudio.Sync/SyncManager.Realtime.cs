@@ -8,8 +8,6 @@ public sealed partial class SyncManager
     /// <summary>The newest server cursor this device has pulled up to (or pushed to), for skipping the echo of its own commits.</summary>
     private long _knownCursor = -1;
 
-    private string? _realtime;
-
     /// <summary>1 when an event said the server is ahead of this device: the worker's next round pulls without a head call.</summary>
     private int _remoteAhead;
 
@@ -174,7 +172,7 @@ public sealed partial class SyncManager
     {
         SetRealtime(RealtimeMode.LongPoll);
         var head = await _api.WaitForHeadAsync(Server, Math.Max(0, Interlocked.Read(ref _knownCursor)), _options.LongPollSeconds, ct);
-        if (_status.State is SyncState.Offline or SyncState.Error)
+        if (Status.State is SyncState.Offline or SyncState.Error)
         {
             // The server answered while the worker was waiting out a failure: it is back, so the outbox goes now.
             Wake();
@@ -197,16 +195,7 @@ public sealed partial class SyncManager
 
     private Task DelayAsync(TimeSpan delay, CancellationToken ct) => delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, _time, ct);
 
-    private void SetRealtime(string? mode)
-    {
-        if (_realtime == mode)
-        {
-            return;
-        }
-        _realtime = mode;
-        _status = _status with { Realtime = mode };
-        StatusChanged?.Invoke(this, _status);
-    }
+    private void SetRealtime(string? mode) => _tracker.SetRealtime(mode);
 
     private sealed class StreamSilentException() : Exception("The event stream went silent (a buffering proxy?).");
 }

@@ -12,29 +12,12 @@ public sealed partial class SyncManager
         }
     }
 
-    public const string PausedKey = "paused";
-    public const string LastErrorKey = "last_error";
-    public const string LastSyncedKey = "last_synced_at";
+    public const string PausedKey = SyncStatusTracker.PausedKey;
+    public const string LastErrorKey = SyncStatusTracker.LastErrorKey;
+    public const string LastSyncedKey = SyncStatusTracker.LastSyncedKey;
 
     /// <summary>This device's sync state as the store keeps it (see <see cref="SyncStatusReport"/>).</summary>
-    public async Task<SyncStatusReport> ReadStatusAsync(bool signedIn)
-    {
-        var pending = await _store.PendingCountAsync();
-        var last = await _store.GetMetaAsync(LastSyncedKey);
-        var stored = await _store.GetMetaAsync(LastErrorKey);
-        var paused = await _store.GetMetaAsync(PausedKey) == "1";
-        var roundMs = long.TryParse(await _store.GetMetaAsync(LastRoundMsKey), out var ms) ? ms : (long?)null;
-        var conflicts = await _store.ConflictCountAsync();
-        var (failed, error) = stored switch
-        {
-            null => ((SyncState?)null, (string?)null),
-            _ when stored.StartsWith("offline: ", StringComparison.Ordinal) => (SyncState.Offline, stored["offline: ".Length..]),
-            _ when stored.StartsWith("error: ", StringComparison.Ordinal) => (SyncState.Error, stored["error: ".Length..]),
-            _ => (SyncState.Error, stored),
-        };
-        var state = !signedIn ? SyncState.SignedOut : paused ? SyncState.Paused : failed ?? SyncState.Idle;
-        return new SyncStatusReport(state, pending, last, error, paused, roundMs, conflicts);
-    }
+    public Task<SyncStatusReport> ReadStatusAsync(bool signedIn) => _tracker.ReadAsync(signedIn);
 
     /// <summary>Stops sending and fetching until <see cref="ResumeAsync"/> (local changes still queue); remembered across restarts.</summary>
     public async Task PauseAsync()
@@ -84,10 +67,10 @@ public sealed partial class SyncManager
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                var offline = _status.State == SyncState.Offline;
+                var offline = Status.State == SyncState.Offline;
                 // The event stream said the server moved: pull without asking head first.
                 var remoteAhead = Interlocked.Exchange(ref _remoteAhead, 0) == 1;
-                if (offline || _status.State != SyncState.Idle)
+                if (offline || Status.State != SyncState.Idle)
                 {
                     await PublishAsync(SyncState.Syncing);
                 }

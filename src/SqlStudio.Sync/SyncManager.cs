@@ -57,9 +57,8 @@ public sealed partial class SyncManager : IAsyncDisposable
     private readonly Random _random = new();
     private Task? _worker;
     private Task? _listener;
-    private readonly object _persistLock = new();
-    private Task _persisted = Task.CompletedTask;
-    private SyncStatus _status = new(SyncState.Idle, 0, null, null);
+    private readonly Outbox _outbox;
+    private readonly SyncStatusTracker _tracker;
     private bool _paused;
 
     public SyncManager(LocalStore store, AuthSession auth, SyncApi api, Uri server, SyncClientOptions? options = null, TimeProvider? time = null)
@@ -70,20 +69,22 @@ public sealed partial class SyncManager : IAsyncDisposable
         Server = server;
         _options = options ?? new SyncClientOptions();
         _time = time ?? TimeProvider.System;
-        _auth.SignedOut += (_, _) => _ = PublishQuietlyAsync(SyncState.SignedOut, "Signed out: log in again.");
+        _outbox = new Outbox(store, _options, _time, Wake);
+        _tracker = new SyncStatusTracker(store, status => StatusChanged?.Invoke(this, status));
+        _auth.SignedOut += (_, _) => _ = _tracker.PublishQuietlyAsync(SyncState.SignedOut, "Signed out: log in again.");
         Metrics = new SyncClientMetrics(this);
     }
 
     /// <summary>This manager's instruments (meter <c>SqlStudio.Sync.Client</c>).</summary>
     public SyncClientMetrics Metrics { get; }
 
-    public const string LastRoundMsKey = "last_round_ms";
+    public const string LastRoundMsKey = SyncStatusTracker.LastRoundMsKey;
 
     public Uri Server { get; }
 
     public LocalStore Store => _store;
 
-    public SyncStatus Status => _status;
+    public SyncStatus Status => _tracker.Current;
 
     /// <summary>Counts pushes sent, for the tests of debounce and batching (apps read the meter's figures instead).</summary>
     internal int PushRequests => Volatile.Read(ref _pushRequests);
@@ -111,239 +112,30 @@ public sealed partial class SyncManager : IAsyncDisposable
         return _deviceId = id;
     }
 
-    // ---- Local changes --------------------------------------------------------------------------------------
+    // ---- Local changes (the outbox) --------------------------------------------------------------------------
 
     /// <summary>Saves changed fields of a record on this device and queues them; returns the local record.</summary>
-    public async Task<LocalRecord> PushChangeAsync(string type, string id, JsonObject changes)
-    {
-        var policy = await HistoryPolicyAsync();
-        var change = Prepare(type, id, changes, policy);
-        var now = _time.GetUtcNow();
-        var record = await _store.WriteAsync(async (c, t) =>
-        {
-            await ApplyAsync(c, t, change, now);
-            return (await LocalStore.GetAsync(c, t, type, id))!;
-        });
-        Wake();
-        return record;
-    }
+    public Task<LocalRecord> PushChangeAsync(string type, string id, JsonObject changes) => _outbox.SaveAsync(type, id, changes);
 
     /// <summary>
     /// Many changes in one local transaction (a bulk edit, a paste of many rows, a batch of history): each still its own
     /// mutation, and each through the same path as <see cref="PushChangeAsync"/> (type check, secrets, history policy).
     /// </summary>
-    public async Task PushChangesAsync(IEnumerable<(string Type, string Id, JsonObject Changes)> changes)
-    {
-        var policy = await HistoryPolicyAsync();
-        var prepared = changes.Select(c => Prepare(c.Type, c.Id, c.Changes, policy)).ToList();
-        var now = _time.GetUtcNow();
-        await _store.WriteAsync(async (c, t) =>
-        {
-            foreach (var change in prepared)
-            {
-                await ApplyAsync(c, t, change, now);
-            }
-            return true;
-        });
-        Wake();
-    }
+    public Task PushChangesAsync(IEnumerable<(string Type, string Id, JsonObject Changes)> changes) => _outbox.SaveManyAsync(changes);
 
-    /// <summary>A local change made ready: what may leave the device, what stays (secrets), and whether it syncs at all.</summary>
-    private sealed record PreparedChange(string Type, string Id, JsonObject Shareable, Dictionary<string, string> Secrets, bool LocalOnly);
-
-    /// <summary>The history settings (synced preferences), read once per call.</summary>
-    private sealed record HistoryPolicy(bool Enabled, bool SkipSensitive, IReadOnlyList<string> Keywords);
-
-    /// <summary>The one change path: the type is known, credentials go to the device-only store, history follows the user's settings.</summary>
-    private static PreparedChange Prepare(string type, string id, JsonObject changes, HistoryPolicy history)
-    {
-        if (EntityTypes.All.All(t => t != type))
-        {
-            throw new ArgumentException($"Unknown entity type '{type}'.", nameof(type));
-        }
-        var (shareable, secrets) = SyncPolicy.StripSecrets(type, changes);
-        if (type != "query_history")
-        {
-            return new PreparedChange(type, id, shareable, secrets, false);
-        }
-        if (!history.Enabled)
-        {
-            return new PreparedChange(type, id, shareable, secrets, true);
-        }
-        if (shareable["query_text"] is JsonValue text && text.TryGetValue<string>(out var query) && SyncPolicy.SensitiveKeyword(query, history.Keywords) is not null)
-        {
-            if (history.SkipSensitive)
-            {
-                return new PreparedChange(type, id, shareable, secrets, true);
-            }
-            // Masked here, so the device and the server hold the same statement (a pulled echo would replace an unmasked copy).
-            shareable = (JsonObject)shareable.DeepClone();
-            shareable["query_text"] = SyncPolicy.RedactQuery(query, history.Keywords);
-        }
-        return new PreparedChange(type, id, shareable, secrets, false);
-    }
-
-    private async Task ApplyAsync(SqliteConnection c, SqliteTransaction t, PreparedChange change, DateTimeOffset now)
-    {
-        var (type, id) = (change.Type, change.Id);
-        foreach (var (field, value) in change.Secrets)
-        {
-            await _store.PutSecretAsync(c, t, type, id, field, value);
-        }
-        var existing = await LocalStore.GetAsync(c, t, type, id);
-        var data = existing is null ? new JsonObject() : (JsonObject)existing.Data.DeepClone();
-        foreach (var (field, value) in change.Shareable)
-        {
-            data[field] = value?.DeepClone();
-        }
-        await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
-        if (!change.LocalOnly)
-        {
-            await EnqueueAsync(c, t, type, id, existing, change.Shareable, isDelete: false, now);
-        }
-    }
-
-    public async Task DeleteAsync(string type, string id)
-    {
-        var now = _time.GetUtcNow();
-        await _store.WriteAsync(async (c, t) =>
-        {
-            var existing = await LocalStore.GetAsync(c, t, type, id);
-            if (existing is null)
-            {
-                return false;
-            }
-            await LocalStore.PutAsync(c, t, type, id, existing.Version, existing.ServerSeq, existing.Data, true, Stamp(now));
-            await EnqueueAsync(c, t, type, id, existing, null, isDelete: true, now);
-            await LocalStore.RemoveSecretsAsync(c, t, type, id);
-            return true;
-        });
-        Wake();
-    }
-
-    private async Task EnqueueAsync(SqliteConnection c, SqliteTransaction t, string type, string id, LocalRecord? existing, JsonObject? changes,
-        bool isDelete, DateTimeOffset now)
-    {
-        var pending = await LocalStore.PendingAsync(c, t, type, id);
-        var isNew = existing is null || (existing.Version == 0 && pending is not null && pending.BaseVersion == 0);
-        var due = SyncPolicy.DueAt(type, isNew, isDelete, changes, now, _options);
-        if (pending is not null && due > now && DateTimeOffset.Parse(pending.DueAt) < due && changes?.ContainsKey("content") != true)
-        {
-            due = DateTimeOffset.Parse(pending.DueAt);
-        }
-        if (isDelete && existing is { Version: 0 } && pending is not null)
-        {
-            // Never reached the server: forget it here too.
-            await LocalStore.DequeueAsync(c, t, pending.Seq);
-            await LocalStore.RemoveAsync(c, t, type, id);
-            return;
-        }
-        JsonObject? data;
-        if (isDelete)
-        {
-            data = null;
-        }
-        else if (pending is { Op: "upsert", Data: { } pendingData })
-        {
-            data = pendingData;
-            foreach (var (field, value) in changes!)
-            {
-                data[field] = value?.DeepClone();
-            }
-        }
-        else
-        {
-            data = (JsonObject)changes!.DeepClone();
-            if (pending is { Op: "delete" } && existing is not null)
-            {
-                // Deleted and saved again before either went out: send the whole record.
-                data = (JsonObject)existing.Data.DeepClone();
-                foreach (var (field, value) in changes)
-                {
-                    data[field] = value?.DeepClone();
-                }
-            }
-        }
-        var baseVersion = pending?.BaseVersion ?? existing?.Version ?? 0;
-        await LocalStore.EnqueueAsync(c, t, type, id, isDelete ? "delete" : "upsert", baseVersion, Stamp(now), data?.ToJsonString(), Stamp(due));
-        if (type == "query_history" && await LocalStore.PendingCountAsync(c, t, type) >= _options.HistoryBatchSize)
-        {
-            await LocalStore.MakeDueAsync(c, t, type, Stamp(now));
-        }
-    }
-
-    private async Task<HistoryPolicy> HistoryPolicyAsync()
-    {
-        var enabled = await _store.GetAsync("ui_preferences", HistoryPreferences.EnabledKey);
-        var skip = await _store.GetAsync("ui_preferences", HistoryPreferences.SkipSensitiveKey);
-        var keywords = (await _store.GetAsync("ui_preferences", HistoryPreferences.RedactionKeywordsKey)) is { Deleted: false } k && k.Data["value"] is JsonArray list
-            ? list.Select(x => x?.ToString() ?? "").ToArray()
-            : HistoryPreferences.DefaultRedactionKeywords;
-        return new HistoryPolicy(
-            !(enabled is { Deleted: false } && enabled.Data["value"] is JsonValue v && v.TryGetValue<bool>(out var on) && !on),
-            skip is { Deleted: false } && skip.Data["value"] is JsonValue s && s.TryGetValue<bool>(out var yes) && yes,
-            keywords);
-    }
+    public Task DeleteAsync(string type, string id) => _outbox.DeleteAsync(type, id);
 
     private static string Stamp(DateTimeOffset time) => WireTime.ToText(time);
 
     private void Wake() => _wake.Release();
 
-    /// <summary>From an event handler, which cannot wait: a store closed meanwhile only means nobody is listening.</summary>
-    private async Task PublishQuietlyAsync(SyncState state, string error)
-    {
-        try
-        {
-            await PublishAsync(state, error);
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
-        {
-        }
-    }
-
-    private async Task PublishAsync(SyncState state, string? error = null, DateTimeOffset? syncedAt = null, long? roundMs = null)
-    {
-        var pending = await _store.PendingCountAsync();
-        _status = new SyncStatus(state, pending, syncedAt ?? _status.LastSyncedAt, state is SyncState.Idle or SyncState.Syncing ? null : error ?? _status.LastError,
-            _realtime);
-        // What `sqlstudio sync status` shows from another process: the last sync and the last error, kept in the store.
-        // Written in order, off the caller's thread (a status change never waits on the disk).
-        string? key = null, value = null, key2 = null;
-        if (syncedAt is { } synced)
-        {
-            (key, value) = (LastSyncedKey, Stamp(synced));
-            key2 = state is SyncState.Idle ? LastErrorKey : null;
-        }
-        else if (state is SyncState.Error or SyncState.Offline && _status.LastError is { } failure)
-        {
-            (key, value) = (LastErrorKey, $"{state.ToString().ToLowerInvariant()}: {failure}");
-        }
-        // The stored last error is "{offline|error}: {message}"; ReadStatusAsync is the one place that reads it back.
-        if (key is not null)
-        {
-            lock (_persistLock)
-            {
-                _persisted = _persisted.ContinueWith(async _ =>
-                {
-                    await _store.SetMetaAsync(key, value);
-                    if (key2 is not null)
-                    {
-                        await _store.SetMetaAsync(key2, null);
-                    }
-                    if (roundMs is { } ms)
-                    {
-                        await _store.SetMetaAsync(LastRoundMsKey, ms.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    }
-                }, TaskScheduler.Default).Unwrap();
-            }
-        }
-        StatusChanged?.Invoke(this, _status);
-    }
+    private Task PublishAsync(SyncState state, string? error = null, DateTimeOffset? syncedAt = null, long? roundMs = null) =>
+        _tracker.PublishAsync(state, error, syncedAt, roundMs);
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        foreach (var task in new[] { _worker, _listener, _persisted })
+        foreach (var task in new[] { _worker, _listener, _tracker.Persisted })
         {
             if (task is not null)
             {

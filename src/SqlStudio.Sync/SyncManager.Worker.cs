@@ -8,7 +8,7 @@ public sealed partial class SyncManager
         _worker ??= Task.Run(() => RunAsync(_stop.Token));
         if (_options.Realtime)
         {
-            _listener ??= Task.Run(() => ListenAsync(_stop.Token));
+            _listening ??= Task.Run(() => _listener.ListenAsync(_stop.Token));
         }
     }
 

@@ -44,7 +44,7 @@ public sealed record ConflictNotice(string ConflictId, string EntityType, string
 /// Local changes commit with their outbox entry; a background worker pushes what is due (debounced and batched per
 /// type), pulls by cursor, retries with backoff, and goes offline and back on its own.
 /// </summary>
-public sealed partial class SyncManager : IAsyncDisposable
+public sealed partial class SyncManager : IAsyncDisposable, IListenerHost
 {
     private readonly LocalStore _store;
     private readonly AuthSession _auth;
@@ -56,7 +56,8 @@ public sealed partial class SyncManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new();
     private Task? _worker;
-    private Task? _listener;
+    private Task? _listening;
+    private readonly RealtimeListener _listener;
     private readonly Outbox _outbox;
     private readonly SyncStatusTracker _tracker;
     private bool _paused;
@@ -71,6 +72,7 @@ public sealed partial class SyncManager : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _outbox = new Outbox(store, _options, _time, Wake);
         _tracker = new SyncStatusTracker(store, status => StatusChanged?.Invoke(this, status));
+        _listener = new RealtimeListener(api, server, _options, _time, _tracker, this);
         _auth.SignedOut += (_, _) => _ = _tracker.PublishQuietlyAsync(SyncState.SignedOut, "Signed out: log in again.");
         Metrics = new SyncClientMetrics(this);
     }
@@ -135,7 +137,7 @@ public sealed partial class SyncManager : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        foreach (var task in new[] { _worker, _listener, _tracker.Persisted })
+        foreach (var task in new[] { _worker, _listening, _tracker.Persisted })
         {
             if (task is not null)
             {

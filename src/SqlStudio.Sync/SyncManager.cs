@@ -58,6 +58,7 @@ public sealed partial class SyncManager : IAsyncDisposable, IListenerHost
     private Task? _worker;
     private Task? _listening;
     private readonly RealtimeListener _listener;
+    private readonly Puller _puller;
     private readonly Outbox _outbox;
     private readonly SyncStatusTracker _tracker;
     private bool _paused;
@@ -73,6 +74,7 @@ public sealed partial class SyncManager : IAsyncDisposable, IListenerHost
         _outbox = new Outbox(store, _options, _time, Wake);
         _tracker = new SyncStatusTracker(store, status => StatusChanged?.Invoke(this, status));
         _listener = new RealtimeListener(api, server, _options, _time, _tracker, this);
+        _puller = new Puller(store, api, server, changes => ChangesPulled?.Invoke(this, changes));
         _auth.SignedOut += (_, _) => _ = _tracker.PublishQuietlyAsync(SyncState.SignedOut, "Signed out: log in again.");
         Metrics = new SyncClientMetrics(this);
     }

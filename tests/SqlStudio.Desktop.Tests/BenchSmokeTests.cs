@@ -18,6 +18,6 @@ public sealed class BenchSmokeTests
         Assert.Contains("smoke: ok", output);
         Assert.Contains("| First 1,000 rows", output);
         Assert.Contains("| Cancel to the query stopped", output);
-        Assert.Contains("| Start to usable window, the host opening its own window", output);
+        Assert.Contains("| Start to usable window, started again on the same data folder", output);
     }
 }

@@ -112,6 +112,9 @@ public sealed class JourneyTests
 
         // A second tab, renamed; then the app restarts.
         await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync();
+        // As a person does: type once the new tab is shown (its empty text in the editor), not into the one before it.
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(Editor(page)).Not.ToContainTextAsync("people");
         await TypeSqlAsync(page, "SELECT 'second tab';");
         await page.GetByRole(AriaRole.Button, new() { Name = "Rename tab" }).ClickAsync();
         await page.GetByLabel("Tab title").FillAsync("Scratch");

@@ -159,7 +159,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         var windowHome = Path.Combine(root, $"window-home-{i}");
         for (var start = 0; start < 2; start++)
         {
-            var port = FreePort();
+            var port = Loopback.FreePort();
             var script = Path.Combine(root, $"window-{i}-{start}.sh");
             File.WriteAllText(script, $$"""
                 #!/bin/sh
@@ -183,7 +183,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
             await app.StopAsync();
 
             // Floor: chromium itself, started the same way, showing a text box.
-            var floorPort = FreePort();
+            var floorPort = Loopback.FreePort();
             var blank = Path.Combine(root, $"blank-{i}.html");
             File.WriteAllText(blank, "<!doctype html><title>t</title><textarea aria-label=x></textarea>");
             var floorStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -313,13 +313,6 @@ static async Task SetSqlAsync(IPage page, string sql)
     await page.Keyboard.PressAsync("Control+A");
     await page.Keyboard.PressAsync("Delete");
     await page.Keyboard.InsertTextAsync(sql);
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static double P(List<double> values, int percentile)

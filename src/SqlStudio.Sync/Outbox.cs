@@ -94,7 +94,7 @@ internal sealed class Outbox(LocalStore store, SyncClientOptions options, TimePr
         {
             data[field] = value?.DeepClone();
         }
-        await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, Stamp(now));
+        await LocalStore.PutAsync(c, t, type, id, existing?.Version ?? 0, existing?.ServerSeq ?? 0, data, false, WireTime.ToText(now));
         if (!change.LocalOnly)
         {
             await EnqueueAsync(c, t, type, id, existing, change.Shareable, isDelete: false, now);
@@ -111,7 +111,7 @@ internal sealed class Outbox(LocalStore store, SyncClientOptions options, TimePr
             {
                 return false;
             }
-            await LocalStore.PutAsync(c, t, type, id, existing.Version, existing.ServerSeq, existing.Data, true, Stamp(now));
+            await LocalStore.PutAsync(c, t, type, id, existing.Version, existing.ServerSeq, existing.Data, true, WireTime.ToText(now));
             await EnqueueAsync(c, t, type, id, existing, null, isDelete: true, now);
             await LocalStore.RemoveSecretsAsync(c, t, type, id);
             return true;
@@ -163,10 +163,10 @@ internal sealed class Outbox(LocalStore store, SyncClientOptions options, TimePr
             }
         }
         var baseVersion = pending?.BaseVersion ?? existing?.Version ?? 0;
-        await LocalStore.EnqueueAsync(c, t, type, id, isDelete ? "delete" : "upsert", baseVersion, Stamp(now), data?.ToJsonString(), Stamp(due));
+        await LocalStore.EnqueueAsync(c, t, type, id, isDelete ? "delete" : "upsert", baseVersion, WireTime.ToText(now), data?.ToJsonString(), WireTime.ToText(due));
         if (type == "query_history" && await LocalStore.PendingCountAsync(c, t, type) >= options.HistoryBatchSize)
         {
-            await LocalStore.MakeDueAsync(c, t, type, Stamp(now));
+            await LocalStore.MakeDueAsync(c, t, type, WireTime.ToText(now));
         }
     }
 
@@ -182,6 +182,4 @@ internal sealed class Outbox(LocalStore store, SyncClientOptions options, TimePr
             skip is { Deleted: false } && skip.Data["value"] is JsonValue s && s.TryGetValue<bool>(out var yes) && yes,
             keywords);
     }
-
-    private static string Stamp(DateTimeOffset time) => WireTime.ToText(time);
 }

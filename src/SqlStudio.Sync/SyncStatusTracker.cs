@@ -46,7 +46,7 @@ internal sealed class SyncStatusTracker(LocalStore store, Action<SyncStatus> cha
         string? key = null, value = null, key2 = null;
         if (syncedAt is { } synced)
         {
-            (key, value) = (LastSyncedKey, Stamp(synced));
+            (key, value) = (LastSyncedKey, WireTime.ToText(synced));
             key2 = state is SyncState.Idle ? LastErrorKey : null;
         }
         else if (state is SyncState.Error or SyncState.Offline && _status.LastError is { } failure)
@@ -106,6 +106,4 @@ internal sealed class SyncStatusTracker(LocalStore store, Action<SyncStatus> cha
         var state = !signedIn ? SyncState.SignedOut : paused ? SyncState.Paused : failed ?? SyncState.Idle;
         return new SyncStatusReport(state, pending, last, error, paused, roundMs, conflicts);
     }
-
-    private static string Stamp(DateTimeOffset time) => WireTime.ToText(time);
 }

@@ -41,7 +41,19 @@ public sealed class DesktopProcess : IAsyncDisposable
     public static async Task<DesktopProcess> StartAsync(string? home = null, params string[] more)
     {
         home ??= NewHome();
-        var (process, line, errors) = await LaunchAsync(home, more);
+        return FromLaunch(home, await LaunchAsync(home, more));
+    }
+
+    /// <summary>
+    /// The app as a person starts it: no <c>--no-window</c>, so the host opens its own window with
+    /// <paramref name="browser"/> (SQLSTUDIO_BROWSER, a program given the host's window arguments).
+    /// </summary>
+    public static async Task<DesktopProcess> StartWithWindowAsync(string home, string browser) =>
+        FromLaunch(home, await LaunchAsync(home, [], window: browser));
+
+    private static DesktopProcess FromLaunch(string home, (Process Process, string? Line, List<string> Errors) launched)
+    {
+        var (process, line, errors) = launched;
         if (line is null)
         {
             process.Kill(entireProcessTree: true);
@@ -50,21 +62,6 @@ public sealed class DesktopProcess : IAsyncDisposable
         var app = new DesktopProcess(process, home, line);
         app._errors.AddRange(errors);
         return app;
-    }
-
-    /// <summary>
-    /// The app as a person starts it: no <c>--no-window</c>, so the host opens its own window with
-    /// <paramref name="browser"/> (SQLSTUDIO_BROWSER, a program given the host's window arguments).
-    /// </summary>
-    public static async Task<DesktopProcess> StartWithWindowAsync(string home, string browser)
-    {
-        var (process, line, errors) = await LaunchAsync(home, [], window: browser);
-        if (line is null)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"The desktop app printed no launch line. Its errors: {string.Join('\n', errors)}");
-        }
-        return new DesktopProcess(process, home, line);
     }
 
     public static string NewHome() => Path.Combine(TestServer.NewDataDirectory(), "desktop-home");

@@ -61,7 +61,10 @@ public sealed class BillingPagesTests(BillingBrowserFixture fixture) : IClassFix
         await Assertions.Expect(page.Locator("[data-tier]")).ToContainTextAsync("Free");
         await page.Locator("[data-plan=yearly]").GetByRole(AriaRole.Button, new() { Name = "Start 14-day trial" }).ClickAsync();
 
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("You're on the Individual plan");
+        // Stripe calls lie between the click and this heading (the customer and the session made, then the session read back with its
+        // subscription), each the server's first of its kind: 1.7 s on an idle machine, over Playwright's 5 s default
+        // while the other suites start their databases on the same two cores. A person's browser waits far longer.
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("You're on the Individual plan", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-tier=individual]")).ToContainTextAsync("Your trial has started.");
         await page.GotoAsync("/billing");
         await Assertions.Expect(page.Locator("[data-tier=individual]")).ToContainTextAsync("trial");

@@ -140,4 +140,42 @@ public sealed class JourneyTests
             await Assertions.Expect(reopened.GetByRole(AriaRole.Region, new() { Name = "Saved queries" }).GetByRole(AriaRole.Button, new() { Name = "Head count", Exact = true })).ToBeVisibleAsync();
         }
     }
+
+    [Fact]
+    public async Task KeysTypedWhileATabOpens_GoToThatTab_NeverIntoTheTabLeft()
+    {
+        await using var app = await DesktopProcess.StartAsync();
+        await using var browser = await AppBrowser.StartAsync();
+        var page = await browser.OpenAsync(app.LaunchUrl);
+        await TypeSqlAsync(page, "SELECT 1;");
+
+        // The moment between the tab strip showing the new tab and that tab's text reaching the editor (one round trip
+        // to the host), held open: the host's first call that hands the editor a tab's text waits until the test lets it
+        // go. (Blazor keeps the function it finds on its first call, so the hold is in place before that call and
+        // passes every later call straight through.)
+        await page.EvaluateAsync("""
+            () => {
+              const setText = window.SqlStudioEditor.setText;
+              window.heldSetText = [];
+              let holding = true;
+              window.SqlStudioEditor.setText = (...args) => holding
+                ? new Promise((done) => window.heldSetText.push(() => { holding = false; done(setText(...args)); }))
+                : setText(...args);
+            }
+            """);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToHaveAttributeAsync("aria-selected", "true");
+        await page.WaitForFunctionAsync("() => window.heldSetText.length === 1");
+        await Editor(page).FocusAsync();
+        await page.Keyboard.TypeAsync("SELECT 2;");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
+        await page.EvaluateAsync("() => window.heldSetText.shift()()");
+
+        // What was typed is in the tab the strip showed; the tab left is as it was, in the editor and in the workspace.
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 2;");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Query 1" }).ClickAsync();
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" }).ClickAsync();
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 2;");
+    }
 }

@@ -3,7 +3,7 @@
 // (package.json "bundle"); the Blazor component SqlEditor.razor drives it through window.SqlStudioEditor.
 import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
-import { Compartment, Prec } from "@codemirror/state";
+import { Compartment, Prec, EditorState, Transaction } from "@codemirror/state";
 import { sql, PostgreSQL, MySQL, SQLite } from "@codemirror/lang-sql";
 
 const editors = new Map();
@@ -60,7 +60,7 @@ window.SqlStudioEditor = {
     const id = nextId++;
     const languageSlot = new Compartment();
     let timer = null;
-    const state = { tab };
+    const state = { tab, held: "" };
     const view = new EditorView({
       doc: text ?? "",
       parent: host,
@@ -69,9 +69,19 @@ window.SqlStudioEditor = {
         languageSlot.of(language(dialect, schema)),
         EditorView.contentAttributes.of({ "aria-label": "SQL editor" }),
         EditorView.lineWrapping,
+        // Between the tab strip showing another tab (the host's data-tab, set in the same render) and that tab's text
+        // arriving (setText), what is typed belongs to the new tab: it is held, not written into the tab being left,
+        // and typed into the new tab once its text is here.
+        EditorState.transactionFilter.of((tr) => {
+          if (!tr.docChanged || !tr.annotation(Transaction.userEvent) || host.dataset.tab === undefined || host.dataset.tab === state.tab) return tr;
+          if (tr.isUserEvent("input")) tr.changes.iterChanges((_a, _b, _c, _d, inserted) => { state.held += inserted.toString(); });
+          else if (tr.isUserEvent("delete.backward")) state.held = state.held.slice(0, -1);
+          return [];
+        }),
         Prec.highest(keymap.of([{
           key: "Mod-Enter",
-          run: (v) => { dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
+          // While a tab opens (see the filter above) the text shown is still the tab being left: nothing runs.
+          run: (v) => { if (host.dataset.tab === undefined || host.dataset.tab === state.tab) dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
         }])),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
@@ -81,7 +91,7 @@ window.SqlStudioEditor = {
         }),
       ],
     });
-    editors.set(id, { view, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
+    editors.set(id, { view, host, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
     return id;
   },
   setSchema(id, dialect, schema) {
@@ -99,14 +109,16 @@ window.SqlStudioEditor = {
       editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
       editor.flush();
     }
+    if (editor.state.held && editor.host.dataset.tab === editor.state.tab) {
+      const held = editor.state.held;
+      editor.state.held = "";
+      editor.view.dispatch(editor.view.state.replaceSelection(held), { userEvent: "input.type", scrollIntoView: true });
+    }
   },
-  getText(id) {
+  // What the editor shows, and which tab it is: the selection or statement to run, and the whole text.
+  read(id) {
     const editor = editors.get(id);
-    return editor ? editor.view.state.doc.toString() : "";
-  },
-  runText(id) {
-    const editor = editors.get(id);
-    return editor ? runText(editor.view) : "";
+    return editor ? { tab: editor.state.tab, run: runText(editor.view), text: editor.view.state.doc.toString() } : null;
   },
   focus(id) {
     editors.get(id)?.view.focus();

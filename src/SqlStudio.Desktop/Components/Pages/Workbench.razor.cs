@@ -50,7 +50,8 @@ public sealed partial class Workbench
     {
         if (_editor is not null && ActiveTab is not null)
         {
-            await TextChangedAsync((ActiveTab.Id, await _editor.TextAsync()));
+            var shown = await _editor.ReadAsync();
+            await TextChangedAsync((shown.Tab, shown.Text));
         }
     }
 
@@ -170,9 +171,11 @@ public sealed partial class Workbench
 
     private async Task RunAsync()
     {
-        if (_editor is not null)
+        if (_editor is not null && ActiveTab is { } tab)
         {
-            await RunTextAsync((await _editor.RunTextAsync(), await _editor.TextAsync()));
+            // The editor may still show the tab just left (its text not yet handed over): then the tab's own text runs.
+            var shown = await _editor.ReadAsync();
+            await RunTextAsync(shown.Tab == tab.Id ? (shown.Run, shown.Text) : (tab.Content, tab.Content));
         }
     }
 

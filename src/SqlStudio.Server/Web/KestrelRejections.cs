@@ -77,23 +77,62 @@ public static class KestrelRejections
     }
 
     /// <summary>
-    /// Passes writes through as they are flushed; a flush that is exactly an empty error answer is rewritten. Bytes are
-    /// held only between Kestrel's writes and its flush (it flushes every write of a response).
+    /// Holds the start of each flush until it can tell: a flush that is exactly an empty error answer (under 1 KB,
+    /// starting <c>HTTP/1.1 4</c> or <c>5</c>) is rewritten at the flush; any other is written straight through once its
+    /// first bytes or its size rule it out — at most 1 KB of a flush is copied, whatever the response's size.
     /// </summary>
-    private sealed class Rewriter(PipeWriter inner) : PipeWriter
+    internal sealed class Rewriter(PipeWriter inner) : PipeWriter
     {
-        private ArrayBufferWriter<byte> _pending = new();
+        private const int MaxAnswer = 1024;
+        private ArrayBufferWriter<byte> _held = new(256);
+        // This flush's bytes go straight to the connection (they cannot be an empty error answer).
+        private bool _through;
 
-        public override void Advance(int bytes) => _pending.Advance(bytes);
+        // Which writer handed out the memory being written (Kestrel may take memory before it advances what it wrote
+        // last, so the switch to writing straight through happens only when new memory is asked for).
+        private bool _lastFromInner;
+
+        public override void Advance(int bytes)
+        {
+            if (_lastFromInner)
+            {
+                inner.Advance(bytes);
+            }
+            else
+            {
+                _held.Advance(bytes);
+            }
+        }
+
+        private void Decide()
+        {
+            var held = _held.WrittenSpan;
+            if (!_through && (held.Length >= MaxAnswer || (held.Length >= 10 && !held.StartsWith("HTTP/1.1 4"u8) && !held.StartsWith("HTTP/1.1 5"u8))))
+            {
+                inner.Write(held);
+                Reset();
+                _through = true;
+            }
+        }
 
         // Kestrel and System.Text.Json ask how much is waiting to decide when to flush.
         public override bool CanGetUnflushedBytes => true;
 
-        public override long UnflushedBytes => _pending.WrittenCount + (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0);
+        public override long UnflushedBytes => _held.WrittenCount + (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0);
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => _pending.GetMemory(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Decide();
+            _lastFromInner = _through;
+            return _through ? inner.GetMemory(sizeHint) : _held.GetMemory(sizeHint);
+        }
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => _pending.GetSpan(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Decide();
+            _lastFromInner = _through;
+            return _through ? inner.GetSpan(sizeHint) : _held.GetSpan(sizeHint);
+        }
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
@@ -118,20 +157,26 @@ public static class KestrelRejections
 
         private void Forward()
         {
-            if (_pending.WrittenCount == 0)
+            _through = false;
+            if (_held.WrittenCount == 0)
             {
                 return;
             }
-            var written = _pending.WrittenSpan;
-            inner.Write(written.Length < 1024 && Rewrite(written) is { } answer ? answer : written);
-            // A large write (a page of changes) does not keep its buffer for the rest of the connection.
-            if (_pending.Capacity > 64 * 1024)
+            var held = _held.WrittenSpan;
+            inner.Write(held.Length < MaxAnswer && Rewrite(held) is { } answer ? answer : held);
+            Reset();
+        }
+
+        // A writer that asked for a large span does not leave a large buffer behind for the rest of the connection.
+        private void Reset()
+        {
+            if (_held.Capacity > 4 * MaxAnswer)
             {
-                _pending = new ArrayBufferWriter<byte>();
+                _held = new ArrayBufferWriter<byte>(256);
             }
             else
             {
-                _pending.ResetWrittenCount();
+                _held.ResetWrittenCount();
             }
         }
     }

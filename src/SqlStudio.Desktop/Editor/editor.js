@@ -61,6 +61,9 @@ window.SqlStudioEditor = {
     const languageSlot = new Compartment();
     let timer = null;
     const state = { tab, held: "" };
+    // Between the tab strip showing another tab (the host's data-tab, set in the same render) and that tab's text
+    // arriving (setText), the text shown is still the tab being left.
+    const opening = () => host.dataset.tab !== undefined && host.dataset.tab !== state.tab;
     const view = new EditorView({
       doc: text ?? "",
       parent: host,
@@ -69,19 +72,18 @@ window.SqlStudioEditor = {
         languageSlot.of(language(dialect, schema)),
         EditorView.contentAttributes.of({ "aria-label": "SQL editor" }),
         EditorView.lineWrapping,
-        // Between the tab strip showing another tab (the host's data-tab, set in the same render) and that tab's text
-        // arriving (setText), what is typed belongs to the new tab: it is held, not written into the tab being left,
+        // While a tab opens, what is typed belongs to the new tab: it is held, not written into the tab being left,
         // and typed into the new tab once its text is here.
         EditorState.transactionFilter.of((tr) => {
-          if (!tr.docChanged || !tr.annotation(Transaction.userEvent) || host.dataset.tab === undefined || host.dataset.tab === state.tab) return tr;
+          if (!tr.docChanged || !tr.annotation(Transaction.userEvent) || !opening()) return tr;
           if (tr.isUserEvent("input")) tr.changes.iterChanges((_a, _b, _c, _d, inserted) => { state.held += inserted.toString(); });
           else if (tr.isUserEvent("delete.backward")) state.held = state.held.slice(0, -1);
           return [];
         }),
         Prec.highest(keymap.of([{
           key: "Mod-Enter",
-          // While a tab opens (see the filter above) the text shown is still the tab being left: nothing runs.
-          run: (v) => { if (host.dataset.tab === undefined || host.dataset.tab === state.tab) dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
+          // While a tab opens nothing runs: the text shown is still the tab being left.
+          run: (v) => { if (!opening()) dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
         }])),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
@@ -91,7 +93,7 @@ window.SqlStudioEditor = {
         }),
       ],
     });
-    editors.set(id, { view, host, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
+    editors.set(id, { view, opening, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
     return id;
   },
   setSchema(id, dialect, schema) {
@@ -109,7 +111,7 @@ window.SqlStudioEditor = {
       editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
       editor.flush();
     }
-    if (editor.state.held && editor.host.dataset.tab === editor.state.tab) {
+    if (editor.state.held && !editor.opening()) {
       const held = editor.state.held;
       editor.state.held = "";
       editor.view.dispatch(editor.view.state.replaceSelection(held), { userEvent: "input.type", scrollIntoView: true });

@@ -33,7 +33,7 @@ public static class KestrelRejections
     /// <summary>The Problem Details answer that replaces Kestrel's empty one, or null when the head is not such an answer.</summary>
     public static byte[]? Rewrite(ReadOnlySpan<byte> written)
     {
-        if (!written.StartsWith("HTTP/1.1 4"u8) && !written.StartsWith("HTTP/1.1 5"u8))
+        if (!IsErrorHead(written))
         {
             return null;
         }
@@ -68,6 +68,8 @@ public static class KestrelRejections
                    $"{string.Join("\r\n", headers)}\r\n\r\n{body}";
         return Encoding.UTF8.GetBytes(text);
     }
+
+    private static bool IsErrorHead(ReadOnlySpan<byte> written) => written.StartsWith("HTTP/1.1 4"u8) || written.StartsWith("HTTP/1.1 5"u8);
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
     {
@@ -107,7 +109,7 @@ public static class KestrelRejections
         private void Decide()
         {
             var held = _held.WrittenSpan;
-            if (!_through && (held.Length >= MaxAnswer || (held.Length >= 10 && !held.StartsWith("HTTP/1.1 4"u8) && !held.StartsWith("HTTP/1.1 5"u8))))
+            if (!_through && (held.Length >= MaxAnswer || (held.Length >= 10 && !IsErrorHead(held))))
             {
                 inner.Write(held);
                 Reset();

@@ -40,6 +40,25 @@ public static class OperatorCommands
         }
     }
 
+    /// <summary>
+    /// A command on one account, named by its email: the app opened with the command's own configuration (the tokens
+    /// after the email), the address handed to <paramref name="run"/>, its exit code returned.
+    /// </summary>
+    internal static Command OnAccount(string name, string description, Func<IReadOnlyList<string>, (MigrationRunner Runner, WebApplication App)> open,
+        Func<WebApplication, string, CancellationToken, Task<int>> run)
+    {
+        var email = new Argument<string>("email") { Description = "The account's email." };
+        var command = new Command(name, description) { email };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var (_, app) = open(result.UnmatchedTokens);
+            await using var __ = app;
+            return await run(app, result.GetValue(email)!.Trim(), ct);
+        });
+        return command;
+    }
+
     private static Command MigrateCommand(TextWriter output)
     {
         var to = new Option<int?>("--to") { Description = "Target version (up: apply up to and including it; down: keep it, revert the newer ones)." };

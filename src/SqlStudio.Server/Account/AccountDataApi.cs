@@ -17,6 +17,8 @@ public static class AccountDataApi
             .WithSummary("Everything the account holds, as one JSON document (never a secret)");
         // Bearer only: a cookie-borne DELETE would need antiforgery; the account page has its own form.
         account.MapDelete("", Delete).RequireAuthorization(AuthExtensions.ApiPolicy)
+            .WithMetadata(new Refusals((401, "The password is not right (`invalid_credentials`), or an account without one must have signed in within 5 minutes (`reauthentication_required`); nothing was deleted."),
+                (503, "Stripe could not cancel the subscription (`billing_unavailable`); nothing was deleted.")))
             .WithSummary("Delete the account and every record of it");
         return endpoints;
     }

@@ -11,10 +11,18 @@ public sealed class Accounts(
 {
     public const string VerifyPurpose = "verify_email";
 
-    /// <summary>An address no mailbox can have, refused before it reaches a limiter or the database.</summary>
-    private static Failure? TooLong(string email) => email.Length > AuthRateLimits.MaxEmailLength
-        ? Failure.Validation(new Dictionary<string, string[]> { ["email"] = [$"An email address has at most {AuthRateLimits.MaxEmailLength} characters."] })
-        : null;
+    /// <summary>
+    /// The address a "send me a link" request names, normalised; a failure when it is empty or longer than any mailbox
+    /// (refused before it reaches a limiter or the database).
+    /// </summary>
+    private static (string Email, Failure? Invalid) LinkRequestEmail(string? email)
+    {
+        email = EmailAddresses.Normalize(email);
+        var problem = email.Length == 0 ? "Enter your email address."
+            : email.Length > AuthRateLimits.MaxEmailLength ? $"An email address has at most {AuthRateLimits.MaxEmailLength} characters."
+            : null;
+        return (email, problem is null ? null : Failure.Validation(new Dictionary<string, string[]> { ["email"] = [problem] }));
+    }
     public const string ResetPurpose = "reset_password";
 
     /// <summary>The registration form's field rules (name, email, password), every problem at once; empty when all hold.</summary>
@@ -129,14 +137,10 @@ public sealed class Accounts(
     }
 
     /// <summary>Always "accepted" for the caller; sends only to an existing, unverified account.</summary>
-    public async Task<Failure?> ResendVerificationAsync(string? email)
+    public async Task<Failure?> ResendVerificationAsync(string? requested)
     {
-        email = EmailAddresses.Normalize(email);
-        if (email.Length == 0)
-        {
-            return Failure.Validation(new Dictionary<string, string[]> { ["email"] = ["Enter your email address."] });
-        }
-        if (TooLong(email) is { } invalid)
+        var (email, invalid) = LinkRequestEmail(requested);
+        if (invalid is not null)
         {
             return invalid;
         }
@@ -149,14 +153,10 @@ public sealed class Accounts(
     }
 
     /// <summary>Always "accepted" for the caller, whether or not the account exists.</summary>
-    public async Task<Failure?> ForgotPasswordAsync(string? email, ClientInfo client)
+    public async Task<Failure?> ForgotPasswordAsync(string? requested, ClientInfo client)
     {
-        email = EmailAddresses.Normalize(email);
-        if (email.Length == 0)
-        {
-            return Failure.Validation(new Dictionary<string, string[]> { ["email"] = ["Enter your email address."] });
-        }
-        if (TooLong(email) is { } invalid)
+        var (email, invalid) = LinkRequestEmail(requested);
+        if (invalid is not null)
         {
             return invalid;
         }

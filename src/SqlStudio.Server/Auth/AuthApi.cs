@@ -16,24 +16,33 @@ public static class AuthApi
 
         // Token responses, session lists and the rest of the Auth API are never stored by a browser or a proxy.
         var auth = endpoints.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter(NoStore);
-        auth.MapGet("/captcha", Captcha).WithSummary("A new ALTCHA challenge");
-        auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip))).WithSummary("Create an account (email and password); a confirmation link goes by email");
-        auth.MapPost("/verify-email", VerifyEmail).WithSummary("Confirm the email address with the token from the link");
-        auth.MapPost("/resend-verification", ResendVerification).AddEndpointFilter(PerIp((limits, ip) => limits.ResendVerificationFromIp(ip))).WithSummary("Send the confirmation link again (the same answer for any address)");
-        auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip))).WithSummary("Sign in with email and password: an access token and a refresh token");
-        auth.MapPost("/refresh", Refresh).WithSummary("Trade a refresh token for new tokens (each refresh token works once)");
-        auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip))).WithSummary("Email a password reset link (the same answer for any address)");
-        auth.MapPost("/reset-password", ResetPassword).WithSummary("Choose a new password with the token from the reset link; every session ends");
+        auth.MapGet("/captcha", Captcha).WithMetadata(new Refusals((404, "This server asks for no check (`not_found`)."))).WithSummary("A new ALTCHA challenge");
+        auth.MapPost("/register", Register).AddEndpointFilter(PerIp((limits, ip) => limits.Register(ip)))
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.CaptchaFailed, (400, "The invite code is unknown, used up or for another email (`invite_invalid`)."),
+                (403, "Registration is by invite during the beta (`invite_required`)."), (409, "An account with this email exists (`email_taken`)."), Refusals.RateLimited))
+            .WithSummary("Create an account (email and password); a confirmation link goes by email");
+        auth.MapPost("/verify-email", VerifyEmail).WithMetadata(new Refusals(TokenInvalid)).WithSummary("Confirm the email address with the token from the link");
+        auth.MapPost("/resend-verification", ResendVerification).AddEndpointFilter(PerIp((limits, ip) => limits.ResendVerificationFromIp(ip)))
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.RateLimited)).WithSummary("Send the confirmation link again (the same answer for any address)");
+        auth.MapPost("/login", Login).AddEndpointFilter(PerIp((limits, ip) => limits.Login(ip)))
+            .WithMetadata(new Refusals((401, "The email or password is not right, or the account may not sign in now (`invalid_credentials`)."), Refusals.RateLimited)).WithSummary("Sign in with email and password: an access token and a refresh token");
+        auth.MapPost("/refresh", Refresh)
+            .WithMetadata(new Refusals((401, "The refresh token is unknown, expired or its session ended (`token_invalid`), or was used before: the session ends (`token_reused`)."), Refusals.RateLimited)).WithSummary("Trade a refresh token for new tokens (each refresh token works once)");
+        auth.MapPost("/forgot-password", ForgotPassword).AddEndpointFilter(PerIp((limits, ip) => limits.ForgotPasswordFromIp(ip)))
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.CaptchaFailed, Refusals.RateLimited)).WithSummary("Email a password reset link (the same answer for any address)");
+        auth.MapPost("/reset-password", ResetPassword).WithMetadata(new Refusals(Refusals.Validation, TokenInvalid)).WithSummary("Choose a new password with the token from the reset link; every session ends");
 
         var signedIn = auth.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
         signedIn.MapPost("/logout", Logout).WithSummary("End this session");
         signedIn.MapPost("/logout-all", LogoutAll).WithSummary("End every session of the account");
-        signedIn.MapGet("/sessions", ListSessions).WithSummary("Where the account is signed in");
-        signedIn.MapDelete("/sessions/{id}", RevokeSession).WithSummary("End one session");
-        signedIn.MapPost("/change-password", ChangePassword).WithSummary("Change the password (the current one required); other sessions end");
+        signedIn.MapGet("/sessions", ListSessions).WithMetadata(new Refusals(Refusals.Validation)).WithSummary("Where the account is signed in");
+        signedIn.MapDelete("/sessions/{id}", RevokeSession).WithMetadata(new Refusals((404, "No active session of this account has this id (`not_found`)."))).WithSummary("End one session");
+        signedIn.MapPost("/change-password", ChangePassword).WithMetadata(new Refusals(Refusals.Validation)).WithSummary("Change the password (the current one required); other sessions end");
         signedIn.MapGet("/me", Me).WithSummary("The signed-in user: profile, tier and entitlement");
         return endpoints;
     }
+
+    private static readonly (int, string) TokenInvalid = (400, "The link's token is unknown, used or expired (`token_invalid`): ask for a new link.");
 
     /// <summary>Answers 429 before the handler runs when the client's address is over the limit.</summary>
     private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> PerIp(

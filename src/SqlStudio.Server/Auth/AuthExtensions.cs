@@ -131,13 +131,15 @@ public static class AuthExtensions
         });
     }
 
+    /// <summary>Whether the session a token or a cookie names (its sid and sub) is still active.</summary>
+    private static async Task<bool> SessionIsActiveAsync(ClaimsPrincipal principal, HttpContext context) =>
+        principal.FindFirstValue(JwtRegisteredClaimNames.Sid) is { } sid &&
+        principal.FindFirstValue(JwtRegisteredClaimNames.Sub) is { } sub &&
+        await context.RequestServices.GetRequiredService<SessionValidator>().IsActiveAsync(sid, sub);
+
     private static async Task RejectEndedSessionAsync(TokenValidatedContext context)
     {
-        var principal = context.Principal!;
-        var validator = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
-        if (principal.FindFirstValue(JwtRegisteredClaimNames.Sid) is not { } sid ||
-            principal.FindFirstValue(JwtRegisteredClaimNames.Sub) is not { } sub ||
-            !await validator.IsActiveAsync(sid, sub))
+        if (!await SessionIsActiveAsync(context.Principal!, context.HttpContext))
         {
             context.Fail("The session of this token has ended.");
         }
@@ -145,11 +147,7 @@ public static class AuthExtensions
 
     private static async Task RejectEndedCookieSessionAsync(CookieValidatePrincipalContext context)
     {
-        var principal = context.Principal!;
-        var validator = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
-        if (principal.FindFirstValue(JwtRegisteredClaimNames.Sid) is not { } sid ||
-            principal.FindFirstValue(JwtRegisteredClaimNames.Sub) is not { } sub ||
-            !await validator.IsActiveAsync(sid, sub))
+        if (!await SessionIsActiveAsync(context.Principal!, context.HttpContext))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieScheme);

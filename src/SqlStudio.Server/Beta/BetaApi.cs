@@ -11,19 +11,21 @@ public static class BetaApi
 {
     public static IEndpointRouteBuilder MapBetaApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/beta/waitlist", JoinWaitlist).WithTags("Beta").WithSummary("Join the beta waitlist (a confirmation email follows)");
+        endpoints.MapPost("/api/beta/waitlist", JoinWaitlist).WithTags("Beta")
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.CaptchaFailed, Refusals.RateLimited)).WithSummary("Join the beta waitlist (a confirmation email follows)");
         endpoints.MapPost("/api/feedback", SendFeedback).WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy)
+            .WithMetadata(new Refusals(Refusals.Validation, Refusals.RateLimited))
             .WithSummary("Send feedback: a bug, an idea or praise, with an optional 1–5 rating");
         endpoints.MapGet("/api/features", async (Microsoft.FeatureManagement.IFeatureManager features) => TypedResults.Ok(await Features.ForUserAsync(features)))
             .WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy).WithSummary("The feature flags for this user (targeted rollout)");
         var onboarding = endpoints.MapGroup("/api/onboarding").WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy);
         onboarding.MapGet("", async (ClaimsPrincipal user, Onboarding steps, HttpContext context) =>
             TypedResults.Ok(await steps.StateAsync(user.UserId(), context.RequestAborted))).WithSummary("The onboarding checklist and where this user is");
-        onboarding.MapPost("/{step}/skip", SkipStep).WithSummary("Skip an onboarding step");
+        onboarding.MapPost("/{step}/skip", SkipStep).WithMetadata(new Refusals((404, "There is no such onboarding step (`not_found`)."))).WithSummary("Skip an onboarding step");
         endpoints.MapGet("/api/whats-new", (string? since, WhatsNew news) => TypedResults.Ok(news.Since(since)))
             .WithTags("Beta").RequireAuthorization(AuthExtensions.ApiPolicy).WithSummary("What changed, newest first (optionally only after a version)");
         endpoints.MapGet("/api/admin/launch", Launch).WithTags("Admin").RequireAuthorization(AuthExtensions.ApiPolicy)
-            .AddEndpointFilter(AdminOnly).WithSummary("The beta's launch figures against the plan's targets (admins only)");
+            .AddEndpointFilter(AdminOnly).WithMetadata(new Refusals((404, "Not an admin: the route does not exist for this account (`not_found`)."))).WithSummary("The beta's launch figures against the plan's targets (admins only)");
         return endpoints;
     }
 

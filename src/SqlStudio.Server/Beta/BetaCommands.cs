@@ -134,16 +134,9 @@ public static class BetaCommands
 
     private static Command AdminCommand(TextWriter output, TextWriter error, Func<IReadOnlyList<string>, (MigrationRunner Runner, WebApplication App)> open)
     {
-        Command Role(string name, string role, string description)
-        {
-            var email = new Argument<string>("email") { Description = "The account's email." };
-            var command = new Command(name, description) { email };
-            command.TreatUnmatchedTokensAsErrors = false;
-            command.SetAction(async (result, ct) =>
+        Command Role(string name, string role, string description) =>
+            OperatorCommands.OnAccount(name, description, open, async (app, address, ct) =>
             {
-                var (_, app) = open(result.UnmatchedTokens);
-                await using var __ = app;
-                var address = result.GetValue(email)!.Trim();
                 var db = app.Services.GetRequiredService<Db>();
                 var changed = 0;
                 var now = StoredTime.Format(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
@@ -160,8 +153,6 @@ public static class BetaCommands
                 await output.WriteLineAsync(role == "admin" ? $"{address} is an admin: /admin and the admin API are open to them." : $"{address} is no longer an admin.");
                 return 0;
             });
-            return command;
-        }
         return new Command("admin", "Who may open the admin view.")
         {
             Role("grant", "admin", "Make an account an admin."),

@@ -15,10 +15,16 @@ public static class BillingApi
         var billing = endpoints.MapGroup("/api/billing").WithTags("Billing");
         billing.MapGet("/plans", (BillingService service) => TypedResults.Ok(service.Plans())).WithSummary("The plans and their prices");
         var signedIn = billing.MapGroup("").RequireAuthorization(AuthExtensions.ApiPolicy);
-        signedIn.MapPost("/create-checkout", CreateCheckout).WithSummary("Start Stripe Checkout for a plan: the address to send the browser to");
-        signedIn.MapGet("/portal", Portal).WithSummary("A Stripe customer portal session: the address to send the browser to");
+        signedIn.MapPost("/create-checkout", CreateCheckout)
+            .WithMetadata(new Refusals(Refusals.Validation, (403, "The account's email is not confirmed yet (`email_unverified`)."),
+                (409, "The account already has a subscription (`already_subscribed`): manage it through the portal."), Refusals.BillingDisabled, Refusals.PaymentsUnavailable))
+            .WithSummary("Start Stripe Checkout for a plan: the address to send the browser to");
+        signedIn.MapGet("/portal", Portal)
+            .WithMetadata(new Refusals((404, "No billing account yet: start a subscription first (`no_customer`)."), Refusals.BillingDisabled, Refusals.PaymentsUnavailable))
+            .WithSummary("A Stripe customer portal session: the address to send the browser to");
         signedIn.MapGet("/subscription", Subscription).WithSummary("The subscription: plan, status, trial and period end");
-        endpoints.MapPost("/api/webhooks/stripe", WebhookAsync).WithTags("Billing").WithSummary("Stripe events (signed)");
+        endpoints.MapPost("/api/webhooks/stripe", WebhookAsync).WithTags("Billing")
+            .WithMetadata(new Refusals((400, "The Stripe-Signature header does not verify the body (`signature_invalid`)."), Refusals.BillingDisabled)).WithSummary("Stripe events (signed)");
         return endpoints;
     }
 

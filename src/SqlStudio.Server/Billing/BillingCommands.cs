@@ -62,18 +62,8 @@ public static class BillingCommands
         });
         yield return bootstrap;
 
-        var email = new Argument<string>("email") { Description = "The account's email." };
-        var show = new Command("show", "An account's billing state as stored.") { email };
-        show.TreatUnmatchedTokensAsErrors = false;
-        show.SetAction(async (result, ct) =>
+        var show = AccountCommand("show", "An account's billing state as stored.", output, open, async (app, user, ct) =>
         {
-            var (_, app) = open(result.UnmatchedTokens);
-            await using var __ = app;
-            if (await app.Services.GetRequiredService<AccountStore>().FindByEmailAsync(result.GetValue(email)!) is not { } user)
-            {
-                await output.WriteLineAsync("No such account.");
-                return 2;
-            }
             var tiers = app.Services.GetRequiredService<TierService>();
             var entitlement = await tiers.EntitlementAsync(user.UserId, user.EmailVerified);
             var row = await tiers.LatestAsync(user.UserId);
@@ -84,17 +74,8 @@ public static class BillingCommands
             return 0;
         });
 
-        var resync = new Command("resync", "Fetch the account's subscriptions from Stripe and store the newest.") { email };
-        resync.TreatUnmatchedTokensAsErrors = false;
-        resync.SetAction(async (result, ct) =>
+        var resync = AccountCommand("resync", "Fetch the account's subscriptions from Stripe and store the newest.", output, open, async (app, user, ct) =>
         {
-            var (_, app) = open(result.UnmatchedTokens);
-            await using var __ = app;
-            if (await app.Services.GetRequiredService<AccountStore>().FindByEmailAsync(result.GetValue(email)!) is not { } user)
-            {
-                await output.WriteLineAsync("No such account.");
-                return 2;
-            }
             var customerId = await app.Services.GetRequiredService<Db>().ReadAsync(c => BillingStore.CustomerOfAsync(c, null, user.UserId));
             if (customerId is null)
             {
@@ -113,4 +94,17 @@ public static class BillingCommands
         });
         yield return new Command("billing", "Billing support: show or resync an account.") { show, resync };
     }
+
+    /// <summary>A command on one account named by its email: "No such account." and exit code 2 when there is none.</summary>
+    private static Command AccountCommand(string name, string description, TextWriter output,
+        Func<IReadOnlyList<string>, (MigrationRunner Runner, WebApplication App)> open, Func<WebApplication, UserRow, CancellationToken, Task<int>> run) =>
+        OperatorCommands.OnAccount(name, description, open, async (app, email, ct) =>
+        {
+            if (await app.Services.GetRequiredService<AccountStore>().FindByEmailAsync(email) is not { } user)
+            {
+                await output.WriteLineAsync("No such account.");
+                return 2;
+            }
+            return await run(app, user, ct);
+        });
 }

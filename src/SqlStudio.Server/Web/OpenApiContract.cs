@@ -97,13 +97,19 @@ public static class OpenApiContract
             };
             if (!anonymous)
             {
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = $"Not signed in, or the session ended (`code`: {Contracts.ErrorCodes.Unauthorized}).", Content = problem });
+                operation.Responses.TryAdd("401", new OpenApiResponse { Description = $"Not signed in, or the session ended (`{Contracts.ErrorCodes.Unauthorized}`).", Content = problem });
             }
             // The failures a route can answer, each with its status, codes and meaning (#24): clients handle them by status.
-            foreach (var (status, description) in context.Description.ActionDescriptor.EndpointMetadata.OfType<Refusals>().SelectMany(r => r.Answers))
+            // Answers of the same status (two kinds of 400, a route's own 401 beside "not signed in") share one entry.
+            foreach (var answers in context.Description.ActionDescriptor.EndpointMetadata.OfType<Refusals>().SelectMany(r => r.Answers).GroupBy(a => a.Status))
             {
-                operation.Responses.TryAdd(status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    new OpenApiResponse { Description = description, Content = problem });
+                var status = answers.Key.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var description = string.Join(" Or: ", answers.Select(a => a.Description));
+                if (operation.Responses.TryGetValue(status, out var declared))
+                {
+                    description = $"{declared.Description} Or: {description}";
+                }
+                operation.Responses[status] = new OpenApiResponse { Description = description, Content = problem };
             }
             operation.Responses.TryAdd("4XX", new OpenApiResponse { Description = "Refused: the Problem Details `code` says why and what to do.", Content = problem });
             operation.Responses.TryAdd("5XX", new OpenApiResponse

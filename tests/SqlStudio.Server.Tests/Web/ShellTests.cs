@@ -85,22 +85,42 @@ public sealed class ShellTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal(JsonValueKind.Object, document.GetProperty("paths").ValueKind);
     }
 
+    /// <summary>Each route names, per status, the codes it can answer with (status:code), so clients handle them by status.</summary>
     [Theory]
-    [InlineData("/api/sync/push", "post", new[] { "400", "402", "403", "413", "503" })]
-    [InlineData("/api/sync/changes", "get", new[] { "400", "402", "403", "410" })]
-    [InlineData("/api/sync/conflicts/{conflictId}/resolve", "post", new[] { "400", "402", "404", "409", "503" })]
-    [InlineData("/api/sync/import", "post", new[] { "400", "402", "409", "413", "503" })]
-    [InlineData("/api/sync/import/{importId}", "delete", new[] { "402", "404", "409", "503" })]
-    public async Task OpenApi_EachRoute_DeclaresTheFailuresItCanAnswer(string path, string method, string[] statuses)
+    [InlineData("/api/sync/push", "post", new[] { "400:validation_failed", "402:subscription_required", "403:device_revoked", "413:payload_too_large", "503:sync_busy" })]
+    [InlineData("/api/sync/changes", "get", new[] { "400:validation_failed", "402:subscription_required", "403:device_revoked", "410:resync_required" })]
+    [InlineData("/api/sync/conflicts/{conflictId}/resolve", "post", new[] { "400:validation_failed", "402:subscription_required", "404:not_found", "409:already_resolved", "503:sync_busy" })]
+    [InlineData("/api/sync/import", "post", new[] { "400:validation_failed", "402:subscription_required", "409:import_undone", "413:payload_too_large", "503:sync_busy" })]
+    [InlineData("/api/sync/import/{importId}", "delete", new[] { "402:subscription_required", "404:not_found", "409:already_undone", "503:sync_busy" })]
+    [InlineData("/api/auth/register", "post", new[] { "400:validation_failed", "400:captcha_failed", "400:invite_invalid", "403:invite_required", "409:email_taken", "429:rate_limited" })]
+    [InlineData("/api/auth/login", "post", new[] { "401:invalid_credentials", "429:rate_limited" })]
+    [InlineData("/api/auth/refresh", "post", new[] { "401:token_invalid", "401:token_reused", "429:rate_limited" })]
+    [InlineData("/api/auth/verify-email", "post", new[] { "400:token_invalid" })]
+    [InlineData("/api/auth/reset-password", "post", new[] { "400:validation_failed", "400:token_invalid" })]
+    [InlineData("/api/auth/forgot-password", "post", new[] { "400:captcha_failed", "429:rate_limited" })]
+    [InlineData("/api/auth/resend-verification", "post", new[] { "400:validation_failed", "429:rate_limited" })]
+    [InlineData("/api/auth/sessions/{id}", "delete", new[] { "401:unauthorized", "404:not_found" })]
+    [InlineData("/api/auth/change-password", "post", new[] { "400:validation_failed", "401:unauthorized" })]
+    [InlineData("/api/auth/oauth/{provider}", "get", new[] { "400:invalid_redirect_uri", "400:invalid_code_challenge", "404:not_found" })]
+    [InlineData("/api/auth/oauth/exchange", "post", new[] { "400:token_invalid" })]
+    [InlineData("/api/billing/create-checkout", "post", new[] { "400:validation_failed", "403:email_unverified", "409:already_subscribed", "503:billing_disabled", "503:payments_unavailable" })]
+    [InlineData("/api/billing/portal", "get", new[] { "404:no_customer", "503:payments_unavailable" })]
+    [InlineData("/api/webhooks/stripe", "post", new[] { "400:signature_invalid", "503:billing_disabled" })]
+    [InlineData("/api/account", "delete", new[] { "401:unauthorized", "401:invalid_credentials", "401:reauthentication_required", "503:billing_unavailable" })]
+    [InlineData("/api/beta/waitlist", "post", new[] { "400:validation_failed", "400:captcha_failed", "429:rate_limited" })]
+    [InlineData("/api/feedback", "post", new[] { "400:validation_failed", "429:rate_limited" })]
+    [InlineData("/api/onboarding/{step}/skip", "post", new[] { "404:not_found" })]
+    [InlineData("/api/admin/launch", "get", new[] { "404:not_found" })]
+    public async Task OpenApi_EachRoute_DeclaresTheFailuresItCanAnswer(string path, string method, string[] answers)
     {
         var document = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement;
 
         var responses = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
 
-        foreach (var status in statuses)
+        foreach (var (status, code) in answers.Select(a => (a.Split(':')[0], a.Split(':')[1])))
         {
             Assert.True(responses.TryGetProperty(status, out var answer), $"{method} {path} does not declare {status}");
-            Assert.Contains("`", answer.GetProperty("description").GetString());
+            Assert.Contains($"`{code}`", answer.GetProperty("description").GetString());
         }
     }
 

@@ -13,8 +13,11 @@ public static class OAuthApi
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder endpoints)
     {
         var oauth = endpoints.MapGroup("/api/auth/oauth").WithTags("Auth").AddEndpointFilter(AuthApi.NoStore);
-        oauth.MapGet("/{provider}", Start).WithSummary("Redirects to GitHub or Google; desktop apps add a loopback redirect_uri and a PKCE challenge");
-        oauth.MapPost("/exchange", Exchange).WithSummary("Trades a desktop one-time code and its PKCE verifier for tokens");
+        oauth.MapGet("/{provider}", Start)
+            .WithMetadata(new Refusals((400, "A desktop sign-in's redirect_uri is not a loopback address (`invalid_redirect_uri`) or its PKCE challenge is missing (`invalid_code_challenge`)."),
+                (404, "This server does not offer that provider (`not_found`).")))
+            .WithSummary("Redirects to GitHub or Google; desktop apps add a loopback redirect_uri and a PKCE challenge");
+        oauth.MapPost("/exchange", Exchange).WithMetadata(new Refusals((400, "The code is unknown, used, expired, or does not match the verifier (`token_invalid`)."))).WithSummary("Trades a desktop one-time code and its PKCE verifier for tokens");
         return endpoints;
     }
 

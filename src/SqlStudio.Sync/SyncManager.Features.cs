@@ -94,11 +94,9 @@ public sealed partial class SyncManager
         var errors = new List<ImportError>();
         foreach (var chunk in records.Chunk(50))
         {
-            var body = new JsonObject { ["import_id"] = importId, ["on_duplicate"] = onDuplicate, ["records"] = new JsonObject() };
-            foreach (var group in chunk.GroupBy(r => r.Type))
-            {
-                body["records"]![group.Key] = new JsonArray(group.Select(r => (JsonNode)r.Record.DeepClone()).ToArray());
-            }
+            // The wire's own record (the server reads the same type).
+            var body = new ImportRequest(importId, onDuplicate, chunk.GroupBy(r => r.Type)
+                .ToDictionary(g => g.Key, g => g.Select(r => JsonSerializer.SerializeToElement(r.Record)).ToList()));
             var response = await _api.SendAsync<ImportResponse>(Server, HttpMethod.Post, "/api/sync/import", body, ct);
             (inserted, updated, skipped) = (inserted + response.Inserted, updated + response.Updated, skipped + response.Skipped);
             errors.AddRange(response.Errors);

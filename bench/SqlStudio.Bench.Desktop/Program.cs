@@ -111,6 +111,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
 {
     var hostStart = new List<double>();
     var usable = new List<double>();
+    var workbench = new List<double>();
     var floor = new List<double>();
     for (var i = 0; i < rounds; i++)
     {
@@ -123,10 +124,13 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         var loaded = watch.Elapsed.TotalMilliseconds;
         await EditorAsync(page).WaitForAsync(new() { Timeout = 60_000 });
         usable.Add(watch.Elapsed.TotalMilliseconds);
+        // The whole workbench live: its component has the editor (the editor before it takes keys already).
+        await page.WaitForFunctionAsync("() => performance.getEntriesByName('sqlstudio:editor-create').length > 0", null, new() { Timeout = 60_000, PollingInterval = 5 });
+        workbench.Add(watch.Elapsed.TotalMilliseconds);
         if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
         {
             var phases = await page.EvaluateAsync<string>("() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().slice(0, 30) + ':' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(' '); const m = performance.getEntriesByType('mark').map(e => e.name + '=' + Math.round(e.startTime)).join(' '); return `origin=${Math.round(performance.timeOrigin)} dcl=${Math.round(n.domContentLoadedEventEnd)} load=${Math.round(n.loadEventEnd)} ${r} ${m}`; }");
-            Console.Error.WriteLine($"goto={loaded:F0} ms usable={usable[^1]:F0} ms {phases}");
+            Console.Error.WriteLine($"goto={loaded:F0} ms usable={usable[^1]:F0} ms workbench={workbench[^1]:F0} ms {phases}");
         }
         hostStart.Add(started);
         // Floor: the same browser showing a page with a text box and nothing behind it.
@@ -139,7 +143,8 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         await blank.Context.CloseAsync();
     }
     results.Add(("Host start to launch line (process start, data folder, port, p50)", Ms(P(hostStart, 50)), "", "", ""));
-    results.Add(("Launch link to usable window (editor ready, p50)", Ms(P(usable, 50)), Ms(P(floor, 50)), Ratio(P(usable, 50), P(floor, 50)), "≤ 1,500 ms"));
+    results.Add(("Launch link to usable window (the editor takes keys, p50)", Ms(P(usable, 50)), Ms(P(floor, 50)), Ratio(P(usable, 50), P(floor, 50)), "≤ 1,500 ms"));
+    results.Add(("Launch link to the whole workbench live (every button answers, p50)", Ms(P(workbench, 50)), Ms(P(floor, 50)), Ratio(P(workbench, 50), P(floor, 50)), ""));
 }
 
 // --- The path a person takes: the host starts and opens its own window (a new Chromium process) -------------------
@@ -151,6 +156,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
 {
     var fromStart = new List<double>();
     var fromLine = new List<double>();
+    var workbenchFromLine = new List<double>();
     var againFromStart = new List<double>();
     var floor = new List<double>();
     var floorAgain = new List<double>();
@@ -174,11 +180,12 @@ await using var browser = await PlaywrightBrowser.StartAsync();
             var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await using var app = await DesktopProcess.StartWithWindowAsync(windowHome, script);
             var line = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var created = await browser.EditorCreatedAtAsync(port);
-            (start == 0 ? fromStart : againFromStart).Add(created - started);
+            var (live, created) = await browser.EditorCreatedAtAsync(port);
+            (start == 0 ? fromStart : againFromStart).Add(live - started);
             if (start == 0)
             {
-                fromLine.Add(created - line);
+                fromLine.Add(live - line);
+                workbenchFromLine.Add(created - line);
             }
             await app.StopAsync();
 
@@ -196,6 +203,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
     }
     results.Add(("Start to usable window, first start, the host opening its own window (process start → editor, p50)", Ms(P(fromStart, 50)), Ms(P(floor, 50)), Ratio(P(fromStart, 50), P(floor, 50)), ""));
     results.Add(("Launch line to usable window, first start, the host opening its own window (p50)", Ms(P(fromLine, 50)), "", "", "≤ 1,500 ms"));
+    results.Add(("Launch line to the whole workbench live, first start, the host opening its own window (p50)", Ms(P(workbenchFromLine, 50)), "", "", ""));
     results.Add(("Start to usable window, started again on the same data folder (process start → editor, p50)", Ms(P(againFromStart, 50)), Ms(P(floorAgain, 50)), Ratio(P(againFromStart, 50), P(floorAgain, 50)), ""));
 }
 
@@ -368,14 +376,18 @@ internal sealed class PlaywrightBrowser : IAsyncDisposable
         }
     }
 
-    /// <summary>When (Unix ms, the window's clock) the editor was created in the window on that DevTools port.</summary>
-    public async Task<double> EditorCreatedAtAsync(int port)
+    /// <summary>
+    /// When (Unix ms, the window's clock) the editor first took keys in the window on that DevTools port, and when the
+    /// workbench's component had it (the whole workbench live).
+    /// </summary>
+    public async Task<(double Live, double Workbench)> EditorCreatedAtAsync(int port)
     {
         var (browser, page) = await AttachAsync(port);
-        await page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).GetByRole(AriaRole.Textbox).WaitForAsync(new() { Timeout = 60_000 });
-        var at = await page.EvaluateAsync<double>("() => performance.timeOrigin + performance.getEntriesByName('sqlstudio:editor-create')[0].startTime");
+        await page.WaitForFunctionAsync("() => performance.getEntriesByName('sqlstudio:editor-create').length > 0", null, new() { Timeout = 60_000 });
+        var live = await page.EvaluateAsync<double>("() => performance.timeOrigin + performance.getEntriesByName('sqlstudio:editor-live')[0].startTime");
+        var created = await page.EvaluateAsync<double>("() => performance.timeOrigin + performance.getEntriesByName('sqlstudio:editor-create')[0].startTime");
         await browser.CloseAsync();
-        return at;
+        return (live, created);
     }
 
     /// <summary>When (Unix ms) the page on that DevTools port had loaded.</summary>

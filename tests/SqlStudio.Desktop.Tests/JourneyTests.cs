@@ -178,4 +178,62 @@ public sealed class JourneyTests
         await page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" }).ClickAsync();
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 2;");
     }
+
+    [Fact]
+    public async Task TheEditorIsLiveBeforeTheWorkbench_WhatIsTypedAndARunAskedFor_AreKept()
+    {
+        var database = NewDatabase();
+        await using var browser = await AppBrowser.StartAsync();
+        var home = DesktopProcess.NewHome();
+        await using (var first = await DesktopProcess.StartAsync(home))
+        {
+            var setUp = await browser.OpenAsync(first.LaunchUrl);
+            await AddSqliteConnectionAsync(setUp, "Shop", database);
+            await TypeSqlAsync(setUp, "SELECT 1;");
+            await setUp.GetByRole(AriaRole.Button, new() { Name = "Save query" }).ClickAsync(); // hands the editor's text to the tab
+            await Assertions.Expect(setUp.GetByRole(AriaRole.Dialog, new() { Name = "Save query" })).ToBeVisibleAsync();
+            await setUp.Context.CloseAsync();
+        }
+
+        await using var app = await DesktopProcess.StartAsync(home);
+        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
+        var page = await context.NewPageAsync();
+        // The circuit held back: the page's first HTML and its scripts only.
+        var circuit = new TaskCompletionSource();
+        await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
+        {
+            await circuit.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync(app.LaunchUrl);
+
+        // The first tab's text in a live editor, in the workbench's frame; nothing of the workbench itself yet.
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
+        await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).CountAsync());
+        await AppBrowser.ShotAsync(page, "0-before-the-workbench");
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("SELECT 42 AS answer;");
+        await page.Keyboard.PressAsync("Control+Enter");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer;");
+
+        // The workbench comes: the same editor, what was typed in it, and the run asked for.
+        circuit.SetResult();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "New tab" })).ToBeVisibleAsync();
+        await Assertions.Expect(Results(page).GetByRole(AriaRole.Grid).GetByRole(AriaRole.Gridcell, new() { Name = "42" })).ToBeVisibleAsync();
+        await Assertions.Expect(Editor(page)).ToHaveCountAsync(1);
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer;");
+        await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(" -- kept");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer; -- kept");
+        await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync(); // hands the text to the tab
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToHaveAttributeAsync("aria-selected", "true");
+        await context.CloseAsync();
+        await app.DisposeAsync();
+
+        // The tab holds it.
+        await using var again = await DesktopProcess.StartAsync(home);
+        var reopened = await browser.OpenAsync(again.LaunchUrl);
+        await Assertions.Expect(Editor(reopened)).ToHaveTextAsync("SELECT 42 AS answer; -- kept");
+    }
 }

@@ -52,48 +52,137 @@ function runText(view) {
   return statementAt(view.state.doc.toString(), selection.head);
 }
 
+// One editor: CodeMirror in its host element, the tab it shows, and (once the circuit is up) the component to report to.
+// Until then `dotnet` is null: what is typed stays in the editor, a run asked for waits, and both are handed over
+// when the component takes the editor (see "The editor before the circuit" below).
+function makeEditor(host, text, dialect, schema, tab) {
+  const languageSlot = new Compartment();
+  let timer = null;
+  const editor = { host, dotnet: null, runRequested: false, original: text ?? "", languageSlot, state: { tab, held: "" } };
+  // Between the tab strip showing another tab (the host's data-tab, set in the same render) and that tab's text
+  // arriving (setText), the text shown is still the tab being left.
+  editor.opening = () => editor.host.dataset.tab !== undefined && editor.host.dataset.tab !== editor.state.tab;
+  editor.view = new EditorView({
+    doc: text ?? "",
+    parent: host,
+    extensions: [
+      basicSetup,
+      languageSlot.of(language(dialect, schema)),
+      EditorView.contentAttributes.of({ "aria-label": "SQL editor" }),
+      EditorView.lineWrapping,
+      // While a tab opens, what is typed belongs to the new tab: it is held, not written into the tab being left,
+      // and typed into the new tab once its text is here.
+      EditorState.transactionFilter.of((tr) => {
+        if (!tr.docChanged || !tr.annotation(Transaction.userEvent) || !editor.opening()) return tr;
+        if (tr.isUserEvent("input")) tr.changes.iterChanges((_a, _b, _c, _d, inserted) => { editor.state.held += inserted.toString(); });
+        else if (tr.isUserEvent("delete.backward")) editor.state.held = editor.state.held.slice(0, -1);
+        return [];
+      }),
+      Prec.highest(keymap.of([{
+        key: "Mod-Enter",
+        // While a tab opens nothing runs: the text shown is still the tab being left. Before the circuit, the run waits.
+        run: (v) => {
+          if (editor.opening()) return true;
+          if (editor.dotnet) editor.dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString());
+          else editor.runRequested = true;
+          return true;
+        },
+      }])),
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged || !editor.dotnet) return;
+        clearTimeout(timer);
+        const typedIn = editor.state.tab;
+        timer = setTimeout(() => { timer = null; editor.dotnet.invokeMethodAsync("TextChanged", typedIn, update.state.doc.toString()); }, 300);
+      }),
+    ],
+  });
+  editor.flush = () => { if (timer) { clearTimeout(timer); timer = null; return editor.view.state.doc.toString(); } return null; };
+  return editor;
+}
+
+function replaceText(editor, text) {
+  if (editor.view.state.doc.toString() !== text) {
+    // Setting a tab's text is not an edit of it: no change is reported for it.
+    editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
+    editor.flush();
+  }
+}
+
+function typeHeld(editor) {
+  if (editor.state.held && !editor.opening()) {
+    const held = editor.state.held;
+    editor.state.held = "";
+    editor.view.dispatch(editor.view.state.replaceSelection(held), { userEvent: "input.type", scrollIntoView: true });
+  }
+}
+
+// The editor before the circuit. The page's first HTML carries the first tab's text (App.razor, #early-editor), so the
+// editor is live as soon as this module has run, about a second before the workbench is. When the workbench renders
+// its editor host, the same editor moves into it (in the task that rendered it: no key is lost, no paint shows both),
+// and the component takes it over in create(): what was typed is reported for its tab, a run asked for runs.
+let early = null;
+const earlySlot = document.getElementById("early-editor");
+const workbenchHost = () => document.querySelector(".workbench .sql-editor");
+if (earlySlot && !workbenchHost()) {
+  const shell = earlySlot.closest(".early-shell");
+  early = makeEditor(earlySlot, earlySlot.dataset.text ?? "", earlySlot.dataset.dialect, {}, earlySlot.dataset.tab ?? "");
+  performance.mark("sqlstudio:editor-live");
+  shell.classList.add("live");
+  early.view.focus();
+  const observer = new MutationObserver(() => {
+    const host = workbenchHost();
+    if (!host) return;
+    observer.disconnect();
+    const active = document.activeElement;
+    const refocus = !active || active === document.body || shell.contains(active);
+    host.appendChild(early.view.dom);
+    early.host = host;
+    shell.remove();
+    if (refocus) early.view.focus();
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
+} else {
+  earlySlot?.closest(".early-shell")?.remove();
+}
+
 window.SqlStudioEditor = {
   // Every text change is reported with the tab it belongs to: the one editor shows each tab in turn, and a change still
   // waiting for its pause when the tab switches goes to the tab it was typed in.
+  // (The marks: "editor-live" when an editor first takes keys, "editor-create" when the workbench's component has it.)
   create(host, dotnet, text, dialect, schema, tab) {
     performance.mark("sqlstudio:editor-create");
     const id = nextId++;
-    const languageSlot = new Compartment();
-    let timer = null;
-    const state = { tab, held: "" };
-    // Between the tab strip showing another tab (the host's data-tab, set in the same render) and that tab's text
-    // arriving (setText), the text shown is still the tab being left.
-    const opening = () => host.dataset.tab !== undefined && host.dataset.tab !== state.tab;
-    const view = new EditorView({
-      doc: text ?? "",
-      parent: host,
-      extensions: [
-        basicSetup,
-        languageSlot.of(language(dialect, schema)),
-        EditorView.contentAttributes.of({ "aria-label": "SQL editor" }),
-        EditorView.lineWrapping,
-        // While a tab opens, what is typed belongs to the new tab: it is held, not written into the tab being left,
-        // and typed into the new tab once its text is here.
-        EditorState.transactionFilter.of((tr) => {
-          if (!tr.docChanged || !tr.annotation(Transaction.userEvent) || !opening()) return tr;
-          if (tr.isUserEvent("input")) tr.changes.iterChanges((_a, _b, _c, _d, inserted) => { state.held += inserted.toString(); });
-          else if (tr.isUserEvent("delete.backward")) state.held = state.held.slice(0, -1);
-          return [];
-        }),
-        Prec.highest(keymap.of([{
-          key: "Mod-Enter",
-          // While a tab opens nothing runs: the text shown is still the tab being left.
-          run: (v) => { if (!opening()) dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString()); return true; },
-        }])),
-        EditorView.updateListener.of((update) => {
-          if (!update.docChanged) return;
-          clearTimeout(timer);
-          const typedIn = state.tab;
-          timer = setTimeout(() => { timer = null; dotnet.invokeMethodAsync("TextChanged", typedIn, update.state.doc.toString()); }, 300);
-        }),
-      ],
-    });
-    editors.set(id, { view, opening, languageSlot, dotnet, state, flush: () => { if (timer) { clearTimeout(timer); timer = null; return view.state.doc.toString(); } return null; } });
+    if (early && early.host === host) {
+      // The editor the page started with: the component takes it over.
+      const editor = early;
+      early = null;
+      editor.dotnet = dotnet;
+      editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
+      const shown = editor.view.state.doc.toString();
+      const typed = shown !== editor.original;
+      if (editor.state.tab === tab || editor.state.tab === "") {
+        // The same tab (or the first tab of a new workspace, made meanwhile): what was typed is its text.
+        editor.state.tab = tab;
+        if (typed) dotnet.invokeMethodAsync("TextChanged", tab, shown).catch(() => {});
+        else replaceText(editor, text);
+      } else {
+        // Another tab came first meanwhile (synced from another device): what was typed stays with its own tab.
+        if (typed) dotnet.invokeMethodAsync("TextChanged", editor.state.tab, shown).catch(() => {});
+        editor.state.tab = tab;
+        replaceText(editor, text);
+      }
+      typeHeld(editor);
+      if (editor.runRequested) {
+        editor.runRequested = false;
+        dotnet.invokeMethodAsync("RunFromEditor", runText(editor.view), editor.view.state.doc.toString()).catch(() => {});
+      }
+      editors.set(id, editor);
+      return id;
+    }
+    const editor = makeEditor(host, text, dialect, schema, tab);
+    if (performance.getEntriesByName("sqlstudio:editor-live").length === 0) performance.mark("sqlstudio:editor-live");
+    editor.dotnet = dotnet;
+    editors.set(id, editor);
     return id;
   },
   setSchema(id, dialect, schema) {
@@ -106,16 +195,8 @@ window.SqlStudioEditor = {
     const pending = editor.flush();
     if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", editor.state.tab, pending).catch(() => {});
     if (tab !== undefined) editor.state.tab = tab;
-    if (editor.view.state.doc.toString() !== text) {
-      // Setting a tab's text is not an edit of it: no change is reported for it.
-      editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: text ?? "" } });
-      editor.flush();
-    }
-    if (editor.state.held && !editor.opening()) {
-      const held = editor.state.held;
-      editor.state.held = "";
-      editor.view.dispatch(editor.view.state.replaceSelection(held), { userEvent: "input.type", scrollIntoView: true });
-    }
+    replaceText(editor, text);
+    typeHeld(editor);
   },
   // What the editor shows, and which tab it is: the selection or statement to run, and the whole text.
   read(id) {

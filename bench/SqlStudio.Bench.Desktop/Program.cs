@@ -378,13 +378,13 @@ internal sealed class PlaywrightBrowser : IAsyncDisposable
 
     /// <summary>
     /// When (Unix ms, the window's clock) the editor first took keys in the window on that DevTools port, and when the
-    /// workbench's component had it (the whole workbench live).
+    /// workbench's component had it (the whole workbench live); a build without the first mark took keys at the second.
     /// </summary>
     public async Task<(double Live, double Workbench)> EditorCreatedAtAsync(int port)
     {
         var (browser, page) = await AttachAsync(port);
         await page.WaitForFunctionAsync("() => performance.getEntriesByName('sqlstudio:editor-create').length > 0", null, new() { Timeout = 60_000 });
-        var live = await page.EvaluateAsync<double>("() => performance.timeOrigin + performance.getEntriesByName('sqlstudio:editor-live')[0].startTime");
+        var live = await page.EvaluateAsync<double>("() => performance.timeOrigin + (performance.getEntriesByName('sqlstudio:editor-live')[0] ?? performance.getEntriesByName('sqlstudio:editor-create')[0]).startTime");
         var created = await page.EvaluateAsync<double>("() => performance.timeOrigin + performance.getEntriesByName('sqlstudio:editor-create')[0].startTime");
         await browser.CloseAsync();
         return (live, created);

@@ -30,6 +30,24 @@ public sealed partial class LocalServerSecurityTests : IClassFixture<DesktopFixt
     }
 
     [Fact]
+    public async Task APortAlreadyTaken_IsASentence_ExitCode1_NoLaunchLine()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { DesktopProcess.Dll, "--home", DesktopProcess.NewHome(), "--no-window", "--port", App.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var second = System.Diagnostics.Process.Start(start)!;
+        var output = second.StandardOutput.ReadToEndAsync();
+        var error = await second.StandardError.ReadToEndAsync();
+        await second.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Equal("", await output);
+        Assert.Matches($@"^SQL Studio cannot listen on 127\.0\.0\.1:{App.Port}: [^\n]+\. Try another --port, or 0 for a free one\.\s*$", error);
+    }
+
+    [Fact]
     public async Task Request_WithoutSessionCookie_IsRefused()
     {
         using var client = Client();

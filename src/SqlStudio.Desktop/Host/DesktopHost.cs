@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -46,57 +45,23 @@ public static partial class DesktopHost
             await error.WriteLineAsync($"Another SQL Studio holds {options.Home} but does not answer. Close it, or start with --home another folder.");
             return 1;
         }
-        var session = new LocalSession();
-        // Where the system allows it, the port listens before the host is built: the launch line is printed and the
-        // window (a second or more to start) opened at once, and the window's first request waits in the socket's
-        // backlog until the server takes it, instead of the window starting only once the server is up.
-        ulong? listening;
-        try
-        {
-            (listening, session.Port) = Listen(options.Port);
-        }
-        catch (SocketException ex)
-        {
-            await error.WriteLineAsync(CannotListen(options.Port, ex.Message));
-            return 1;
-        }
-        if (listening is not null)
-        {
-            await AnnounceAsync(session, options, output, error);
-        }
-        await using var app = Build(options, instance, session, listening);
+        await using var app = Build(options, instance);
         try
         {
             await app.StartAsync();
         }
         catch (IOException ex)
         {
-            await error.WriteLineAsync(CannotListen(options.Port, ex.Message));
+            await error.WriteLineAsync($"SQL Studio cannot listen on 127.0.0.1:{options.Port}: {ex.Message.TrimEnd('.')}. Try another --port, or 0 for a free one.");
             return 1;
         }
-        if (listening is null)
-        {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            session.Port = new Uri(address).Port;
-        }
+        var session = app.Services.GetRequiredService<LocalSession>();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        session.Port = new Uri(address).Port;
         // While the window starts: open the workspace (its store, its key ring) so the first page does not wait for it.
         _ = WarmUpAsync(app.Services);
         _ = WarmUpPageAsync(session);
         instance.Announce(session.Port);
-        if (listening is null)
-        {
-            await AnnounceAsync(session, options, output, error);
-        }
-        await app.WaitForShutdownAsync();
-        return 0;
-    }
-
-    private static string CannotListen(int port, string why) =>
-        $"SQL Studio cannot listen on 127.0.0.1:{port}: {why.TrimEnd('.')}. Try another --port, or 0 for a free one.";
-
-    /// <summary>The launch line on standard output, and the window on it.</summary>
-    private static async Task AnnounceAsync(LocalSession session, LaunchOptions options, TextWriter output, TextWriter error)
-    {
         var launch = session.LaunchUrl(session.NewLaunchToken());
         await output.WriteLineAsync(LaunchLinePrefix + launch);
         await output.FlushAsync();
@@ -104,34 +69,8 @@ public static partial class DesktopHost
         {
             await error.WriteLineAsync(notOpened);
         }
-    }
-
-    /// <summary>
-    /// A listening socket on 127.0.0.1 (port 0: a free one), handed to Kestrel by its descriptor, as systemd's socket
-    /// activation does; null on Windows, where Kestrel binds the port itself when it starts.
-    /// </summary>
-    private static (ulong? Descriptor, int Port) Listen(int port)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return (null, port);
-        }
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            socket.Listen(512);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        var bound = ((IPEndPoint)socket.LocalEndPoint!).Port;
-        var descriptor = (ulong)socket.SafeHandle.DangerousGetHandle();
-        // Kestrel owns the descriptor from here (it closes it when it stops); this object must never close it too.
-        socket.SafeHandle.SetHandleAsInvalid();
-        return (descriptor, bound);
+        await app.WaitForShutdownAsync();
+        return 0;
     }
 
     /// <summary>
@@ -182,31 +121,23 @@ public static partial class DesktopHost
         }
     }
 
-    public static WebApplication Build(LaunchOptions options, SingleInstance? instance, LocalSession session, ulong? listening)
+    public static WebApplication Build(LaunchOptions options, SingleInstance? instance)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            if (listening is { } descriptor)
-            {
-                k.ListenHandle(descriptor);
-            }
-            else
-            {
-                k.Listen(IPAddress.Loopback, options.Port);
-            }
-        });
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         // Run from the build output (dotnet run, the tests) the framework's and npm's files are found through the build's
         // manifest; a published app has them in wwwroot and this finds no manifest and changes nothing.
         builder.WebHost.UseStaticWebAssets();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A host that cannot start (a taken port) is said in one sentence by RunAsync, not logged with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(session);
+        builder.Services.AddSingleton<LocalSession>();
         if (instance is not null)
         {
             builder.Services.AddSingleton(instance);

@@ -14,7 +14,7 @@ public sealed class AccessibilityTests
 {
     private static readonly string Axe = File.ReadAllText(Path.Combine(Repository.Root, "tests", "SqlStudio.Desktop.Tests", "node_modules", "axe-core", "axe.min.js"));
 
-    private static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
+    internal static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
     {
         await page.EvaluateAsync(Axe);
         var violations = await page.EvaluateAsync<JsonElement>(

@@ -212,6 +212,7 @@ public sealed class JourneyTests
         await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).CountAsync());
         await AppBrowser.ShotAsync(page, "0-before-the-workbench");
+        await AccessibilityTests.AssertNoSeriousViolationsAsync(page, "before the workbench");
         await page.Keyboard.PressAsync("Control+A");
         await page.Keyboard.TypeAsync("SELECT 42 AS answer;");
         await page.Keyboard.PressAsync("Control+Enter");
@@ -235,5 +236,39 @@ public sealed class JourneyTests
         await using var again = await DesktopProcess.StartAsync(home);
         var reopened = await browser.OpenAsync(again.LaunchUrl);
         await Assertions.Expect(Editor(reopened)).ToHaveTextAsync("SELECT 42 AS answer; -- kept");
+    }
+
+    [Fact]
+    public async Task ANewWorkspace_TypedInBeforeTheWorkbench_TheFirstTabHoldsIt()
+    {
+        var home = DesktopProcess.NewHome();
+        await using var browser = await AppBrowser.StartAsync();
+        await using (var app = await DesktopProcess.StartAsync(home))
+        {
+            var context = await browser.Browser.NewContextAsync();
+            var page = await context.NewPageAsync();
+            var circuit = new TaskCompletionSource();
+            await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
+            {
+                await circuit.Task;
+                await route.ContinueAsync();
+            });
+            await page.GotoAsync(app.LaunchUrl);
+            // No tab yet: an empty editor; the workbench makes the first tab when it comes.
+            await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
+            await page.Keyboard.TypeAsync("SELECT 7;");
+            circuit.SetResult();
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 1" })).ToHaveAttributeAsync("aria-selected", "true");
+            await page.Keyboard.TypeAsync(" SELECT 8;");
+            await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 7; SELECT 8;");
+            await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync(); // hands the text to the tab
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToHaveAttributeAsync("aria-selected", "true");
+            await context.CloseAsync();
+        }
+
+        await using var again = await DesktopProcess.StartAsync(home);
+        var reopened = await browser.OpenAsync(again.LaunchUrl);
+        await Assertions.Expect(reopened.GetByRole(AriaRole.Tab)).ToHaveCountAsync(2);
+        await Assertions.Expect(Editor(reopened)).ToHaveTextAsync("SELECT 7; SELECT 8;");
     }
 }

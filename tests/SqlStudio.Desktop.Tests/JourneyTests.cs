@@ -179,6 +179,24 @@ public sealed class JourneyTests
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 2;");
     }
 
+    /// <summary>
+    /// The window on the launch link with its circuit held back (its negotiation waits): the page's first HTML and its
+    /// scripts only, until the test sets the returned source.
+    /// </summary>
+    private static async Task<(IPage Page, TaskCompletionSource Circuit)> OpenWithTheCircuitHeldAsync(AppBrowser browser, string launchUrl)
+    {
+        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
+        var page = await context.NewPageAsync();
+        var circuit = new TaskCompletionSource();
+        await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
+        {
+            await circuit.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync(launchUrl);
+        return (page, circuit);
+    }
+
     [Fact]
     public async Task TheEditorIsLiveBeforeTheWorkbench_WhatIsTypedAndARunAskedFor_AreKept()
     {
@@ -196,16 +214,8 @@ public sealed class JourneyTests
         }
 
         await using var app = await DesktopProcess.StartAsync(home);
-        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
-        var page = await context.NewPageAsync();
-        // The circuit held back: the page's first HTML and its scripts only.
-        var circuit = new TaskCompletionSource();
-        await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
-        {
-            await circuit.Task;
-            await route.ContinueAsync();
-        });
-        await page.GotoAsync(app.LaunchUrl);
+        var (page, circuit) = await OpenWithTheCircuitHeldAsync(browser, app.LaunchUrl);
+        var context = page.Context;
 
         // The first tab's text in a live editor, in the workbench's frame; nothing of the workbench itself yet.
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
@@ -245,15 +255,8 @@ public sealed class JourneyTests
         await using var browser = await AppBrowser.StartAsync();
         await using (var app = await DesktopProcess.StartAsync(home))
         {
-            var context = await browser.Browser.NewContextAsync();
-            var page = await context.NewPageAsync();
-            var circuit = new TaskCompletionSource();
-            await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
-            {
-                await circuit.Task;
-                await route.ContinueAsync();
-            });
-            await page.GotoAsync(app.LaunchUrl);
+            var (page, circuit) = await OpenWithTheCircuitHeldAsync(browser, app.LaunchUrl);
+            var context = page.Context;
             // No tab yet: an empty editor; the workbench makes the first tab when it comes.
             await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
             await page.Keyboard.TypeAsync("SELECT 7;");

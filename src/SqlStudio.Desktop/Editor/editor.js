@@ -100,6 +100,21 @@ function makeEditor(host, text, dialect, schema, tab) {
   return editor;
 }
 
+// A tab's text handed to the component now (a window closing meanwhile only loses the answer).
+function report(editor, tab, text) {
+  editor.dotnet.invokeMethodAsync("TextChanged", tab, text).catch(() => {});
+}
+
+// What is still waiting for its pause in typing, handed over now: before the tab shown changes or the editor goes.
+function reportPending(editor) {
+  const pending = editor.flush();
+  if (pending !== null) report(editor, editor.state.tab, pending);
+}
+
+function setLanguage(editor, dialect, schema) {
+  editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
+}
+
 function replaceText(editor, text) {
   if (editor.view.state.doc.toString() !== text) {
     // Setting a tab's text is not an edit of it: no change is reported for it.
@@ -157,17 +172,17 @@ window.SqlStudioEditor = {
       const editor = early;
       early = null;
       editor.dotnet = dotnet;
-      editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
+      setLanguage(editor, dialect, schema);
       const shown = editor.view.state.doc.toString();
       const typed = shown !== editor.original;
       if (editor.state.tab === tab || editor.state.tab === "") {
         // The same tab (or the first tab of a new workspace, made meanwhile): what was typed is its text.
         editor.state.tab = tab;
-        if (typed) dotnet.invokeMethodAsync("TextChanged", tab, shown).catch(() => {});
+        if (typed) report(editor, tab, shown);
         else replaceText(editor, text);
       } else {
         // Another tab came first meanwhile (synced from another device): what was typed stays with its own tab.
-        if (typed) dotnet.invokeMethodAsync("TextChanged", editor.state.tab, shown).catch(() => {});
+        if (typed) report(editor, editor.state.tab, shown);
         editor.state.tab = tab;
         replaceText(editor, text);
       }
@@ -187,13 +202,12 @@ window.SqlStudioEditor = {
   },
   setSchema(id, dialect, schema) {
     const editor = editors.get(id);
-    if (editor) editor.view.dispatch({ effects: editor.languageSlot.reconfigure(language(dialect, schema)) });
+    if (editor) setLanguage(editor, dialect, schema);
   },
   setText(id, text, tab) {
     const editor = editors.get(id);
     if (!editor) return;
-    const pending = editor.flush();
-    if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", editor.state.tab, pending).catch(() => {});
+    reportPending(editor);
     if (tab !== undefined) editor.state.tab = tab;
     replaceText(editor, text);
     typeHeld(editor);
@@ -209,8 +223,7 @@ window.SqlStudioEditor = {
   dispose(id) {
     const editor = editors.get(id);
     if (editor) {
-      const pending = editor.flush();
-      if (pending !== null) editor.dotnet.invokeMethodAsync("TextChanged", editor.state.tab, pending).catch(() => {});
+      reportPending(editor);
       editor.view.destroy();
       editors.delete(id);
     }

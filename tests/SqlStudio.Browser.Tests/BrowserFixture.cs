@@ -43,6 +43,10 @@ public class BrowserFixture : IAsyncLifetime
             BaseURL = (server ?? Server).BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
+        // The suites run side by side on two cores in CI, where a page as heavy as the API reference (1.4 MB of script)
+        // has taken more than Playwright's default 30 s to fire "load"; a slow machine fails a test only past these.
+        context.SetDefaultNavigationTimeout(90_000);
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 

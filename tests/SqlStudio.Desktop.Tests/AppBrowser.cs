@@ -39,7 +39,8 @@ public sealed class AppBrowser : IAsyncDisposable
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync(launchUrl);
-        await page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).GetByRole(AriaRole.Textbox).WaitForAsync(new() { Timeout = 30_000 });
+        // The SQL editor itself (the first paint's plain text box comes before it).
+        await page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).Locator(".cm-content").WaitForAsync(new() { Timeout = 30_000 });
         return page;
     }
 

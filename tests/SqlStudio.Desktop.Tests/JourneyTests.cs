@@ -183,19 +183,45 @@ public sealed class JourneyTests
     /// The window on the launch link with its circuit held back (its negotiation waits): the page's first HTML and its
     /// scripts only, until the test sets the returned source.
     /// </summary>
-    private static async Task<(IPage Page, TaskCompletionSource Circuit)> OpenWithTheCircuitHeldAsync(AppBrowser browser, string launchUrl)
+    private static async Task<(IPage Page, TaskCompletionSource Circuit)> OpenWithTheCircuitHeldAsync(AppBrowser browser, string launchUrl,
+        TaskCompletionSource? editorCode = null)
     {
         var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
         var page = await context.NewPageAsync();
         var circuit = new TaskCompletionSource();
-        await page.RouteAsync(new Regex("/_blazor/negotiate"), async route =>
+        await HoldAsync(page, "/_blazor/negotiate", circuit);
+        if (editorCode is not null)
         {
-            await circuit.Task;
-            await route.ContinueAsync();
-        });
-        await page.GotoAsync(launchUrl);
+            await HoldAsync(page, @"/lib/editor\.[^/]*js", editorCode);
+        }
+        // Not waiting for "load": that waits for the editor's code, which may be held.
+        await page.GotoAsync(launchUrl, new() { WaitUntil = WaitUntilState.Commit });
         return (page, circuit);
     }
+
+    /// <summary>Requests to what matches <paramref name="pattern"/> wait until <paramref name="until"/> is set.</summary>
+    private static Task HoldAsync(IPage page, string pattern, TaskCompletionSource until) =>
+        page.RouteAsync(new Regex(pattern), async route =>
+        {
+            await until.Task;
+            await route.ContinueAsync();
+        });
+
+    /// <summary>Where (x, y) the first line's text starts in the editor region, and how wide its gutter is.</summary>
+    private static Task<double[]> TextOriginAsync(IPage page) => page.EvaluateAsync<double[]>(
+        """
+        () => {
+          const region = document.querySelector('[aria-label="Editor"][role="region"]');
+          const box = region.querySelector('textarea');
+          const gutter = region.querySelector(box ? '.early-gutter' : '.cm-gutters').getBoundingClientRect();
+          if (box) {
+            const r = box.getBoundingClientRect(), s = getComputedStyle(box);
+            return [r.left + parseFloat(s.paddingLeft), r.top + parseFloat(s.paddingTop), gutter.width];
+          }
+          const line = region.querySelector('.cm-line'), r = line.getBoundingClientRect(), s = getComputedStyle(line);
+          return [r.left + parseFloat(s.paddingLeft), r.top, gutter.width];
+        }
+        """);
 
     [Fact]
     public async Task TheEditorIsLiveBeforeTheWorkbench_WhatIsTypedAndARunAskedFor_AreKept()
@@ -214,27 +240,51 @@ public sealed class JourneyTests
         }
 
         await using var app = await DesktopProcess.StartAsync(home);
-        var (page, circuit) = await OpenWithTheCircuitHeldAsync(browser, app.LaunchUrl);
+        var editorCode = new TaskCompletionSource();
+        var (page, circuit) = await OpenWithTheCircuitHeldAsync(browser, app.LaunchUrl, editorCode);
         var context = page.Context;
 
-        // The first tab's text in a live editor, in the workbench's frame; nothing of the workbench itself yet.
-        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
+        // Before any script of ours has run: the first tab's text in a plain text box that has the keys, in the
+        // workbench's frame; nothing of the workbench itself yet.
+        await Assertions.Expect(Editor(page)).ToHaveValueAsync("SELECT 1;");
         await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).CountAsync());
-        await AppBrowser.ShotAsync(page, "0-before-the-workbench");
-        await AccessibilityTests.AssertNoSeriousViolationsAsync(page, "before the workbench");
+        await AppBrowser.ShotAsync(page, "0-before-any-script");
+        await AccessibilityTests.AssertNoSeriousViolationsAsync(page, "before any script");
+        var boxOrigin = await TextOriginAsync(page);
         await page.Keyboard.PressAsync("Control+A");
         await page.Keyboard.TypeAsync("SELECT 42 AS answer;");
         await page.Keyboard.PressAsync("Control+Enter");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Assertions.Expect(Editor(page)).ToHaveValueAsync("SELECT 42 AS answer;");
+
+        // The SQL editor takes the box's place: its text where the box had it (nothing moves), what was typed with the
+        // caret where it was, and that typing is one edit that can be undone.
+        editorCode.SetResult();
+        await Assertions.Expect(page.Locator("#early-editor .cm-content")).ToHaveTextAsync("SELECT 42 AS answer;");
+        await Assertions.Expect(Editor(page)).ToHaveCountAsync(1);
+        await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
+        var editorOrigin = await TextOriginAsync(page);
+        Assert.True(boxOrigin.Zip(editorOrigin).All(p => Math.Abs(p.First - p.Second) <= 1.5),
+            $"text box at {string.Join(", ", boxOrigin)}, editor at {string.Join(", ", editorOrigin)} (x, y, gutter width)");
+        await AppBrowser.ShotAsync(page, "0-before-the-workbench");
+        await page.Keyboard.TypeAsync("X");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answerX;");
+        await page.Keyboard.PressAsync("Control+Z");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer;");
+        await page.Keyboard.PressAsync("Control+Z");
+        await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 1;");
+        await page.Keyboard.PressAsync("Control+Y");
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer;");
 
-        // The workbench comes: the same editor, what was typed in it, and the run asked for.
+        // The workbench comes: the same editor, what was typed in it, and the run asked for in the text box.
         circuit.SetResult();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "New tab" })).ToBeVisibleAsync();
         await Assertions.Expect(Results(page).GetByRole(AriaRole.Grid).GetByRole(AriaRole.Gridcell, new() { Name = "42" })).ToBeVisibleAsync();
         await Assertions.Expect(Editor(page)).ToHaveCountAsync(1);
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer;");
         await Assertions.Expect(Editor(page)).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("End");
         await page.Keyboard.TypeAsync(" -- kept");
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer; -- kept");
         await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync(); // hands the text to the tab

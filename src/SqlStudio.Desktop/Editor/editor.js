@@ -5,6 +5,7 @@ import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
 import { Compartment, Prec, EditorState, Transaction } from "@codemirror/state";
 import { sql, PostgreSQL, MySQL, SQLite } from "@codemirror/lang-sql";
+import { isolateHistory } from "@codemirror/commands";
 
 const editors = new Map();
 let nextId = 1;
@@ -131,19 +132,52 @@ function typeHeld(editor) {
   }
 }
 
-// The editor before the circuit. The page's first HTML carries the first tab's text (App.razor, #early-editor), so the
-// editor is live as soon as this module has run, about a second before the workbench is. When the workbench renders
-// its editor host, the same editor moves into it (in the task that rendered it: no key is lost, no paint shows both),
-// and the component takes it over in create(): what was typed is reported for its tab, a run asked for runs.
+// The editor before the circuit. The page's first HTML carries the first tab's text in a plain text box (App.razor,
+// EarlyTextBox), which takes keys at the first paint; as soon as this module has run, the SQL editor takes its place
+// with its text, caret and scroll, what was typed in it as one edit that can be undone, and a run asked for in it
+// (Ctrl/Cmd+Enter, kept by the page's one inline script). That is about a second before the workbench is live. When the
+// workbench renders its editor host, the same editor moves into it (in the task that rendered it: no key is lost, no
+// paint shows both), and the component takes it over in create(): what was typed is reported for its tab, a run asked
+// for runs.
 let early = null;
 const earlySlot = document.getElementById("early-editor");
 const workbenchHost = () => document.querySelector(".workbench .sql-editor");
+
+// The common start and end of two texts: the one change that turns the first into the second.
+function change(before, after) {
+  let from = 0;
+  while (from < before.length && from < after.length && before[from] === after[from]) from++;
+  let tail = 0;
+  while (tail < before.length - from && tail < after.length - from && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  return { from, to: before.length - tail, insert: after.slice(from, after.length - tail) };
+}
+
+// The SQL editor in the text box's place: in one task, so no paint shows both and no key falls between them.
+function replaceTextBox(editor, box) {
+  const view = editor.view;
+  if (box.value !== editor.original) {
+    // Its own step in the history: undoing what is typed next does not undo it too.
+    view.dispatch({ changes: change(editor.original, box.value), userEvent: "input.type", annotations: isolateHistory.of("full") });
+  }
+  const length = view.state.doc.length;
+  const [start, end] = [Math.min(box.selectionStart, length), Math.min(box.selectionEnd, length)];
+  view.dispatch({ selection: box.selectionDirection === "backward" ? { anchor: end, head: start } : { anchor: start, head: end } });
+  const hadFocus = document.activeElement === box || document.activeElement === document.body;
+  const scrolled = box.scrollTop;
+  if (box.dataset.run) editor.runRequested = true;
+  box.closest(".early-text").remove();
+  view.scrollDOM.scrollTop = scrolled;
+  if (hadFocus) view.focus();
+}
+
 if (earlySlot && !workbenchHost()) {
   const shell = earlySlot.closest(".early-shell");
-  early = makeEditor(earlySlot, earlySlot.dataset.text ?? "", earlySlot.dataset.dialect, {}, earlySlot.dataset.tab ?? "");
-  performance.mark("sqlstudio:editor-live");
+  const box = document.getElementById("early-text");
+  early = makeEditor(earlySlot, box?.defaultValue ?? "", earlySlot.dataset.dialect, {}, earlySlot.dataset.tab ?? "");
+  if (box) replaceTextBox(early, box);
+  else early.view.focus();
+  performance.mark("sqlstudio:sql-editor-live");
   shell.classList.add("live");
-  early.view.focus();
   const observer = new MutationObserver(() => {
     const host = workbenchHost();
     if (!host) return;
@@ -163,7 +197,8 @@ if (earlySlot && !workbenchHost()) {
 window.SqlStudioEditor = {
   // Every text change is reported with the tab it belongs to: the one editor shows each tab in turn, and a change still
   // waiting for its pause when the tab switches goes to the tab it was typed in.
-  // (The marks: "editor-live" when an editor first takes keys, "editor-create" when the workbench's component has it.)
+  // (The marks: "editor-live" when the window first takes keys (the first paint's text box, or an editor made here),
+  // "sql-editor-live" when the SQL editor does, "editor-create" when the workbench's component has it.)
   create(host, dotnet, text, dialect, schema, tab) {
     performance.mark("sqlstudio:editor-create");
     const id = nextId++;
@@ -195,7 +230,9 @@ window.SqlStudioEditor = {
       return id;
     }
     const editor = makeEditor(host, text, dialect, schema, tab);
-    if (performance.getEntriesByName("sqlstudio:editor-live").length === 0) performance.mark("sqlstudio:editor-live");
+    for (const mark of ["sqlstudio:editor-live", "sqlstudio:sql-editor-live"]) {
+      if (performance.getEntriesByName(mark).length === 0) performance.mark(mark);
+    }
     editor.dotnet = dotnet;
     editors.set(id, editor);
     return id;

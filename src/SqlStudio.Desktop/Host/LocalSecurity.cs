@@ -4,7 +4,8 @@ namespace SqlStudio.Desktop.Host;
 /// The local server's guard (Zoom's and Jupyter's lessons, docs/desktop.md "Security"): a Host header other than this
 /// loopback origin is 400 (DNS rebinding); <c>/launch?token=</c> trades a one-time token for the session cookie; every
 /// other request without the cookie is 401; a WebSocket or a form post from another Origin is 403; every answer carries
-/// a strict Content-Security-Policy (no inline script) and no CORS header is ever sent.
+/// a strict Content-Security-Policy (no inline script but the first paint's one, admitted by its hash) and no CORS header
+/// is ever sent.
 /// </summary>
 public static class LocalSecurity
 {
@@ -32,7 +33,7 @@ public static class LocalSecurity
             return;
         }
         response.Headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+            $"default-src 'self'; script-src 'self' {Components.EarlyTextBox.ScriptHash}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
             $"connect-src 'self' ws://127.0.0.1:{session.Port} ws://localhost:{session.Port}; frame-ancestors 'none'; base-uri 'none'; " +
             "form-action 'self'; object-src 'none'";
         response.Headers.XContentTypeOptions = "nosniff";

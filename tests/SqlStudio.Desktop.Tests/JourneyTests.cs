@@ -289,6 +289,11 @@ public sealed class JourneyTests
         await Assertions.Expect(Editor(page)).ToHaveTextAsync("SELECT 42 AS answer; -- kept");
         await page.GetByRole(AriaRole.Button, new() { Name = "New tab" }).ClickAsync(); // hands the text to the tab
         await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToHaveAttributeAsync("aria-selected", "true");
+        // The launch link answered with the page, whose address is "/" now: no token in the window's history, and a
+        // reload opens the workbench again instead of spending the token twice.
+        Assert.Equal(new Uri(app.LaunchUrl).GetLeftPart(UriPartial.Authority) + "/", page.Url);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Query 2" })).ToBeVisibleAsync();
         await context.CloseAsync();
         await app.DisposeAsync();
 

@@ -25,7 +25,7 @@ public sealed partial class LocalServerSecurityTests : IClassFixture<DesktopFixt
         var cookies = new CookieContainer();
         var client = Client(cookies);
         var launch = await client.GetAsync(await App.NewLaunchUrlAsync());
-        Assert.Equal(HttpStatusCode.Redirect, launch.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, launch.StatusCode);
         return (client, cookies);
     }
 
@@ -73,7 +73,10 @@ public sealed partial class LocalServerSecurityTests : IClassFixture<DesktopFixt
         var reused = await second.GetAsync(url);
         var forged = await second.GetAsync(App.BaseUrl + "/launch?token=" + new string('0', 64));
 
-        Assert.Equal(HttpStatusCode.Redirect, used.StatusCode);
+        // The page itself (no redirect to it), never cached, and it takes the token out of its address at once.
+        Assert.Equal(HttpStatusCode.OK, used.StatusCode);
+        Assert.True(used.Headers.CacheControl?.NoStore, $"Cache-Control: {used.Headers.CacheControl}");
+        Assert.Contains("<script>" + Components.InlineScripts.LaunchAddress + "</script>", await used.Content.ReadAsStringAsync());
         var cookie = Assert.Single(used.Headers.GetValues("Set-Cookie"), c => c.StartsWith("sqlstudio_session=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace SqlStudio.Desktop.Components;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace SqlStudio.Desktop.Components;
 /// the browser and taking keys before any script has run; editor.js replaces it with the SQL editor (its text, caret,
 /// scroll and what was typed, as an edit that can be undone) as soon as its code has run. The one inline script of the
 /// page keeps a Ctrl/Cmd+Enter pressed meanwhile for the editor to run, and marks when the box first takes keys; the
-/// content security policy admits it by its hash alone (<see cref="ScriptHash"/>), no other inline script.
+/// content security policy admits it by its hash (<see cref="InlineScripts"/>).
 /// </summary>
 public static class EarlyTextBox
 {
@@ -20,9 +17,6 @@ public static class EarlyTextBox
         "(()=>{const t=document.getElementById(\"" + Id + "\");" +
         "t.addEventListener(\"keydown\",e=>{if(e.key===\"Enter\"&&(e.ctrlKey||e.metaKey)){e.preventDefault();t.dataset.run=\"1\"}});" +
         "requestAnimationFrame(()=>performance.mark(\"sqlstudio:editor-live\"))})()";
-
-    /// <summary>The CSP source that admits <see cref="Script"/> and nothing else inline.</summary>
-    public static readonly string ScriptHash = $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Script)))}'";
 
     /// <summary>The line numbers beside the box until the editor draws its own (its text's lines, at least one).</summary>
     public static int Lines(string text) => text.Count(c => c == '\n') + 1;

@@ -158,6 +158,8 @@ public static partial class DesktopHost
 
         var app = builder.Build();
         app.UseLocalSecurity();
+        // Routing after the guard: a launch link is answered with the page itself (LocalSecurity), routed as "/".
+        app.UseRouting();
         app.MapPost(SingleInstance.HandoffPath, HandoffAsync);
         app.UseAntiforgery();
         app.MapStaticAssets();

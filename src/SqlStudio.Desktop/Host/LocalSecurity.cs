@@ -2,9 +2,10 @@ namespace SqlStudio.Desktop.Host;
 
 /// <summary>
 /// The local server's guard (Zoom's and Jupyter's lessons, docs/desktop.md "Security"): a Host header other than this
-/// loopback origin is 400 (DNS rebinding); <c>/launch?token=</c> trades a one-time token for the session cookie; every
+/// loopback origin is 400 (DNS rebinding); <c>/launch?token=</c> trades a one-time token for the session cookie (and the
+/// page); every
 /// other request without the cookie is 401; a WebSocket or a form post from another Origin is 403; every answer carries
-/// a strict Content-Security-Policy (no inline script but the first paint's one, admitted by its hash) and no CORS header
+/// a strict Content-Security-Policy (no inline script but the page's two, admitted by their hashes) and no CORS header
 /// is ever sent.
 /// </summary>
 public static class LocalSecurity
@@ -33,7 +34,7 @@ public static class LocalSecurity
             return;
         }
         response.Headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'self' {Components.EarlyTextBox.ScriptHash}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+            $"default-src 'self'; script-src 'self' {Components.InlineScripts.Sources}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
             $"connect-src 'self' ws://127.0.0.1:{session.Port} ws://localhost:{session.Port}; frame-ancestors 'none'; base-uri 'none'; " +
             "form-action 'self'; object-src 'none'";
         response.Headers.XContentTypeOptions = "nosniff";
@@ -52,7 +53,12 @@ public static class LocalSecurity
                 HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true,
             });
             response.Headers.CacheControl = "no-store";
-            response.Redirect("/", permanent: false);
+            // The page itself, not a redirect to it: in a window that has just started, each request waits its turn
+            // (docs/benchmarks.md, "Start-up, seventh session"). The page puts "/" in its address before any other
+            // script runs (InlineScripts.LaunchAddress), so a reload does not spend the token again.
+            request.Path = "/";
+            request.QueryString = QueryString.Empty;
+            await next(context);
             return;
         }
         var handoff = request.Path == SingleInstance.HandoffPath && HttpMethods.IsPost(request.Method) && request.Headers.ContainsKey(SingleInstance.HandoffHeader);

@@ -19,6 +19,8 @@ public sealed class AppBrowser : IAsyncDisposable
 
     public static async Task<AppBrowser> StartAsync()
     {
+        // The suites run side by side on two cores in CI: an assertion fails only after 15 s of not holding (not 5).
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -39,8 +41,9 @@ public sealed class AppBrowser : IAsyncDisposable
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync(launchUrl);
-        // The SQL editor itself (the first paint's plain text box comes before it).
-        await page.GetByRole(AriaRole.Region, new() { Name = "Editor" }).Locator(".cm-content").WaitForAsync(new() { Timeout = 30_000 });
+        // The workbench's component has the SQL editor (the first paint's text box, then the editor, come before it).
+        await page.WaitForFunctionAsync("() => performance.getEntriesByName('sqlstudio:editor-create').length > 0", null,
+            new() { Timeout = 30_000 });
         return page;
     }
 

@@ -6,8 +6,11 @@ namespace SqlStudio.Testing;
 /// <summary>The pickup folder the server writes email to, read the way a person reads their inbox.</summary>
 public sealed partial class Mailbox(string directory)
 {
-    /// <summary>Waits (up to 30 s — email goes out in the background, and the whole suite shares two cores) for the n-th message to an address.</summary>
-    public async Task<MimeMessage> WaitForAsync(string to, string subjectContains, int count = 1)
+    /// <summary>
+    /// Waits (up to 30 s — email goes out in the background, and the whole suite shares two cores) for the n-th message to
+    /// an address; <paramref name="log"/> (a server process's output) goes in the failure, to say why none came.
+    /// </summary>
+    public async Task<MimeMessage> WaitForAsync(string to, string subjectContains, int count = 1, Func<string>? log = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -19,7 +22,8 @@ public sealed partial class Mailbox(string directory)
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"No email #{count} to {to} about \"{subjectContains}\" (have: {string.Join("; ", All(to).Select(m => m.Subject))}).");
+                throw new TimeoutException($"No email #{count} to {to} about \"{subjectContains}\" (have: {string.Join("; ", All(to).Select(m => m.Subject))})." +
+                    (log is null ? "" : $" The server's log:\n{log()}"));
             }
             await Task.Delay(25);
         }

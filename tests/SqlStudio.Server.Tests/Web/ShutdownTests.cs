@@ -20,7 +20,7 @@ public sealed class ShutdownTests
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         var email = AuthClient.NewEmail();
         (await http.PostAsJsonAsync("/api/auth/register", new { email, password = AuthClient.Password, name = "Ada" })).EnsureSuccessStatusCode();
-        var message = await new Mailbox(Path.Combine(data, "mail")).WaitForAsync(email, "Confirm your email");
+        var message = await new Mailbox(Path.Combine(data, "mail")).WaitForAsync(email, "Confirm your email", log: () => server.Log);
         (await http.PostAsJsonAsync("/api/auth/verify-email", new { token = Mailbox.TokenFrom(message, "/verify-email") })).EnsureSuccessStatusCode();
         var login = await (await http.PostAsJsonAsync("/api/auth/login", new { email, password = AuthClient.Password })).Content.ReadFromJsonAsync<JsonObject>();
         var token = login!["access_token"]!.GetValue<string>();

@@ -128,7 +128,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
         usable.Add(marks.Live);
         sqlEditor.Add(marks.SqlEditor);
         workbench.Add(marks.Workbench);
-        if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
+        if (PlaywrightBrowser.Phases)
         {
             Console.Error.WriteLine("browser running: origin=" + await page.EvaluateAsync<string>(PlaywrightBrowser.PhasesScript));
         }
@@ -184,7 +184,7 @@ await using var browser = await PlaywrightBrowser.StartAsync();
             var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await using var app = await DesktopProcess.StartWithWindowAsync(windowHome, script);
             var line = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
+            if (PlaywrightBrowser.Phases)
             {
                 Console.Error.WriteLine($"start {start}: process={started} line=+{line - started}");
             }
@@ -361,6 +361,9 @@ internal sealed class PlaywrightBrowser : IAsyncDisposable
         return new PlaywrightBrowser(playwright, browser);
     }
 
+    /// <summary>BENCH_PHASES=1: print where the time goes (each window's timeline, the launch line's time).</summary>
+    public static readonly bool Phases = Environment.GetEnvironmentVariable("BENCH_PHASES") == "1";
+
     /// <summary>The page's timeline (BENCH_PHASES=1): its time origin, then ms from it — the document, its files, the marks.</summary>
     public const string PhasesScript = "() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().slice(0, 30) + ':' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(' '); const m = performance.getEntriesByType('mark').map(e => e.name + '=' + Math.round(e.startTime)).join(' '); return `${Math.round(performance.timeOrigin)} redirect=${Math.round(n.redirectStart)}-${Math.round(n.redirectEnd)} fetch=${Math.round(n.fetchStart)} connect=${Math.round(n.connectStart)}-${Math.round(n.connectEnd)} request=${Math.round(n.requestStart)} response=${Math.round(n.responseStart)} doc=${Math.round(n.responseEnd)} dcl=${Math.round(n.domContentLoadedEventEnd)} load=${Math.round(n.loadEventEnd)} ${r} ${m}`; }";
 
@@ -418,7 +421,7 @@ internal sealed class PlaywrightBrowser : IAsyncDisposable
         var (browser, page) = await AttachAsync(port);
         var (live, sqlEditor, workbench) = await MarksAsync(page);
         var origin = await page.EvaluateAsync<double>("() => performance.timeOrigin");
-        if (Environment.GetEnvironmentVariable("BENCH_PHASES") == "1")
+        if (Phases)
         {
             // On the window's clock, from the launch link's navigation: where the page's part of the wait goes.
             Console.Error.WriteLine("window: origin=" + await page.EvaluateAsync<string>(PhasesScript));

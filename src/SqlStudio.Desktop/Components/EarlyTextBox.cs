@@ -3,9 +3,9 @@ namespace SqlStudio.Desktop.Components;
 /// <summary>
 /// The text box of the window's first paint (App.razor): the first tab's text in a plain <c>textarea</c>, focused by
 /// the browser and taking keys before any script has run; editor.js replaces it with the SQL editor (its text, caret,
-/// scroll and what was typed, as an edit that can be undone) as soon as its code has run. The one inline script of the
-/// page keeps a Ctrl/Cmd+Enter pressed meanwhile for the editor to run, and marks when the box first takes keys; the
-/// content security policy admits it by its hash (<see cref="InlineScripts"/>).
+/// scroll and what was typed, as an edit that can be undone) as soon as its code has run. Its inline script keeps a
+/// Ctrl/Cmd+Enter pressed meanwhile for the editor to run, and marks when the box first takes keys; the content security
+/// policy admits it by its hash (<see cref="InlineScripts"/>).
 /// </summary>
 public static class EarlyTextBox
 {

@@ -47,6 +47,11 @@ export function statementAt(text, position) {
   return rest;
 }
 
+// The component runs the selection or the statement at the cursor (a window closing meanwhile only loses the answer).
+function runNow(editor) {
+  editor.dotnet.invokeMethodAsync("RunFromEditor", runText(editor.view), editor.view.state.doc.toString()).catch(() => {});
+}
+
 function runText(view) {
   const selection = view.state.selection.main;
   if (!selection.empty) return view.state.sliceDoc(selection.from, selection.to);
@@ -82,9 +87,9 @@ function makeEditor(host, text, dialect, schema, tab) {
       Prec.highest(keymap.of([{
         key: "Mod-Enter",
         // While a tab opens nothing runs: the text shown is still the tab being left. Before the circuit, the run waits.
-        run: (v) => {
+        run: () => {
           if (editor.opening()) return true;
-          if (editor.dotnet) editor.dotnet.invokeMethodAsync("RunFromEditor", runText(v), v.state.doc.toString());
+          if (editor.dotnet) runNow(editor);
           else editor.runRequested = true;
           return true;
         },
@@ -173,9 +178,8 @@ function replaceTextBox(editor, box) {
 if (earlySlot && !workbenchHost()) {
   const shell = earlySlot.closest(".early-shell");
   const box = document.getElementById("early-text");
-  early = makeEditor(earlySlot, box?.defaultValue ?? "", earlySlot.dataset.dialect, {}, earlySlot.dataset.tab ?? "");
-  if (box) replaceTextBox(early, box);
-  else early.view.focus();
+  early = makeEditor(earlySlot, box.defaultValue, earlySlot.dataset.dialect, {}, earlySlot.dataset.tab ?? "");
+  replaceTextBox(early, box);
   performance.mark("sqlstudio:sql-editor-live");
   shell.classList.add("live");
   const observer = new MutationObserver(() => {
@@ -224,7 +228,7 @@ window.SqlStudioEditor = {
       typeHeld(editor);
       if (editor.runRequested) {
         editor.runRequested = false;
-        dotnet.invokeMethodAsync("RunFromEditor", runText(editor.view), editor.view.state.doc.toString()).catch(() => {});
+        runNow(editor);
       }
       editors.set(id, editor);
       return id;

@@ -2,11 +2,10 @@ namespace SqlStudio.Desktop.Host;
 
 /// <summary>
 /// The local server's guard (Zoom's and Jupyter's lessons, docs/desktop.md "Security"): a Host header other than this
-/// loopback origin is 400 (DNS rebinding); <c>/launch?token=</c> trades a one-time token for the session cookie (and the
-/// page); every
-/// other request without the cookie is 401; a WebSocket or a form post from another Origin is 403; every answer carries
-/// a strict Content-Security-Policy (no inline script but the page's two, admitted by their hashes) and no CORS header
-/// is ever sent.
+/// loopback origin is 400 (DNS rebinding); <c>/launch?token=</c> trades a one-time token for the session cookie and
+/// answers with the page; every other request without the cookie is 401; a WebSocket or a form post from another Origin
+/// is 403; every answer carries a strict Content-Security-Policy (no inline script but the page's three, admitted by
+/// their hashes) and no CORS header is ever sent.
 /// </summary>
 public static class LocalSecurity
 {
